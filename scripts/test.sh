@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs Consol's whole test suite: unit tests, and every storage and HTTP test
+# on both SQLite and PostgreSQL. This is the README's test command, and
+# .ci/run calls it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/ensure-postgres.sh
+
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "cargo-nextest is missing; installing it from crates.io..." >&2
+  cargo install cargo-nextest --locked
+fi
+
+cargo nextest run --all-targets --profile ci "$@"

@@ -1,0 +1,238 @@
+//! The `consol` command line.
+
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::auth::password;
+use crate::config::{Role, Secret, Settings, default_database_url};
+use crate::domain::Email;
+use crate::shutdown;
+use crate::startup::Application;
+use crate::store::{AuditEntry, NewUser, Store, StoreError};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "consol",
+    version,
+    about = "Financial consolidation for groups of Xero organisations"
+)]
+pub struct Cli {
+    /// A TOML configuration file (also CONSOL_CONFIG). Environment variables
+    /// override it.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web app, the workers and the scheduler.
+    Serve {
+        /// Which part to run in this process (also CONSOL_ROLE).
+        #[arg(long, value_enum)]
+        role: Option<Role>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The one-command demo: a simulated Xero group, consolidated.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        sim_listen: SocketAddr,
+        #[arg(long, default_value = "./data/demo")]
+        data_dir: PathBuf,
+    },
+    /// The built-in Xero simulator on its own.
+    XeroSim {
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        listen: SocketAddr,
+        #[arg(long, value_enum, default_value = "demo")]
+        data: SimData,
+        #[arg(long)]
+        auto_approve: bool,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Exit 0 when the server at URL answers /healthz (for container health
+    /// checks, which have no curl).
+    Healthcheck {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a user. The password is read from a prompt, or from the first
+    /// line of standard input when it is not a terminal; never an argument.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long, value_enum, default_value = "user")]
+        role: UserRole,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum UserRole {
+    /// May administer the whole instance.
+    Admin,
+    /// An ordinary user; group roles are given per group.
+    User,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SimData {
+    Demo,
+    Empty,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { role } => {
+            let mut settings = Settings::load(cli.config.as_deref())?;
+            if let Some(r) = role {
+                settings.role = r;
+            }
+            serve(settings).await
+        }
+        Command::Migrate => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let store = Store::connect(settings.database_url.expose()).await?;
+            println!("database is up to date ({})", store.backend());
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Add { email, name, role },
+        } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            add_user(&settings, &email, &name, role).await
+        }
+        Command::Demo {
+            listen,
+            sim_listen: _,
+            data_dir,
+        } => {
+            let mut settings = Settings::load(cli.config.as_deref())?;
+            settings.listen = listen;
+            settings.public_url = format!("http://{listen}");
+            settings.database_url = Secret::new(default_database_url(&data_dir));
+            println!(
+                "The demo's simulated Xero group arrives with the Xero simulator. \
+                 Until then this serves an empty Consol at http://{listen} \
+                 (data in {}).",
+                data_dir.display()
+            );
+            serve(settings).await
+        }
+        Command::XeroSim { .. } => {
+            bail!("the Xero simulator is not part of this build yet")
+        }
+        Command::Healthcheck { addr } => healthcheck(addr),
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let (trigger, shutdown) = shutdown::channel();
+    shutdown::on_signals(trigger);
+    let role = settings.role;
+    let app = Application::build(settings).await?;
+    tracing::info!(
+        port = app.port(),
+        backend = app.store().backend(),
+        ?role,
+        "consol is serving"
+    );
+    app.run_until_stopped(shutdown).await?;
+    Ok(())
+}
+
+async fn add_user(
+    settings: &Settings,
+    email: &str,
+    name: &str,
+    role: UserRole,
+) -> anyhow::Result<()> {
+    let email = Email::parse(email)?;
+    let pw = read_password()?;
+    password::check_policy(&pw).map_err(anyhow::Error::msg)?;
+    let hash = password::hash(&pw)?;
+    let store = Store::connect(settings.database_url.expose()).await?;
+    let now = Utc::now();
+    let new = NewUser {
+        email: &email,
+        name: name.trim(),
+        password_hash: &hash,
+        is_admin: matches!(role, UserRole::Admin),
+    };
+    let user = match store.create_user(&new, now).await {
+        Ok(u) => u,
+        Err(StoreError::Conflict(_)) => bail!("a user with the e-mail {email} already exists"),
+        Err(e) => return Err(e.into()),
+    };
+    store
+        .audit(
+            &AuditEntry::new("user.create", None).detail(format!("{email} (command line)")),
+            now,
+        )
+        .await?;
+    println!("added user {} (id {})", user.email, user.id);
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        let a = rpassword::prompt_password("Password: ")?;
+        let b = rpassword::prompt_password("Password again: ")?;
+        if a != b {
+            bail!("the two passwords differ");
+        }
+        Ok(a)
+    } else {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        let pw = line.trim_end_matches(['\r', '\n']).to_string();
+        if pw.is_empty() {
+            bail!("no password on standard input");
+        }
+        Ok(pw)
+    }
+}
+
+fn healthcheck(addr: SocketAddr) -> anyhow::Result<()> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(3))
+        .with_context(|| format!("cannot connect to {addr}"))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        s,
+        "GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut resp = String::new();
+    s.read_to_string(&mut resp)?;
+    if resp.starts_with("HTTP/1.1 200") {
+        Ok(())
+    } else {
+        bail!("unhealthy: {}", resp.lines().next().unwrap_or("no answer"))
+    }
+}
+
+/// The data directory's database URL, for commands given `--data-dir`.
+pub fn data_dir_url(dir: &Path) -> String {
+    default_database_url(dir)
+}

@@ -1,0 +1,325 @@
+//! Typed configuration: defaults, then an optional TOML file, then `CONSOL_*`
+//! environment variables. Every bad value is reported as one line naming the
+//! setting.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A secret value: shown as `[redacted]` by `Debug` and `Display`, so it cannot
+/// reach a log line by accident. Read it with [`Secret::expose`].
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// What a `consol serve` process runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Web server only.
+    Web,
+    /// Background workers and scheduler only.
+    Worker,
+    /// Both (the default).
+    All,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `sqlite://...` or `postgres://...`.
+    pub database_url: Secret,
+    pub listen: SocketAddr,
+    /// The address users reach Consol at; decides the `Secure` cookie flag
+    /// and the OAuth redirect URI.
+    pub public_url: String,
+    pub secret_key: Option<Secret>,
+    pub xero_client_id: Option<String>,
+    pub xero_client_secret: Option<Secret>,
+    pub xero_webhook_key: Option<Secret>,
+    /// Unset: the real Xero hosts. Set: every Xero host maps to this address.
+    pub xero_base_url: Option<String>,
+    pub smtp_url: Option<Secret>,
+    pub role: Role,
+    /// Tracing filter, such as `info` or `consol=debug`.
+    pub log: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {setting}: {message}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(setting: &str, message: impl Into<String>) -> Self {
+        Self {
+            setting: setting.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The optional file's shape: the same names as the environment variables,
+/// lower case and without the prefix (`database_url = "..."`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    listen: Option<String>,
+    public_url: Option<String>,
+    secret_key: Option<String>,
+    xero_client_id: Option<String>,
+    xero_client_secret: Option<String>,
+    xero_webhook_key: Option<String>,
+    xero_base_url: Option<String>,
+    smtp_url: Option<String>,
+    role: Option<String>,
+    log: Option<String>,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// The default database: a SQLite file under `./data/`.
+pub fn default_database_url(data_dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join("consol.db").display())
+}
+
+impl Settings {
+    /// Loads from the process environment and, when `CONSOL_CONFIG` or
+    /// `config_file` names one, a TOML file.
+    pub fn load(config_file: Option<&Path>) -> Result<Self, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("CONSOL_"))
+            .collect();
+        Self::from_sources(config_file, &env)
+    }
+
+    /// The pure part of [`Settings::load`], for tests.
+    pub fn from_sources(
+        config_file: Option<&Path>,
+        env: &HashMap<String, String>,
+    ) -> Result<Self, ConfigError> {
+        let path: Option<PathBuf> = config_file
+            .map(Path::to_path_buf)
+            .or_else(|| env.get("CONSOL_CONFIG").map(PathBuf::from));
+        let file = match path {
+            Some(p) => read_file(&p)?,
+            None => FileSettings::default(),
+        };
+
+        // Environment wins over the file; empty variables count as unset.
+        let pick = |name: &str, from_file: Option<String>| -> Option<String> {
+            env.get(&format!("CONSOL_{}", name.to_uppercase()))
+                .filter(|v| !v.trim().is_empty())
+                .cloned()
+                .or(from_file)
+        };
+
+        let listen_raw = pick("listen", file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+        let listen: SocketAddr = listen_raw.trim().parse().map_err(|_| {
+            ConfigError::new(
+                "CONSOL_LISTEN",
+                format!("'{listen_raw}' is not an address such as 127.0.0.1:8080"),
+            )
+        })?;
+
+        let database_url = pick("database_url", file.database_url)
+            .unwrap_or_else(|| default_database_url(Path::new("./data")));
+        check_database_url(&database_url)?;
+
+        let public_url =
+            pick("public_url", file.public_url).unwrap_or_else(|| format!("http://{listen}"));
+        let public_url = public_url.trim_end_matches('/').to_string();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError::new(
+                "CONSOL_PUBLIC_URL",
+                format!("'{public_url}' must start with http:// or https://"),
+            ));
+        }
+
+        let xero_base_url =
+            pick("xero_base_url", file.xero_base_url).map(|u| u.trim_end_matches('/').to_string());
+        if let Some(u) = &xero_base_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            return Err(ConfigError::new(
+                "CONSOL_XERO_BASE_URL",
+                format!("'{u}' must start with http:// or https://"),
+            ));
+        }
+
+        let role = match pick("role", file.role) {
+            None => Role::All,
+            Some(r) => match r.trim().to_ascii_lowercase().as_str() {
+                "web" => Role::Web,
+                "worker" => Role::Worker,
+                "all" => Role::All,
+                _ => {
+                    return Err(ConfigError::new(
+                        "CONSOL_ROLE",
+                        format!("'{r}' is not one of web, worker, all"),
+                    ));
+                }
+            },
+        };
+
+        let secret_key = pick("secret_key", file.secret_key).map(Secret::new);
+        if let Some(k) = &secret_key
+            && k.expose().len() < 32
+        {
+            return Err(ConfigError::new(
+                "CONSOL_SECRET_KEY",
+                "must be at least 32 characters (generate one with `openssl rand -base64 32`)",
+            ));
+        }
+
+        Ok(Self {
+            database_url: Secret::new(database_url),
+            listen,
+            public_url,
+            secret_key,
+            xero_client_id: pick("xero_client_id", file.xero_client_id),
+            xero_client_secret: pick("xero_client_secret", file.xero_client_secret)
+                .map(Secret::new),
+            xero_webhook_key: pick("xero_webhook_key", file.xero_webhook_key).map(Secret::new),
+            xero_base_url,
+            smtp_url: pick("smtp_url", file.smtp_url).map(Secret::new),
+            role,
+            log: pick("log", file.log).unwrap_or_else(|| "info".to_string()),
+        })
+    }
+
+    /// Cookies get the `Secure` flag when users reach Consol over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError::new(
+            "CONSOL_CONFIG",
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
+    toml::from_str(&text).map_err(|e| {
+        let msg = e.message().to_string();
+        ConfigError::new("CONSOL_CONFIG", format!("{}: {msg}", path.display()))
+    })
+}
+
+fn check_database_url(url: &str) -> Result<(), ConfigError> {
+    let ok = ["sqlite:", "postgres://", "postgresql://"]
+        .iter()
+        .any(|p| url.starts_with(p));
+    if ok {
+        Ok(())
+    } else {
+        // Never echo the URL: it may carry a password.
+        Err(ConfigError::new(
+            "CONSOL_DATABASE_URL",
+            "must start with sqlite: or postgres://",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let s = Settings::from_sources(None, &env(&[])).unwrap();
+        assert_eq!(s.listen.to_string(), DEFAULT_LISTEN);
+        assert!(s.database_url.expose().starts_with("sqlite://"));
+        assert_eq!(s.public_url, "http://127.0.0.1:8080");
+        assert_eq!(s.role, Role::All);
+        assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let e = Settings::from_sources(None, &env(&[("CONSOL_LISTEN", "nope")])).unwrap_err();
+        assert_eq!(e.setting, "CONSOL_LISTEN");
+        let e = Settings::from_sources(None, &env(&[("CONSOL_DATABASE_URL", "mysql://u:pw@x")]))
+            .unwrap_err();
+        assert_eq!(e.setting, "CONSOL_DATABASE_URL");
+        assert!(!e.to_string().contains("pw"), "the URL is never echoed");
+        let e = Settings::from_sources(None, &env(&[("CONSOL_SECRET_KEY", "short")])).unwrap_err();
+        assert_eq!(e.setting, "CONSOL_SECRET_KEY");
+        let e = Settings::from_sources(None, &env(&[("CONSOL_ROLE", "boss")])).unwrap_err();
+        assert_eq!(e.setting, "CONSOL_ROLE");
+    }
+
+    #[test]
+    fn file_then_environment() {
+        let dir = std::env::temp_dir().join(format!("consol-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("consol.toml");
+        std::fs::write(
+            &f,
+            "listen = \"127.0.0.1:9000\"\npublic_url = \"https://c.example\"\n",
+        )
+        .unwrap();
+        let s = Settings::from_sources(Some(&f), &env(&[])).unwrap();
+        assert_eq!(s.listen.port(), 9000);
+        assert!(s.secure_cookies());
+        let s =
+            Settings::from_sources(Some(&f), &env(&[("CONSOL_LISTEN", "127.0.0.1:9100")])).unwrap();
+        assert_eq!(s.listen.port(), 9100, "environment wins over the file");
+
+        std::fs::write(&f, "lisen = 1\n").unwrap();
+        let e = Settings::from_sources(Some(&f), &env(&[])).unwrap_err();
+        assert_eq!(e.setting, "CONSOL_CONFIG");
+        assert!(e.to_string().contains("lisen"), "{e}");
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let s = Settings::from_sources(
+            None,
+            &env(&[
+                ("CONSOL_SECRET_KEY", "0123456789abcdef0123456789abcdef-top"),
+                ("CONSOL_XERO_CLIENT_SECRET", "xero-very-secret"),
+            ]),
+        )
+        .unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("top"));
+        assert!(!shown.contains("xero-very-secret"));
+        assert!(shown.contains("[redacted]"));
+    }
+}

@@ -1,0 +1,11 @@
+//! Consol: financial consolidation for groups of companies that keep their
+//! books in Xero. See ARCHITECTURE.md for where each part lives.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod shutdown;
+pub mod startup;
+pub mod store;
+pub mod web;

@@ -1,0 +1,107 @@
+//! Building and running the application: one function binds a listener and
+//! returns something that knows its port, so tests start it on port 0.
+
+use std::net::TcpListener;
+use std::time::Instant;
+
+use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::{App, HttpServer};
+use anyhow::Context;
+
+use crate::config::Settings;
+use crate::shutdown::Shutdown;
+use crate::store::Store;
+use crate::web::{self, AppState};
+use actix_web::web::{Data, FormConfig};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: Store,
+}
+
+impl Application {
+    /// Connects to the configured database (migrating it) and binds.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let store = Store::connect(settings.database_url.expose())
+            .await
+            .context("cannot open the database (CONSOL_DATABASE_URL)")?;
+        Self::build_with_store(settings, store)
+    }
+
+    pub fn build_with_store(settings: Settings, store: Store) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.listen)
+            .with_context(|| format!("cannot listen on {} (CONSOL_LISTEN)", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            store: store.clone(),
+            settings,
+        };
+        let server = run(listener, state)?;
+        Ok(Self {
+            port,
+            server,
+            store,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until `shutdown` fires, then finishes in-flight requests.
+    pub async fn run_until_stopped(self, shutdown: Shutdown) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let stopper = tokio::spawn(async move {
+            shutdown.wait().await;
+            handle.stop(true).await;
+        });
+        let result = self.server.await;
+        stopper.abort();
+        result
+    }
+}
+
+fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let data = Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(FormConfig::default().limit(256 * 1024))
+            .wrap(web::security_headers())
+            .wrap_fn(|req, srv| {
+                // One line per request: method, path (never the query, which
+                // may carry OAuth codes), status and time taken.
+                let method = req.method().to_string();
+                let path = req.path().to_string();
+                let started = Instant::now();
+                let fut = srv.call(req);
+                async move {
+                    let res = fut.await?;
+                    tracing::info!(
+                        %method,
+                        %path,
+                        status = res.status().as_u16(),
+                        ms = started.elapsed().as_millis() as u64,
+                        "request"
+                    );
+                    Ok(res)
+                }
+            })
+            .configure(web::routes)
+            .default_service(actix_web::web::to(web::not_found))
+    })
+    // Signals are handled once, by `Shutdown`, for the server and workers.
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

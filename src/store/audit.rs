@@ -1,0 +1,87 @@
+//! The audit log: who did what, when. Rows are written in the same
+//! transaction as the change they describe.
+
+use chrono::{DateTime, Utc};
+
+use super::{Store, StoreResult, on_pool};
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub user_id: Option<i64>,
+    pub group_id: Option<i64>,
+    /// A dotted name such as `user.login` or `group.create`.
+    pub action: String,
+    pub detail: String,
+}
+
+impl AuditEntry {
+    pub fn new(action: &str, user_id: Option<i64>) -> Self {
+        Self {
+            user_id,
+            group_id: None,
+            action: action.to_string(),
+            detail: String::new(),
+        }
+    }
+
+    pub fn group(mut self, group_id: i64) -> Self {
+        self.group_id = Some(group_id);
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+}
+
+pub(crate) const INSERT_AUDIT: &str =
+    "INSERT INTO audit_log (at, user_id, group_id, action, detail) VALUES ($1, $2, $3, $4, $5)";
+
+/// Inserts an audit row through any executor (a pool or a transaction).
+macro_rules! insert_audit {
+    ($ex:expr, $entry:expr, $at:expr) => {
+        sqlx::query($crate::store::audit::INSERT_AUDIT)
+            .bind($at)
+            .bind($entry.user_id)
+            .bind($entry.group_id)
+            .bind(&$entry.action)
+            .bind(&$entry.detail)
+            .execute($ex)
+    };
+}
+pub(crate) use insert_audit;
+
+impl Store {
+    pub async fn audit(&self, entry: &AuditEntry, at: DateTime<Utc>) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            insert_audit!(pool, entry, at).await?;
+        });
+        Ok(())
+    }
+
+    /// Newest first. `group_id = None` lists instance-wide entries too.
+    pub async fn audit_log(
+        &self,
+        group_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<(DateTime<Utc>, AuditEntry)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            at: DateTime<Utc>,
+            #[sqlx(flatten)]
+            entry: AuditEntry,
+        }
+        on_pool!(self, pool => {
+            let rows = sqlx::query_as::<_, Row>(
+                "SELECT at, user_id, group_id, action, detail FROM audit_log \
+                 WHERE ($1 IS NULL OR group_id = $1) ORDER BY id DESC LIMIT $2",
+            )
+            .bind(group_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().map(|r| (r.at, r.entry)).collect())
+        })
+    }
+}

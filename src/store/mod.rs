@@ -1,0 +1,155 @@
+//! The database. One set of repository functions over two backends: SQLite
+//! (the embedded default) and PostgreSQL (when scaled out), picked once from
+//! the URL scheme. Each function's SQL is written once and expanded for both
+//! pools by [`on_pool!`]; only DDL (the two migration folders) and the few
+//! statements that truly differ are written twice.
+
+mod audit;
+mod groups;
+mod organisations;
+mod report_amounts;
+mod sessions;
+pub mod types;
+mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{PgPool, SqlitePool};
+
+pub use audit::AuditEntry;
+pub use groups::{Group, GroupRole, NewGroup};
+pub use organisations::OrganisationDetails;
+pub use report_amounts::{ReportAmount, ReportKind, RowKind};
+pub use sessions::Session;
+pub use users::{LoginAttempt, NewUser, User};
+
+/// Runs `$body` with `$pool` bound to the concrete pool of either backend.
+/// The body is compiled twice, once per database, so the same SQL text and
+/// bindings must type-check on both.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A uniqueness rule was broken; carries the constraint's name.
+    #[error("already exists ({0})")]
+    Conflict(String),
+    #[error("unsupported database URL (expected sqlite: or postgres://)")]
+    UnsupportedUrl,
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Turns unique violations into [`StoreError::Conflict`], so callers can
+/// answer 409/422 instead of 500.
+pub(crate) fn map_conflict(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        return StoreError::Conflict(db.constraint().unwrap_or("unique").to_string());
+    }
+    StoreError::Database(e)
+}
+
+impl Store {
+    /// Connects by URL scheme and applies pending migrations.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let store = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?;
+            Self::connect_sqlite(opts).await?
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::connect_postgres(PgConnectOptions::from_str(url)?).await?
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// SQLite with WAL (readers never block the writer), foreign keys on and
+    /// a busy timeout so that concurrent writers wait instead of failing.
+    pub async fn connect_sqlite(opts: SqliteConnectOptions) -> StoreResult<Self> {
+        let file = opts.get_filename();
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty())
+            && file != Path::new(":memory:")
+        {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let opts = opts
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await?;
+        Ok(Self::Sqlite(pool))
+    }
+
+    pub async fn connect_postgres(opts: PgConnectOptions) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        Ok(Self::Postgres(pool))
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match self {
+            Store::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Store::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// `sqlite` or `postgres`, for logs and the health check.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// A round trip to the database, for `/healthz`.
+    pub async fn ping(&self) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}

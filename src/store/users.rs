@@ -1,0 +1,205 @@
+//! Users and login attempts.
+
+use chrono::{DateTime, Utc};
+
+use super::{Store, StoreResult, map_conflict, on_pool};
+use crate::domain::Email;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub is_admin: bool,
+    pub created_at: DateTime<Utc>,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a Email,
+    pub name: &'a str,
+    /// An argon2id PHC string, never the password itself.
+    pub password_hash: &'a str,
+    pub is_admin: bool,
+}
+
+/// Failed logins counted for throttling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginAttempt {
+    pub for_email: i64,
+    pub from_ip: i64,
+}
+
+const USER_COLUMNS: &str = "id, email, name, is_admin, created_at, disabled_at";
+
+impl Store {
+    /// Fails with [`super::StoreError::Conflict`] when the e-mail is taken.
+    pub async fn create_user(&self, new: &NewUser<'_>, now: DateTime<Utc>) -> StoreResult<User> {
+        on_pool!(self, pool => {
+            sqlx::query_as::<_, User>(
+                "INSERT INTO users (email, name, password_hash, is_admin, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) \
+                 RETURNING id, email, name, is_admin, created_at, disabled_at",
+            )
+            .bind(new.email.as_str())
+            .bind(new.name)
+            .bind(new.password_hash)
+            .bind(new.is_admin)
+            .bind(now)
+            .fetch_one(pool)
+            .await
+            .map_err(map_conflict)
+        })
+    }
+
+    /// Creates the first administrator, only while no user exists. Returns
+    /// `None` when someone got there first; the flag row makes this safe
+    /// against two concurrent first visitors on either backend.
+    pub async fn create_first_admin(
+        &self,
+        new: &NewUser<'_>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<User>> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let claimed = sqlx::query(
+                "INSERT INTO instance_flags (name, set_at) VALUES ('first_admin', $1) \
+                 ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                .fetch_one(&mut *tx)
+                .await?;
+            if claimed == 0 || existing > 0 {
+                // Roll back now rather than on drop, so no lock outlives
+                // this call.
+                tx.rollback().await?;
+                return Ok(None);
+            }
+            let user = sqlx::query_as::<_, User>(
+                "INSERT INTO users (email, name, password_hash, is_admin, created_at) \
+                 VALUES ($1, $2, $3, TRUE, $4) \
+                 RETURNING id, email, name, is_admin, created_at, disabled_at",
+            )
+            .bind(new.email.as_str())
+            .bind(new.name)
+            .bind(new.password_hash)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_conflict)?;
+            tx.commit().await?;
+            Ok(Some(user))
+        })
+    }
+
+    pub async fn count_users(&self) -> StoreResult<i64> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?)
+        })
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    pub async fn user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
+            )))
+            .bind(email.as_str())
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    /// The user and their password hash, for checking a login.
+    pub async fn credentials(&self, email: &Email) -> StoreResult<Option<(User, String)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            user: User,
+            password_hash: String,
+        }
+        on_pool!(self, pool => {
+            let row = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1"
+            )))
+            .bind(email.as_str())
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.map(|r| (r.user, r.password_hash)))
+        })
+    }
+
+    pub async fn set_password_hash(&self, user_id: i64, hash: &str) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(hash)
+                .bind(user_id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn record_login_attempt(
+        &self,
+        email: &str,
+        client_ip: &str,
+        succeeded: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO login_attempts (email, client_ip, succeeded, at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(email)
+            .bind(client_ip)
+            .bind(succeeded)
+            .bind(at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Failed logins since `since`, for this e-mail and from this address.
+    /// A success for the e-mail resets its count.
+    pub async fn failed_logins_since(
+        &self,
+        email: &str,
+        client_ip: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<LoginAttempt> {
+        on_pool!(self, pool => {
+            let for_email: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM login_attempts WHERE email = $1 AND NOT succeeded AND at > $2 \
+                 AND at > COALESCE((SELECT MAX(at) FROM login_attempts WHERE email = $1 AND succeeded), $2)",
+            )
+            .bind(email)
+            .bind(since)
+            .fetch_one(pool)
+            .await?;
+            let from_ip: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM login_attempts WHERE client_ip = $1 AND NOT succeeded AND at > $2",
+            )
+            .bind(client_ip)
+            .bind(since)
+            .fetch_one(pool)
+            .await?;
+            Ok(LoginAttempt { for_email, from_ip })
+        })
+    }
+}

@@ -1,0 +1,111 @@
+//! Errors of the web layer, each with its status. Internal causes are logged
+//! and never shown: the page says only that something went wrong.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("not found")]
+    NotFound,
+    #[error("sign-in required")]
+    LoginRequired { next: String },
+    #[error("the form has expired; reload the page and try again")]
+    Csrf,
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl WebError {
+    pub fn internal(msg: &'static str) -> Self {
+        Self::Internal(anyhow::anyhow!(msg))
+    }
+}
+
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: String,
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            Self::Csrf => StatusCode::FORBIDDEN,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::LoginRequired { next } = self {
+            let target = format!("/login?next={}", encode_path(next));
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, target))
+                .finish();
+        }
+        if let Self::Internal(cause) = self {
+            tracing::error!(error = %format!("{cause:#}"), "request failed");
+        }
+        let status = self.status_code();
+        let title = status.canonical_reason().unwrap_or("Error");
+        let message = match self {
+            Self::NotFound => "There is nothing here, or you do not have access to it.".to_string(),
+            Self::Internal(_) => {
+                "Something went wrong on our side. It has been logged.".to_string()
+            }
+            other => other.to_string(),
+        };
+        error_page(status, title, message)
+    }
+}
+
+/// An HTML error page with the given status.
+pub fn error_page(status: StatusCode, title: &str, message: String) -> HttpResponse {
+    let page = ErrorPage {
+        status: status.as_u16(),
+        title,
+        message,
+    };
+    match page.render() {
+        Ok(html) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(html),
+        Err(_) => HttpResponse::build(status).body(title.to_string()),
+    }
+}
+
+/// The default service: an HTML 404 for any unknown path.
+pub async fn not_found() -> HttpResponse {
+    WebError::NotFound.error_response()
+}
+
+/// Percent-encodes a path for a query parameter (only what a path holds).
+fn encode_path(p: &str) -> String {
+    p.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

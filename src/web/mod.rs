@@ -1,0 +1,41 @@
+//! The web layer: HTML pages (askama templates in `templates/`), static
+//! files, and later the JSON API. Handlers read the store; none calls Xero.
+
+pub mod assets;
+mod csrf;
+mod error;
+mod headers;
+mod pages;
+mod session;
+
+use actix_web::web;
+
+use crate::config::Settings;
+use crate::store::Store;
+
+pub use error::{WebError, not_found};
+pub use session::{CurrentUser, SESSION_COOKIE};
+
+/// Everything a handler may need, shared by all workers of the server.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Settings,
+}
+
+/// Registers every route. Used by the server and by tests alike.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(pages::health::healthz))
+        .route("/static/{path}", web::get().to(assets::serve))
+        .route("/", web::get().to(pages::auth::home))
+        .route("/login", web::get().to(pages::auth::login_page))
+        .route("/login", web::post().to(pages::auth::login))
+        .route("/logout", web::post().to(pages::auth::logout))
+        .route("/setup", web::get().to(pages::auth::setup_page))
+        .route("/setup", web::post().to(pages::auth::setup))
+        .route("/groups", web::get().to(pages::groups::list))
+        .route("/groups", web::post().to(pages::groups::create))
+        .route("/groups/{id}", web::get().to(pages::groups::show));
+}
+
+pub use headers::security_headers;

@@ -1,0 +1,357 @@
+//! Sign-in, sign-out and the first-run page that creates the first admin.
+
+use actix_web::cookie::Cookie;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+
+use super::render;
+use crate::auth::{password, throttle, token};
+use crate::domain::Email;
+use crate::store::{AuditEntry, NewUser, User};
+use crate::web::session::{self, SESSION_HOURS, current_session};
+use crate::web::{AppState, CurrentUser, WebError, csrf};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf_token: String,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    csrf_token: String,
+    email: String,
+    name: String,
+    errors: Vec<String>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    csrf_token: String,
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Deserialize)]
+pub struct SetupForm {
+    email: String,
+    #[serde(default)]
+    name: String,
+    password: String,
+    password_confirm: String,
+    csrf_token: String,
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf_token: String,
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .finish()
+}
+
+/// Only same-site paths are followed after sign-in (no open redirect).
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/groups"
+    }
+}
+
+fn client_ip(req: &HttpRequest) -> String {
+    // The socket's address, not X-Forwarded-For, which a client can forge
+    // to dodge throttling.
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// `/`: the groups when signed in, else first run or sign-in.
+pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    if current_session(&req).await?.is_some() {
+        return Ok(see_other("/groups"));
+    }
+    if state.store.count_users().await? == 0 {
+        return Ok(see_other("/setup"));
+    }
+    Ok(see_other("/login"))
+}
+
+pub async fn login_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, WebError> {
+    if state.store.count_users().await? == 0 {
+        return Ok(see_other("/setup"));
+    }
+    let next = query.into_inner().next.unwrap_or_default();
+    login_response(&req, &state, StatusCode::OK, String::new(), next, None)
+}
+
+fn login_response(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    email: String,
+    next: String,
+    error: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let (csrf_token, cookie) = csrf::pre_session_token(req, state.settings.secure_cookies());
+    let page = LoginPage {
+        csrf_token,
+        email,
+        next: safe_next(&next).to_string(),
+        error,
+    };
+    with_cookie(render(status, &page)?, cookie)
+}
+
+fn with_cookie(
+    mut resp: HttpResponse,
+    cookie: Option<Cookie<'static>>,
+) -> Result<HttpResponse, WebError> {
+    if let Some(c) = cookie {
+        resp.add_cookie(&c)
+            .map_err(|e| WebError::Internal(anyhow::anyhow!("cookie: {e}")))?;
+    }
+    Ok(resp)
+}
+
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    csrf::check_pre_session(&req, &form.csrf_token)?;
+    let now = Utc::now();
+    let ip = client_ip(&req);
+    let email_key = form.email.trim().to_lowercase();
+
+    if !throttle::allowed(&state.store, &email_key, &ip, now).await? {
+        state
+            .store
+            .audit(
+                &AuditEntry::new("user.login_throttled", None).detail(&email_key),
+                now,
+            )
+            .await?;
+        return Err(WebError::TooManyRequests(format!(
+            "Too many failed sign-in attempts. Try again in {} minutes.",
+            throttle::WINDOW_MINUTES
+        )));
+    }
+
+    let user = match Email::parse(&form.email) {
+        Ok(email) => check_credentials(&state, &email, &form.password).await?,
+        Err(_) => {
+            password::dummy_verify(&form.password);
+            None
+        }
+    };
+    let Some(user) = user else {
+        state
+            .store
+            .record_login_attempt(&email_key, &ip, false, now)
+            .await?;
+        state
+            .store
+            .audit(
+                &AuditEntry::new("user.login_failed", None).detail(&email_key),
+                now,
+            )
+            .await?;
+        // One message for an unknown e-mail and a wrong password alike.
+        return login_response(
+            &req,
+            &state,
+            StatusCode::UNAUTHORIZED,
+            form.email,
+            form.next,
+            Some("Wrong e-mail or password.".to_string()),
+        );
+    };
+    state
+        .store
+        .record_login_attempt(&email_key, &ip, true, now)
+        .await?;
+    state
+        .store
+        .audit(&AuditEntry::new("user.login", Some(user.id)), now)
+        .await?;
+    start_session(&state, &user, safe_next(&form.next)).await
+}
+
+/// The user when the password is right and the account enabled. Runs the
+/// hash either way, so timing does not tell whether the e-mail exists.
+async fn check_credentials(
+    state: &AppState,
+    email: &Email,
+    password_given: &str,
+) -> Result<Option<User>, WebError> {
+    let found = state.store.credentials(email).await?;
+    let Some((user, stored)) = found else {
+        password::dummy_verify(password_given);
+        return Ok(None);
+    };
+    let given = password_given.to_string();
+    // argon2 is deliberately slow: keep it off the async executor.
+    let ok = web::block(move || password::verify(&given, &stored))
+        .await
+        .map_err(|e| WebError::Internal(e.into()))?;
+    Ok((ok && user.disabled_at.is_none()).then_some(user))
+}
+
+async fn start_session(
+    state: &AppState,
+    user: &User,
+    next: &str,
+) -> Result<HttpResponse, WebError> {
+    let now = Utc::now();
+    let raw = token::random_token();
+    state
+        .store
+        .create_session(
+            &token::hash_token(&raw),
+            user.id,
+            &token::random_token(),
+            now,
+            now + Duration::hours(SESSION_HOURS),
+        )
+        .await?;
+    let mut resp = see_other(next);
+    resp.add_cookie(&session::session_cookie(
+        raw,
+        state.settings.secure_cookies(),
+    ))
+    .map_err(|e| WebError::Internal(anyhow::anyhow!("cookie: {e}")))?;
+    Ok(resp)
+}
+
+pub async fn logout(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    user.check_csrf(&form.csrf_token)?;
+    let now = Utc::now();
+    state.store.delete_session(user.token_hash()).await?;
+    state
+        .store
+        .audit(&AuditEntry::new("user.logout", Some(user.user.id)), now)
+        .await?;
+    let mut resp = see_other("/login");
+    resp.add_cookie(&session::removal_cookie(state.settings.secure_cookies()))
+        .map_err(|e| WebError::Internal(anyhow::anyhow!("cookie: {e}")))?;
+    Ok(resp)
+}
+
+pub async fn setup_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    if state.store.count_users().await? > 0 {
+        return Ok(see_other("/login"));
+    }
+    setup_response(
+        &req,
+        &state,
+        StatusCode::OK,
+        String::new(),
+        String::new(),
+        vec![],
+    )
+}
+
+fn setup_response(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    email: String,
+    name: String,
+    errors: Vec<String>,
+) -> Result<HttpResponse, WebError> {
+    let (csrf_token, cookie) = csrf::pre_session_token(req, state.settings.secure_cookies());
+    let page = SetupPage {
+        csrf_token,
+        email,
+        name,
+        errors,
+    };
+    with_cookie(render(status, &page)?, cookie)
+}
+
+pub async fn setup(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<SetupForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    csrf::check_pre_session(&req, &form.csrf_token)?;
+    if state.store.count_users().await? > 0 {
+        return Ok(see_other("/login"));
+    }
+    let mut errors = Vec::new();
+    let email = Email::parse(&form.email)
+        .map_err(|e| errors.push(e.to_string()))
+        .ok();
+    if let Err(e) = password::check_policy(&form.password) {
+        errors.push(e);
+    }
+    if form.password != form.password_confirm {
+        errors.push("The two passwords differ.".to_string());
+    }
+    let Some(email) = email.filter(|_| errors.is_empty()) else {
+        return setup_response(
+            &req,
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form.email,
+            form.name,
+            errors,
+        );
+    };
+    let pw = form.password.clone();
+    let hash = web::block(move || password::hash(&pw))
+        .await
+        .map_err(|e| WebError::Internal(e.into()))?
+        .map_err(|e| WebError::Internal(e.into()))?;
+    let now = Utc::now();
+    let new = NewUser {
+        email: &email,
+        name: form.name.trim(),
+        password_hash: &hash,
+        is_admin: true,
+    };
+    let Some(user) = state.store.create_first_admin(&new, now).await? else {
+        // Someone else finished first run a moment ago.
+        return Ok(see_other("/login"));
+    };
+    state
+        .store
+        .audit(
+            &AuditEntry::new("user.create_first_admin", Some(user.id)).detail(email.as_str()),
+            now,
+        )
+        .await?;
+    start_session(&state, &user, "/groups").await
+}

@@ -1,0 +1,35 @@
+pub mod auth;
+pub mod groups;
+pub mod health;
+
+/// What the layout shows for a signed-in user: the nav and the logout
+/// form's CSRF token.
+pub struct Nav {
+    pub email: String,
+    pub csrf_token: String,
+}
+
+impl Nav {
+    pub fn of(user: &super::CurrentUser) -> Self {
+        Self {
+            email: user.user.email.clone(),
+            csrf_token: user.csrf_token().to_string(),
+        }
+    }
+}
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use askama::Template;
+
+use super::WebError;
+
+/// Renders a page with a status (forms answer 422 with their errors).
+pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, WebError> {
+    let html = page
+        .render()
+        .map_err(|e| WebError::Internal(anyhow::anyhow!("template: {e}")))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}

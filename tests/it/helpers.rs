@@ -1,0 +1,362 @@
+//! Shared test helpers: fresh databases on either backend, the app started
+//! on port 0, and an HTTP client that keeps cookies and does not follow
+//! redirects.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use consol::config::{Secret, Settings};
+use consol::startup::Application;
+use consol::store::Store;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::sqlite::SqliteConnectOptions;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates `sqlite::name` and `postgres::name` tokio tests for each
+/// listed `async fn name(backend: Backend)` in the calling module.
+#[macro_export]
+macro_rules! backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+/// The PostgreSQL server tests use. Never skipped: an unreachable server
+/// fails the test with a message saying how to start it.
+pub fn postgres_url() -> String {
+    std::env::var("CONSOL_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+fn unique_name(prefix: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A fresh, migrated database that is removed when dropped: a SQLite file in
+/// its own directory, or a PostgreSQL schema of its own.
+pub struct TestDb {
+    pub store: Store,
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Dir(std::path::PathBuf),
+    Schema(String),
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(unique_name("consol_test"));
+                let path = dir.join("consol.db");
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                let store = Store::connect_sqlite(SqliteConnectOptions::from_str(&url).unwrap())
+                    .await
+                    .expect("open SQLite");
+                store.migrate().await.expect("migrate SQLite");
+                TestDb {
+                    store,
+                    url,
+                    cleanup: Cleanup::Dir(dir),
+                }
+            }
+            Backend::Postgres => {
+                let base = postgres_url();
+                let schema = unique_name("consol_test");
+                let admin = sqlx::PgPool::connect(&base).await.unwrap_or_else(|e| {
+                    panic!(
+                        "PostgreSQL is not reachable at {base}: {e}. Start it with \
+                         `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` \
+                         or set CONSOL_TEST_POSTGRES_URL."
+                    )
+                });
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(&admin)
+                    .await
+                    .expect("create schema");
+                admin.close().await;
+                let opts = PgConnectOptions::from_str(&base)
+                    .unwrap()
+                    .options([("search_path", schema.as_str())]);
+                let store = Store::connect_postgres(opts)
+                    .await
+                    .expect("connect PostgreSQL");
+                store.migrate().await.expect("migrate PostgreSQL");
+                let sep = if base.contains('?') { '&' } else { '?' };
+                let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+                TestDb {
+                    store,
+                    url,
+                    cleanup: Cleanup::Schema(schema),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Schema(schema) => {
+                // Drop runs inside the test's runtime; use a thread with a
+                // runtime of its own to remove the schema.
+                let schema = schema.clone();
+                let base = postgres_url();
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .ok()?;
+                    rt.block_on(async move {
+                        let pool = sqlx::PgPool::connect(&base).await.ok()?;
+                        // The test's own pool may still hold a lock; give up
+                        // (leaving the schema) rather than wait forever.
+                        let mut conn = pool.acquire().await.ok()?;
+                        sqlx::query("SET lock_timeout = '3s'")
+                            .execute(&mut *conn)
+                            .await
+                            .ok()?;
+                        sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP SCHEMA IF EXISTS {schema} CASCADE"
+                        )))
+                        .execute(&mut *conn)
+                        .await
+                        .ok()?;
+                        drop(conn);
+                        pool.close().await;
+                        Some(())
+                    })
+                })
+                .join();
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: TestDb,
+    pub client: Client,
+}
+
+impl TestApp {
+    pub fn store(&self) -> &Store {
+        &self.db.store
+    }
+
+    /// A second browser: its own cookies.
+    pub fn new_client(&self) -> Client {
+        Client::new(&self.address)
+    }
+}
+
+pub fn test_settings(database_url: &str) -> Settings {
+    let mut env = HashMap::new();
+    env.insert("CONSOL_LISTEN".to_string(), "127.0.0.1:0".to_string());
+    env.insert("CONSOL_DATABASE_URL".to_string(), database_url.to_string());
+    let mut s = Settings::from_sources(None, &env).expect("test settings");
+    s.database_url = Secret::new(database_url);
+    s
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let db = TestDb::new(backend).await;
+    let settings = test_settings(&db.url);
+    let app = Application::build_with_store(settings, db.store.clone()).expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let (_trigger, shutdown) = consol::shutdown::channel();
+    // The trigger is dropped: the server runs until the test's runtime ends.
+    tokio::spawn(app.run_until_stopped(shutdown));
+    TestApp {
+        client: Client::new(&address),
+        address,
+        db,
+    }
+}
+
+/// A small browser: keeps cookies, never follows redirects.
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+    pub cookies: HashMap<String, String>,
+}
+
+pub struct Page {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").and_then(|v| v.to_str().ok())
+    }
+
+    /// The value of the first `<input name="NAME" value="...">`.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let needle = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&needle)? + needle.len();
+        let end = self.body[start..].find('"')? + start;
+        Some(self.body[start..end].to_string())
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect()
+    }
+}
+
+impl Client {
+    pub fn new(base: &str) -> Self {
+        Self {
+            base: base.to_string(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn finish(&mut self, resp: reqwest::Response) -> Page {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        for v in headers.get_all("set-cookie") {
+            let Ok(s) = v.to_str() else { continue };
+            let first = s.split(';').next().unwrap_or("");
+            if let Some((k, val)) = first.split_once('=') {
+                let expired = s.to_ascii_lowercase().contains("max-age=0");
+                if val.is_empty() || expired {
+                    self.cookies.remove(k.trim());
+                } else {
+                    self.cookies.insert(k.trim().to_string(), val.to_string());
+                }
+            }
+        }
+        let body = resp.text().await.unwrap_or_default();
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("GET");
+        self.finish(resp).await
+    }
+
+    pub async fn post_form(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .expect("POST");
+        self.finish(resp).await
+    }
+
+    /// Loads a form page and returns its CSRF token.
+    pub async fn csrf_from(&mut self, path: &str) -> String {
+        let page = self.get(path).await;
+        page.input_value("csrf_token")
+            .unwrap_or_else(|| panic!("no csrf_token on {path}: {}", page.status))
+    }
+}
+
+pub const ADMIN_EMAIL: &str = "admin@consol.test";
+pub const ADMIN_PASSWORD: &str = "correct horse battery";
+
+/// Creates a user directly in the store and returns its id.
+pub async fn create_user(store: &Store, email: &str, password: &str) -> i64 {
+    let email = consol::domain::Email::parse(email).unwrap();
+    let hash = consol::auth::password::hash(password).unwrap();
+    store
+        .create_user(
+            &consol::store::NewUser {
+                email: &email,
+                name: "",
+                password_hash: &hash,
+                is_admin: false,
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+/// Signs the client in through the login form; panics unless it works.
+pub async fn login(client: &mut Client, email: &str, password: &str) {
+    let csrf = client.csrf_from("/login").await;
+    let page = client
+        .post_form(
+            "/login",
+            &[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303, "login failed: {}", page.body);
+}
+
+/// The CSRF token of the signed-in session, read from the groups page.
+pub async fn session_csrf(client: &mut Client) -> String {
+    client.csrf_from("/groups").await
+}

@@ -1,0 +1,8 @@
+//! Consol's integration tests: one binary, so it links once. Every storage
+//! and HTTP test runs on SQLite and on PostgreSQL (see `backends!`).
+
+mod cli;
+mod helpers;
+mod storage;
+mod web_auth;
+mod web_groups;
