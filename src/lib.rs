@@ -6,6 +6,8 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod shutdown;
+pub mod sim;
 pub mod startup;
 pub mod store;
 pub mod web;
+pub mod xero;

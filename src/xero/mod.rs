@@ -1,0 +1,11 @@
+//! Typed models of Xero's Accounting API JSON, shared by the simulator
+//! (which writes them) and Consol's Xero client (which reads them).
+
+pub(crate) mod date;
+mod envelope;
+mod models;
+pub mod num;
+
+pub use date::{DateParseError, XeroDate};
+pub use envelope::*;
+pub use models::*;

@@ -1,0 +1,7 @@
+//! Tests of the Xero simulator's core (ledger, reports, demo data) and of
+//! the Xero JSON models, with no HTTP.
+
+mod demo;
+mod ledger;
+mod props;
+mod xero_models;
