@@ -58,11 +58,17 @@ pub struct Settings {
     /// and the OAuth redirect URI.
     pub public_url: String,
     pub secret_key: Option<Secret>,
+    /// Earlier keys, comma-separated in `CONSOL_SECRET_KEY_PREVIOUS`: still
+    /// decrypt, never encrypt (for key rotation).
+    pub secret_key_previous: Vec<Secret>,
     pub xero_client_id: Option<String>,
     pub xero_client_secret: Option<Secret>,
     pub xero_webhook_key: Option<Secret>,
     /// Unset: the real Xero hosts. Set: every Xero host maps to this address.
     pub xero_base_url: Option<String>,
+    /// The OAuth scopes asked for (`CONSOL_XERO_SCOPES`, space-separated);
+    /// by default Xero's read-only granular set.
+    pub xero_scopes: Vec<String>,
     pub smtp_url: Option<Secret>,
     pub role: Role,
     /// Tracing filter, such as `info` or `consol=debug`.
@@ -94,10 +100,12 @@ struct FileSettings {
     listen: Option<String>,
     public_url: Option<String>,
     secret_key: Option<String>,
+    secret_key_previous: Option<String>,
     xero_client_id: Option<String>,
     xero_client_secret: Option<String>,
     xero_webhook_key: Option<String>,
     xero_base_url: Option<String>,
+    xero_scopes: Option<String>,
     smtp_url: Option<String>,
     role: Option<String>,
     log: Option<String>,
@@ -199,16 +207,35 @@ impl Settings {
             ));
         }
 
+        let secret_key_previous = pick("secret_key_previous", file.secret_key_previous)
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(Secret::new)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let xero_scopes = match pick("xero_scopes", file.xero_scopes) {
+            Some(v) => v.split_whitespace().map(str::to_string).collect(),
+            None => crate::xero::client::DEFAULT_SCOPES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        };
+
         Ok(Self {
             database_url: Secret::new(database_url),
             listen,
             public_url,
             secret_key,
+            secret_key_previous,
             xero_client_id: pick("xero_client_id", file.xero_client_id),
             xero_client_secret: pick("xero_client_secret", file.xero_client_secret)
                 .map(Secret::new),
             xero_webhook_key: pick("xero_webhook_key", file.xero_webhook_key).map(Secret::new),
             xero_base_url,
+            xero_scopes,
             smtp_url: pick("smtp_url", file.smtp_url).map(Secret::new),
             role,
             log: pick("log", file.log).unwrap_or_else(|| "info".to_string()),
@@ -219,6 +246,90 @@ impl Settings {
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
     }
+
+    /// Production means users reach Consol over https: then a missing
+    /// `CONSOL_SECRET_KEY` is a start-up error, never a generated key.
+    pub fn is_production(&self) -> bool {
+        self.secure_cookies()
+    }
+
+    /// The keys that encrypt tokens at rest. Without `CONSOL_SECRET_KEY`, a
+    /// single SQLite install outside production gets a random key kept
+    /// beside its database (`secret.key`, readable by its owner only);
+    /// production and PostgreSQL (several processes) must set one.
+    pub fn keyring(&self) -> Result<crate::crypto::Keyring, ConfigError> {
+        let previous: Vec<&str> = self
+            .secret_key_previous
+            .iter()
+            .map(|k| k.expose())
+            .collect();
+        if let Some(k) = &self.secret_key {
+            return Ok(crate::crypto::Keyring::new(k.expose(), &previous));
+        }
+        let missing = |why: &str| {
+            ConfigError::new(
+                "CONSOL_SECRET_KEY",
+                format!(
+                    "is required {why} (at least 32 characters, such as `openssl rand -base64 32`)"
+                ),
+            )
+        };
+        if self.is_production() {
+            return Err(missing("when CONSOL_PUBLIC_URL is https"));
+        }
+        let Some(dir) = sqlite_dir(self.database_url.expose()) else {
+            return Err(missing(
+                "with PostgreSQL, where every process must share it",
+            ));
+        };
+        let path = dir.join("secret.key");
+        let key = match std::fs::read_to_string(&path) {
+            Ok(k) if k.trim().len() >= 32 => k.trim().to_string(),
+            _ => {
+                let k = crate::auth::token::random_token();
+                std::fs::create_dir_all(&dir)
+                    .and_then(|_| write_private(&path, &k))
+                    .map_err(|e| {
+                        ConfigError::new(
+                            "CONSOL_SECRET_KEY",
+                            format!("is unset and {} cannot be written: {e}", path.display()),
+                        )
+                    })?;
+                tracing::warn!(path = %path.display(), "CONSOL_SECRET_KEY is unset; generated a key for this install");
+                k
+            }
+        };
+        Ok(crate::crypto::Keyring::new(&key, &previous))
+    }
+}
+
+/// The directory of a SQLite database file, if the URL names one.
+fn sqlite_dir(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    Some(
+        Path::new(path)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(".")),
+    )
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)?.write_all(contents.as_bytes())
 }
 
 fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
@@ -305,6 +416,44 @@ mod tests {
         let e = Settings::from_sources(Some(&f), &env(&[])).unwrap_err();
         assert_eq!(e.setting, "CONSOL_CONFIG");
         assert!(e.to_string().contains("lisen"), "{e}");
+    }
+
+    #[test]
+    fn keys_are_required_in_production_and_on_postgres() {
+        let https =
+            Settings::from_sources(None, &env(&[("CONSOL_PUBLIC_URL", "https://c.example")]))
+                .unwrap();
+        assert_eq!(https.keyring().unwrap_err().setting, "CONSOL_SECRET_KEY");
+        let pg = Settings::from_sources(None, &env(&[("CONSOL_DATABASE_URL", "postgres://x/y")]))
+            .unwrap();
+        assert_eq!(pg.keyring().unwrap_err().setting, "CONSOL_SECRET_KEY");
+
+        // A local SQLite install gets a key of its own, kept and reused.
+        let dir = std::env::temp_dir().join(format!("consol-key-{}", std::process::id()));
+        let url = format!("sqlite://{}/consol.db?mode=rwc", dir.display());
+        let local = Settings::from_sources(None, &env(&[("CONSOL_DATABASE_URL", &url)])).unwrap();
+        let a = local.keyring().unwrap();
+        let sealed = a.encrypt("t", b"x");
+        let b = local.keyring().unwrap();
+        assert_eq!(b.decrypt("t", &sealed).unwrap(), b"x");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn scopes_default_to_read_only() {
+        let s = Settings::from_sources(None, &env(&[])).unwrap();
+        assert!(s.xero_scopes.contains(&"offline_access".to_string()));
+        assert!(
+            s.xero_scopes
+                .iter()
+                .all(|x| !x.starts_with("accounting.") || x.ends_with(".read"))
+        );
+        let s = Settings::from_sources(
+            None,
+            &env(&[("CONSOL_XERO_SCOPES", "openid accounting.transactions.read")]),
+        )
+        .unwrap();
+        assert_eq!(s.xero_scopes, ["openid", "accounting.transactions.read"]);
     }
 
     #[test]

@@ -4,7 +4,10 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod connect;
+pub mod crypto;
 pub mod domain;
+pub mod jobs;
 pub mod shutdown;
 pub mod sim;
 pub mod startup;

@@ -8,7 +8,10 @@ use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 
+use std::sync::Arc;
+
 use crate::config::Settings;
+use crate::connect::XeroServices;
 use crate::shutdown::Shutdown;
 use crate::store::Store;
 use crate::web::{self, AppState};
@@ -33,9 +36,22 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("cannot listen on {} (CONSOL_LISTEN)", settings.listen))?;
         let port = listener.local_addr()?.port();
+        let xero = Arc::new(XeroServices::from_settings(&settings, store.clone())?);
+        Self::build_with(settings, store, xero, listener, port)
+    }
+
+    /// Builds on parts made by the caller (tests give their own Xero limits).
+    pub fn build_with(
+        settings: Settings,
+        store: Store,
+        xero: Arc<XeroServices>,
+        listener: TcpListener,
+        port: u16,
+    ) -> anyhow::Result<Self> {
         let state = AppState {
             store: store.clone(),
             settings,
+            xero,
         };
         let server = run(listener, state)?;
         Ok(Self {

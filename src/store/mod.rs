@@ -5,12 +5,15 @@
 //! statements that truly differ are written twice.
 
 mod audit;
+mod entities;
 mod groups;
+mod jobs;
 mod organisations;
 mod report_amounts;
 mod sessions;
 pub mod types;
 mod users;
+mod xero_tokens;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -21,11 +24,14 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{PgPool, SqlitePool};
 
 pub use audit::AuditEntry;
+pub use entities::EntityView;
 pub use groups::{Group, GroupRole, NewGroup};
+pub use jobs::{Enqueued, JobRow, NewJob};
 pub use organisations::OrganisationDetails;
 pub use report_amounts::{ReportAmount, ReportKind, RowKind};
 pub use sessions::Session;
 pub use users::{LoginAttempt, NewUser, User};
+pub use xero_tokens::{NewTokenSet, OAuthStateRow, TokenSetRow};
 
 /// Runs `$body` with `$pool` bound to the concrete pool of either backend.
 /// The body is compiled twice, once per database, so the same SQL text and

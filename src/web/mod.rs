@@ -10,7 +10,10 @@ mod session;
 
 use actix_web::web;
 
+use std::sync::Arc;
+
 use crate::config::Settings;
+use crate::connect::XeroServices;
 use crate::store::Store;
 
 pub use error::{WebError, not_found};
@@ -21,6 +24,7 @@ pub use session::{CurrentUser, SESSION_COOKIE};
 pub struct AppState {
     pub store: Store,
     pub settings: Settings,
+    pub xero: Arc<XeroServices>,
 }
 
 /// Registers every route. Used by the server and by tests alike.
@@ -35,7 +39,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/setup", web::post().to(pages::auth::setup))
         .route("/groups", web::get().to(pages::groups::list))
         .route("/groups", web::post().to(pages::groups::create))
-        .route("/groups/{id}", web::get().to(pages::groups::show));
+        .route("/groups/{id}", web::get().to(pages::groups::show))
+        .route("/connect/xero", web::get().to(pages::connect::start))
+        .route(
+            "/connect/xero/callback",
+            web::get().to(pages::connect::callback),
+        )
+        .route(
+            "/groups/{id}/custom-connections",
+            web::post().to(pages::connect::add_custom),
+        )
+        .route(
+            "/groups/{id}/entities/{entity}/disconnect",
+            web::post().to(pages::connect::disconnect),
+        );
 }
 
 pub use headers::security_headers;

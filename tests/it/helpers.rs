@@ -189,6 +189,10 @@ pub fn test_settings(database_url: &str) -> Settings {
     let mut env = HashMap::new();
     env.insert("CONSOL_LISTEN".to_string(), "127.0.0.1:0".to_string());
     env.insert("CONSOL_DATABASE_URL".to_string(), database_url.to_string());
+    env.insert(
+        "CONSOL_SECRET_KEY".to_string(),
+        "test-secret-key-of-at-least-32-characters".to_string(),
+    );
     let mut s = Settings::from_sources(None, &env).expect("test settings");
     s.database_url = Secret::new(database_url);
     s

@@ -3,6 +3,7 @@
 
 mod cli;
 mod helpers;
+mod jobs;
 mod storage;
 mod web_auth;
 mod web_groups;

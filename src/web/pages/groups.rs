@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{Nav, render};
 use crate::domain::CurrencyCode;
-use crate::store::{Group, GroupRole, NewGroup};
+use crate::store::{EntityView, Group, GroupRole, NewGroup};
 use crate::web::{AppState, CurrentUser, WebError};
 
 pub const MONTH_NAMES: [&str; 12] = [
@@ -43,6 +43,98 @@ struct GroupPage {
     group: Group,
     role: GroupRole,
     year_end: &'static str,
+    entities: Vec<EntityRow>,
+    notice: Option<String>,
+    error: Option<&'static str>,
+    xero_configured: bool,
+}
+
+/// An entity as the group page shows it.
+struct EntityRow {
+    id: i64,
+    name: String,
+    legal_name: String,
+    currency: String,
+    year_end: String,
+    state: &'static str,
+    state_label: &'static str,
+    last_synced: String,
+}
+
+impl EntityRow {
+    fn of(e: EntityView) -> Self {
+        let year_end = match (e.financial_year_end_day, e.financial_year_end_month) {
+            (Some(d), Some(m)) if (1..=12).contains(&m) => {
+                format!("{d} {}", MONTH_NAMES[(m - 1) as usize])
+            }
+            _ => "unknown".into(),
+        };
+        let (state, state_label) = match e.connection_state.as_str() {
+            "connected" => ("ok", "Connected"),
+            "needs_reconnect" => ("warn", "Needs reconnect"),
+            _ => ("off", "Disconnected"),
+        };
+        Self {
+            id: e.id,
+            legal_name: e.legal_name.unwrap_or_default(),
+            name: e.name,
+            currency: e.base_currency.to_string(),
+            year_end,
+            state,
+            state_label,
+            last_synced: e
+                .last_synced_at
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_else(|| "never".into()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct GroupQuery {
+    notice: Option<String>,
+    count: Option<u32>,
+    error: Option<String>,
+}
+
+/// The message for an error code in the group page's query string.
+fn error_message(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "denied" => "Xero access was not granted, so nothing was connected.",
+        "expired" => {
+            "That Xero sign-in expired or was already used. Start again with Connect Xero."
+        }
+        "code_rejected" => {
+            "Xero did not accept the sign-in; it may have taken too long. Start again."
+        }
+        "bad_credentials" => "Xero refused that Custom Connection's client id or secret.",
+        "nothing_granted" => {
+            "Xero granted no organisations. Choose at least one on Xero's consent page."
+        }
+        "not_configured" => {
+            "Xero is not configured on this server: set CONSOL_XERO_CLIENT_ID and CONSOL_XERO_CLIENT_SECRET."
+        }
+        "xero_unavailable" => "Xero could not be reached. Nothing was changed; try again shortly.",
+        _ => return None,
+    })
+}
+
+/// The group, if the user holds at least `min` in it; 404 otherwise, so
+/// that other groups cannot be told apart from missing ones.
+pub async fn require_role(
+    state: &AppState,
+    user: &CurrentUser,
+    group_id: i64,
+    min: GroupRole,
+) -> Result<(Group, GroupRole), WebError> {
+    match state.store.group_for_member(group_id, user.user.id).await? {
+        Some((g, role)) if role >= min => Ok((g, role)),
+        Some(_) => Err(WebError::Forbidden(format!(
+            "This needs the {} role in the group.",
+            min.as_str()
+        ))),
+        None => Err(WebError::NotFound),
+    }
 }
 
 #[derive(Default)]
@@ -149,14 +241,27 @@ pub async fn show(
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    query: web::Query<GroupQuery>,
 ) -> Result<HttpResponse, WebError> {
     // A malformed id and another group's id look the same: not found.
     let id: i64 = path.parse().map_err(|_| WebError::NotFound)?;
-    let (group, role) = state
+    let (group, role) = require_role(&state, &user, id, GroupRole::Viewer).await?;
+    let entities = state
         .store
-        .group_for_member(id, user.user.id)
+        .entities_for_group(id)
         .await?
-        .ok_or(WebError::NotFound)?;
+        .into_iter()
+        .map(EntityRow::of)
+        .collect();
+    let q = query.into_inner();
+    let notice = match q.notice.as_deref() {
+        Some("connected") => Some(match q.count.unwrap_or(0) {
+            1 => "Connected 1 organisation.".to_string(),
+            n => format!("Connected {n} organisations."),
+        }),
+        Some("disconnected") => Some("The organisation was removed from the group.".to_string()),
+        _ => None,
+    };
     let year_end = MONTH_NAMES
         .get((group.financial_year_end_month as usize).wrapping_sub(1))
         .copied()
@@ -168,6 +273,10 @@ pub async fn show(
             group,
             role,
             year_end,
+            entities,
+            notice,
+            error: q.error.as_deref().and_then(error_message),
+            xero_configured: state.xero.oauth.is_some(),
         },
     )
 }

@@ -1,0 +1,227 @@
+//! Durable background jobs in the application's own database (a plain
+//! `jobs` table, in the manner of crates.io's worker; see ARCHITECTURE.md
+//! for why not apalis). Jobs survive restarts, are retried with exponential
+//! backoff, are de-duplicated by key while queued, and a job whose worker
+//! died (no heartbeat) is queued again. Handlers must be idempotent.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::shutdown::Shutdown;
+use crate::store::{JobRow, Store, StoreError};
+
+/// Why a job did not finish; `retry` asks for another attempt later.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct JobError {
+    pub message: String,
+    pub retry: bool,
+}
+
+impl JobError {
+    pub fn retry(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            retry: true,
+        }
+    }
+
+    pub fn fatal(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            retry: false,
+        }
+    }
+}
+
+impl From<StoreError> for JobError {
+    fn from(e: StoreError) -> Self {
+        Self::retry(e.to_string())
+    }
+}
+
+pub type JobFuture<'a> = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send + 'a>>;
+
+/// Runs one kind of job.
+pub trait Handler: Send + Sync + 'static {
+    fn run<'a>(&'a self, job: &'a JobRow) -> JobFuture<'a>;
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct WorkerConfig {
+    /// How often an idle worker looks for work.
+    pub poll: Duration,
+    pub heartbeat: Duration,
+    /// A running job with no heartbeat for this long is requeued.
+    pub stale_after: Duration,
+    /// Jobs run at once by one worker process.
+    pub concurrency: usize,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            poll: Duration::from_millis(500),
+            heartbeat: Duration::from_secs(10),
+            stale_after: Duration::from_secs(60),
+            concurrency: 4,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Worker {
+    store: Store,
+    id: String,
+    handlers: Arc<HashMap<String, Arc<dyn Handler>>>,
+    config: WorkerConfig,
+}
+
+/// Backoff before attempt `n + 1`: 5 s, 10 s, 20 s ... capped at an hour.
+pub fn retry_delay(attempts: i32) -> chrono::Duration {
+    let secs = 5i64.saturating_mul(1i64 << attempts.clamp(1, 20).saturating_sub(1));
+    chrono::Duration::seconds(secs.min(3600))
+}
+
+impl Worker {
+    pub fn new(store: Store, config: WorkerConfig) -> Self {
+        Self {
+            store,
+            id: format!("worker-{}", &crate::auth::token::random_token()[..12]),
+            handlers: Arc::new(HashMap::new()),
+            config,
+        }
+    }
+
+    pub fn handle(mut self, kind: &str, handler: Arc<dyn Handler>) -> Self {
+        Arc::make_mut(&mut self.handlers).insert(kind.to_string(), handler);
+        self
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Claims and runs jobs until `shutdown`; a job in flight finishes
+    /// first (or, if the process is killed, is requeued by the next worker).
+    pub async fn run(self, shutdown: Shutdown) {
+        let mut tasks = tokio::task::JoinSet::new();
+        let stopping = shutdown.clone();
+        let mut stop = Box::pin(shutdown.wait());
+        loop {
+            if stopping.is_triggered() {
+                break;
+            }
+            let now = Utc::now();
+            let stale =
+                now - chrono::Duration::from_std(self.config.stale_after).unwrap_or_default();
+            if let Err(e) = self.store.requeue_stale_jobs(stale).await {
+                tracing::warn!(error = %e, "could not requeue stale jobs");
+            }
+            let mut claimed = false;
+            while tasks.len() < self.config.concurrency {
+                match self.store.claim_job(&self.id, Utc::now()).await {
+                    Ok(Some(job)) => {
+                        claimed = true;
+                        let me = self.clone();
+                        tasks.spawn(async move { me.execute(job).await });
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not claim a job");
+                        break;
+                    }
+                }
+            }
+            if claimed {
+                continue;
+            }
+            tokio::select! {
+                _ = &mut stop => break,
+                _ = tokio::time::sleep(self.config.poll) => {},
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {},
+            }
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+
+    /// Runs every due job, one at a time, until none is left: for tests
+    /// and the demo's first sync. Returns how many ran.
+    pub async fn drain(&self) -> Result<usize, StoreError> {
+        let mut n = 0;
+        while let Some(job) = self.store.claim_job(&self.id, Utc::now()).await? {
+            self.execute(job).await;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    async fn execute(&self, job: JobRow) {
+        let Some(handler) = self.handlers.get(&job.kind).cloned() else {
+            let _ = self
+                .store
+                .fail_job(
+                    job.id,
+                    &format!("no handler for job kind {}", job.kind),
+                    None,
+                    Utc::now(),
+                )
+                .await;
+            return;
+        };
+        let beat = {
+            let store = self.store.clone();
+            let id = self.id.clone();
+            let every = self.config.heartbeat;
+            let job_id = job.id;
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    let _ = store.heartbeat_job(job_id, &id, Utc::now()).await;
+                }
+            })
+        };
+        // A panicking handler must not take the worker down with it.
+        let run = {
+            let job = job.clone();
+            tokio::spawn(async move { handler.run(&job).await })
+        };
+        let result = match run.await {
+            Ok(r) => r,
+            Err(e) if e.is_panic() => Err(JobError::retry("the job panicked")),
+            Err(_) => Err(JobError::retry("the job was cancelled")),
+        };
+        beat.abort();
+        let now = Utc::now();
+        let outcome = match result {
+            Ok(()) => self.store.finish_job(job.id, now).await,
+            Err(e) => {
+                let retry_at = (e.retry && job.attempts < job.max_attempts)
+                    .then(|| now + retry_delay(job.attempts));
+                tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "job failed");
+                self.store.fail_job(job.id, &e.message, retry_at, now).await
+            }
+        };
+        if let Err(e) = outcome {
+            tracing::error!(job = job.id, error = %e, "could not record the job's outcome");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(retry_delay(1).num_seconds(), 5);
+        assert_eq!(retry_delay(2).num_seconds(), 10);
+        assert_eq!(retry_delay(4).num_seconds(), 40);
+        assert_eq!(retry_delay(30).num_seconds(), 3600);
+    }
+}

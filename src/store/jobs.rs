@@ -1,0 +1,208 @@
+//! The durable job queue's table. Claiming differs by backend: PostgreSQL
+//! locks the chosen row with `FOR UPDATE SKIP LOCKED`, so concurrent
+//! workers never take the same job; SQLite has one writer at a time, so
+//! the single `UPDATE ... RETURNING` is already exclusive.
+
+use chrono::{DateTime, Utc};
+
+use super::{Store, StoreResult, on_pool};
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    pub dedup_key: Option<String>,
+    pub attempts: i32,
+    pub max_attempts: i32,
+}
+
+pub struct NewJob<'a> {
+    pub kind: &'a str,
+    pub payload: &'a str,
+    pub dedup_key: Option<&'a str>,
+    pub priority: i32,
+    pub max_attempts: i32,
+    pub run_at: DateTime<Utc>,
+}
+
+/// `Enqueued::Existing` carries the queued job that has the same key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Enqueued {
+    New(i64),
+    Existing(JobRow),
+}
+
+const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_at = $2, \
+         heartbeat_at = $2, attempts = attempts + 1 \
+     WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $2 \
+                 ORDER BY priority DESC, run_at, id LIMIT 1) \
+     RETURNING id, kind, payload, dedup_key, attempts, max_attempts";
+
+const CLAIM_POSTGRES: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_at = $2, \
+         heartbeat_at = $2, attempts = attempts + 1 \
+     WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $2 \
+                 ORDER BY priority DESC, run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+     RETURNING id, kind, payload, dedup_key, attempts, max_attempts";
+
+impl Store {
+    /// Queues a job unless one with the same key is already queued.
+    pub async fn enqueue_job(&self, job: &NewJob<'_>, now: DateTime<Utc>) -> StoreResult<Enqueued> {
+        on_pool!(self, pool => {
+            let id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO jobs (kind, payload, dedup_key, priority, state, max_attempts, run_at, created_at) \
+                 VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7) \
+                 ON CONFLICT (dedup_key) WHERE state = 'queued' DO NOTHING RETURNING id",
+            )
+            .bind(job.kind)
+            .bind(job.payload)
+            .bind(job.dedup_key)
+            .bind(job.priority)
+            .bind(job.max_attempts)
+            .bind(job.run_at)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?;
+            if let Some(id) = id {
+                return Ok(Enqueued::New(id));
+            }
+            let existing = sqlx::query_as::<_, JobRow>(
+                "SELECT id, kind, payload, dedup_key, attempts, max_attempts FROM jobs \
+                 WHERE dedup_key = $1 AND state = 'queued'",
+            )
+            .bind(job.dedup_key)
+            .fetch_one(pool)
+            .await?;
+            Ok(Enqueued::Existing(existing))
+        })
+    }
+
+    /// Takes the next due job for `worker`, if any.
+    pub async fn claim_job(&self, worker: &str, now: DateTime<Utc>) -> StoreResult<Option<JobRow>> {
+        Ok(match self {
+            Store::Sqlite(pool) => {
+                sqlx::query_as::<_, JobRow>(CLAIM_SQLITE)
+                    .bind(worker)
+                    .bind(now)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            Store::Postgres(pool) => {
+                sqlx::query_as::<_, JobRow>(CLAIM_POSTGRES)
+                    .bind(worker)
+                    .bind(now)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        })
+    }
+
+    /// Proves the worker is alive; a job whose heartbeat stops is requeued.
+    pub async fn heartbeat_job(
+        &self,
+        id: i64,
+        worker: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE jobs SET heartbeat_at = $1 WHERE id = $2 AND locked_by = $3 AND state = 'running'")
+                .bind(now)
+                .bind(id)
+                .bind(worker)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn finish_job(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE jobs SET state = 'done', finished_at = $1, locked_by = NULL WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Records a failure: back to the queue at `retry_at`, or failed for
+    /// good when `retry_at` is `None`.
+    pub async fn fail_job(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            match retry_at {
+                Some(at) => {
+                    // Another queued job with the same key makes this one
+                    // redundant: it is then closed instead of requeued.
+                    let r = sqlx::query(
+                        "UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, locked_by = NULL \
+                         WHERE id = $3",
+                    )
+                    .bind(at)
+                    .bind(error)
+                    .bind(id)
+                    .execute(pool)
+                    .await;
+                    if let Err(e) = r {
+                        if !matches!(&e, sqlx::Error::Database(d) if d.is_unique_violation()) {
+                            return Err(e.into());
+                        }
+                        sqlx::query("UPDATE jobs SET state = 'failed', last_error = $1, finished_at = $2 WHERE id = $3")
+                            .bind(error)
+                            .bind(now)
+                            .bind(id)
+                            .execute(pool)
+                            .await?;
+                    }
+                }
+                None => {
+                    sqlx::query(
+                        "UPDATE jobs SET state = 'failed', last_error = $1, finished_at = $2, locked_by = NULL \
+                         WHERE id = $3",
+                    )
+                    .bind(error)
+                    .bind(now)
+                    .bind(id)
+                    .execute(pool)
+                    .await?;
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Requeues running jobs whose worker stopped sending heartbeats (it
+    /// crashed or was killed). Returns how many.
+    pub async fn requeue_stale_jobs(&self, stale_before: DateTime<Utc>) -> StoreResult<u64> {
+        on_pool!(self, pool => {
+            // Skip those whose key already has a queued successor.
+            Ok(sqlx::query(
+                "UPDATE jobs SET state = 'queued', locked_by = NULL \
+                 WHERE state = 'running' AND heartbeat_at < $1 \
+                   AND (dedup_key IS NULL OR NOT EXISTS \
+                        (SELECT 1 FROM jobs q WHERE q.dedup_key = jobs.dedup_key AND q.state = 'queued'))",
+            )
+            .bind(stale_before)
+            .execute(pool)
+            .await?
+            .rows_affected())
+        })
+    }
+
+    /// Counts by state, for tests and the status page.
+    pub async fn job_counts(&self) -> StoreResult<Vec<(String, i64)>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, (String, i64)>(
+                "SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state",
+            )
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+}

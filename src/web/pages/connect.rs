@@ -1,0 +1,183 @@
+//! Connecting Xero to a group: the consent round trip, Custom Connections
+//! and disconnecting. Outcomes come back to the group page as a notice.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::connect::flow::{self, ConnectError, Connected};
+use crate::store::GroupRole;
+use crate::web::pages::groups::require_role;
+use crate::web::{AppState, CurrentUser, WebError};
+
+#[derive(Deserialize)]
+pub struct StartQuery {
+    group: String,
+}
+
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    state: Option<String>,
+    code: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CustomForm {
+    client_id: String,
+    client_secret: String,
+    csrf_token: String,
+}
+
+#[derive(Deserialize)]
+pub struct DisconnectForm {
+    csrf_token: String,
+    /// `delete` removes the synced data too; anything else keeps it.
+    #[serde(default)]
+    data: String,
+}
+
+fn redirect(to: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+fn connected_notice(c: &Connected) -> String {
+    format!(
+        "/groups/{}?notice=connected&count={}",
+        c.group_id,
+        c.organisations.len()
+    )
+}
+
+/// The group page with an error code the page explains.
+fn error_redirect(group_id: i64, e: &ConnectError) -> HttpResponse {
+    let code = match e {
+        ConnectError::NotConfigured => "not_configured",
+        ConnectError::BadState => "expired",
+        ConnectError::Denied { .. } => "denied",
+        ConnectError::CodeRejected { .. } => "code_rejected",
+        ConnectError::BadCredentials { .. } => "bad_credentials",
+        ConnectError::NothingGranted { .. } => "nothing_granted",
+        _ => "xero_unavailable",
+    };
+    redirect(format!("/groups/{group_id}?error={code}"))
+}
+
+/// `GET /connect/xero?group={id}`: off to Xero's consent page.
+pub async fn start(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    query: web::Query<StartQuery>,
+) -> Result<HttpResponse, WebError> {
+    let group_id: i64 = query.group.parse().map_err(|_| WebError::NotFound)?;
+    require_role(&state, &user, group_id, GroupRole::Editor).await?;
+    match flow::start(
+        &state.xero,
+        &state.store,
+        user.user.id,
+        group_id,
+        user.token_hash(),
+    )
+    .await
+    {
+        Ok(url) => Ok(redirect(url)),
+        Err(e) => Ok(error_redirect(group_id, &e)),
+    }
+}
+
+/// `GET /connect/xero/callback`: Xero sends the browser back here.
+pub async fn callback(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    query: web::Query<CallbackQuery>,
+) -> Result<HttpResponse, WebError> {
+    let q = query.into_inner();
+    let result = flow::finish(
+        &state.xero,
+        &state.store,
+        user.user.id,
+        user.token_hash(),
+        q.state.as_deref().unwrap_or(""),
+        q.code.as_deref(),
+        q.error.as_deref(),
+    )
+    .await;
+    match result {
+        Ok(c) => Ok(redirect(connected_notice(&c))),
+        Err(e) => {
+            tracing::info!(error = %e, "Xero connection not completed");
+            match e.group_id() {
+                Some(g) => Ok(error_redirect(g, &e)),
+                None => match e {
+                    ConnectError::Store(s) => Err(s.into()),
+                    ConnectError::Token(t) => Err(WebError::Internal(t.into())),
+                    _ => Ok(redirect("/groups?error=expired".into())),
+                },
+            }
+        }
+    }
+}
+
+/// `POST /groups/{id}/custom-connections` (group admins).
+pub async fn add_custom(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<CustomForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    user.check_csrf(&form.csrf_token)?;
+    let group_id: i64 = path.parse().map_err(|_| WebError::NotFound)?;
+    require_role(&state, &user, group_id, GroupRole::Admin).await?;
+    if form.client_id.trim().is_empty() || form.client_secret.trim().is_empty() {
+        return Ok(redirect(format!(
+            "/groups/{group_id}?error=bad_credentials"
+        )));
+    }
+    match flow::add_custom(
+        &state.xero,
+        &state.store,
+        user.user.id,
+        group_id,
+        &form.client_id,
+        &form.client_secret,
+    )
+    .await
+    {
+        Ok(c) => Ok(redirect(connected_notice(&c))),
+        Err(ConnectError::Store(e)) => Err(e.into()),
+        Err(e) => Ok(error_redirect(group_id, &e)),
+    }
+}
+
+/// `POST /groups/{id}/entities/{entity}/disconnect` (group admins).
+pub async fn disconnect(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<DisconnectForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    user.check_csrf(&form.csrf_token)?;
+    let (g, e) = path.into_inner();
+    let group_id: i64 = g.parse().map_err(|_| WebError::NotFound)?;
+    let entity_id: i64 = e.parse().map_err(|_| WebError::NotFound)?;
+    require_role(&state, &user, group_id, GroupRole::Admin).await?;
+    let entity = state
+        .store
+        .entity_in_group(group_id, entity_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    flow::disconnect(
+        &state.xero,
+        &state.store,
+        user.user.id,
+        &entity,
+        form.data == "delete",
+    )
+    .await
+    .map_err(|e| WebError::Internal(e.into()))?;
+    Ok(redirect(format!("/groups/{group_id}?notice=disconnected")))
+}
