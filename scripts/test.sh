@@ -12,4 +12,5 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install cargo-nextest --locked
 fi
 
-cargo nextest run --all-targets --profile ci "$@"
+# Benches are built by clippy and run with `cargo bench`; they are not tests.
+cargo nextest run --lib --bins --tests --profile ci "$@"

@@ -3,6 +3,7 @@
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -11,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::auth::password;
 use crate::config::{Role, Secret, Settings, default_database_url};
+use crate::connect::XeroServices;
 use crate::domain::Email;
 use crate::shutdown;
 use crate::startup::Application;
@@ -66,6 +68,11 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// API tokens for scripts and BI tools.
+    ApiToken {
+        #[command(subcommand)]
+        command: ApiTokenCommand,
+    },
     /// Exit 0 when the server at URL answers /healthz (for container health
     /// checks, which have no curl).
     Healthcheck {
@@ -85,6 +92,21 @@ pub enum UserCommand {
         name: String,
         #[arg(long, value_enum, default_value = "user")]
         role: UserRole,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiTokenCommand {
+    /// Print a new API token for a user (shown once; stored hashed).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "command line")]
+        name: String,
+        /// Use the database of a demo's data directory instead of
+        /// CONSOL_DATABASE_URL.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
 }
 
@@ -140,25 +162,92 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             serve(settings).await
         }
-        Command::XeroSim { .. } => {
-            bail!("the Xero simulator is not part of this build yet")
+        Command::XeroSim {
+            listen,
+            data,
+            auto_approve,
+            seed,
+        } => {
+            let data = match data {
+                SimData::Demo => crate::sim::http::DataChoice::Demo,
+                SimData::Empty => crate::sim::http::DataChoice::Empty,
+            };
+            crate::sim::http::run_cli(listen, data, auto_approve, seed, 1).await
+        }
+        Command::ApiToken {
+            command:
+                ApiTokenCommand::Create {
+                    email,
+                    name,
+                    data_dir,
+                },
+        } => {
+            let mut settings = Settings::load(cli.config.as_deref())?;
+            if let Some(dir) = data_dir {
+                settings.database_url = Secret::new(default_database_url(&dir));
+            }
+            create_api_token(&settings, &email, &name).await
         }
         Command::Healthcheck { addr } => healthcheck(addr),
     }
 }
 
+/// The web app, the job workers and the scheduler, as `role` says; one
+/// shutdown signal stops them all.
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let (trigger, shutdown) = shutdown::channel();
     shutdown::on_signals(trigger);
     let role = settings.role;
-    let app = Application::build(settings).await?;
-    tracing::info!(
-        port = app.port(),
-        backend = app.store().backend(),
-        ?role,
-        "consol is serving"
-    );
-    app.run_until_stopped(shutdown).await?;
+    let store = Store::connect(settings.database_url.expose())
+        .await
+        .context("cannot open the database (CONSOL_DATABASE_URL)")?;
+    let xero = Arc::new(XeroServices::from_settings(&settings, store.clone())?);
+    let mut background = Vec::new();
+    if role != Role::Web {
+        let worker = crate::sync::worker(store.clone(), xero.clone());
+        background.push(tokio::spawn(worker.run(shutdown.clone())));
+        background.push(tokio::spawn(crate::sync::schedule::run(
+            store.clone(),
+            chrono::Duration::hours(24),
+            Duration::from_secs(60),
+            shutdown.clone(),
+        )));
+    }
+    if role == Role::Worker {
+        tracing::info!(backend = store.backend(), "consol worker running");
+        shutdown.clone().wait().await;
+    } else {
+        let listener = std::net::TcpListener::bind(settings.listen)
+            .with_context(|| format!("cannot listen on {} (CONSOL_LISTEN)", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let app = Application::build_with(settings, store.clone(), xero, listener, port)?;
+        tracing::info!(port, backend = store.backend(), ?role, "consol is serving");
+        app.run_until_stopped(shutdown).await?;
+    }
+    for b in background {
+        let _ = b.await;
+    }
+    Ok(())
+}
+
+async fn create_api_token(settings: &Settings, email: &str, name: &str) -> anyhow::Result<()> {
+    let email = Email::parse(email)?;
+    let store = Store::connect(settings.database_url.expose()).await?;
+    let Some(user) = store.user_by_email(&email).await? else {
+        bail!("no user with the e-mail {email}");
+    };
+    let token = format!("consol_{}", crate::auth::token::random_token());
+    let now = Utc::now();
+    store
+        .create_api_token(user.id, name, &crate::auth::token::hash_token(&token), now)
+        .await?;
+    store
+        .audit(
+            &AuditEntry::new("api_token.create", Some(user.id)).detail(name),
+            now,
+        )
+        .await?;
+    println!("{token}");
     Ok(())
 }
 

@@ -84,7 +84,7 @@ impl XeroServices {
             .await
         {
             Err(XeroError::TokenExpired { .. }) => {
-                let token = self.tokens.refreshed_access_token(token_set_id).await?;
+                let token = self.tokens.replace_rejected(token_set_id, &token).await?;
                 let mut r = self
                     .api
                     .get(&token, tenant_id, path, query, if_modified_since)

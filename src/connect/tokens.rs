@@ -20,6 +20,11 @@ use crate::xero::oauth::{OAuthError, TokenSet, XeroOAuth};
 const PURPOSE: &str = "consol/xero-token-set/v1";
 /// Refresh this long before the access token expires.
 pub const REFRESH_AHEAD: chrono::Duration = chrono::Duration::minutes(5);
+/// Whether the stored access token is good for a while yet.
+fn fresh(row: &TokenSetRow) -> bool {
+    row.access_expires_at - REFRESH_AHEAD > Utc::now()
+}
+
 /// How long one process may hold the refresh lease.
 const LEASE: chrono::Duration = chrono::Duration::seconds(30);
 
@@ -130,23 +135,36 @@ impl TokenManager {
 
     /// A valid access token, refreshed first when it is about to expire.
     pub async fn access_token(&self, id: i64) -> Result<String, TokenError> {
-        self.token(id, false).await
+        self.token(id, None).await
     }
 
-    /// A new access token even if the stored one looks valid (after Xero
-    /// answered 401 TokenExpired).
-    pub async fn refreshed_access_token(&self, id: i64) -> Result<String, TokenError> {
-        self.token(id, true).await
+    /// A token other than `rejected`, which Xero answered 401
+    /// `TokenExpired` to: refreshed unless another task already did.
+    pub async fn replace_rejected(&self, id: i64, rejected: &str) -> Result<String, TokenError> {
+        self.token(id, Some(rejected)).await
     }
 
-    async fn token(&self, id: i64, force: bool) -> Result<String, TokenError> {
+    /// The stored token if it is good to use: fresh, and not the one Xero
+    /// just refused.
+    fn usable(
+        &self,
+        row: &TokenSetRow,
+        rejected: Option<&str>,
+    ) -> Result<Option<String>, TokenError> {
+        if !fresh(row) {
+            return Ok(None);
+        }
+        let token = self.open(row)?.access_token;
+        Ok((Some(token.as_str()) != rejected).then_some(token))
+    }
+
+    async fn token(&self, id: i64, rejected: Option<&str>) -> Result<String, TokenError> {
         let first = self.store.token_set(id).await?.ok_or(TokenError::Missing)?;
         if first.state != "active" {
             return Err(TokenError::NeedsReconnect);
         }
-        let fresh = |row: &TokenSetRow| row.access_expires_at - REFRESH_AHEAD > Utc::now();
-        if !force && fresh(&first) {
-            return Ok(self.open(&first)?.access_token);
+        if let Some(t) = self.usable(&first, rejected)? {
+            return Ok(t);
         }
         let lock = self.local_lock(id);
         let _guard = lock.lock().await;
@@ -157,8 +175,8 @@ impl TokenManager {
                 return Err(TokenError::NeedsReconnect);
             }
             // Someone refreshed while this task waited: use theirs.
-            if row.version != first.version || (!force && fresh(&row)) {
-                return Ok(self.open(&row)?.access_token);
+            if let Some(t) = self.usable(&row, rejected)? {
+                return Ok(t);
             }
             let now = Utc::now();
             if self
@@ -179,6 +197,8 @@ impl TokenManager {
         }
     }
 
+    // (A plain function: a closure over a reference held across awaits would
+    // make the future not `Send` for every lifetime.)
     async fn refresh_leased(&self, row: &TokenSetRow) -> Result<String, TokenError> {
         let old = self.open(row)?;
         let result = self.fetch_new(&old).await;

@@ -199,7 +199,7 @@ pub fn profile(country_code: &str) -> CountryProfile {
         },
         "GB" | "UK" => CountryProfile {
             country_code: "GB",
-            version: "GB",
+            version: "UK", // Xero's Version enum says UK, not GB
             timezone: "GMTSTANDARDTIME",
             sales_tax: "OUTPUT2",
             purchases_tax: "INPUT2",

@@ -38,6 +38,7 @@ pub mod clock;
 pub mod demo;
 mod error;
 pub mod fx;
+pub mod http;
 mod invoices;
 pub mod ledger;
 pub mod query;

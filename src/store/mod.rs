@@ -4,6 +4,7 @@
 //! pools by [`on_pool!`]; only DDL (the two migration folders) and the few
 //! statements that truly differ are written twice.
 
+mod api_tokens;
 mod audit;
 mod entities;
 mod groups;
@@ -11,6 +12,8 @@ mod jobs;
 mod organisations;
 mod report_amounts;
 mod sessions;
+mod sync_runs;
+mod synced;
 pub mod types;
 mod users;
 mod xero_tokens;
@@ -23,6 +26,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{PgPool, SqlitePool};
 
+pub use api_tokens::ApiTokenInfo;
 pub use audit::AuditEntry;
 pub use entities::EntityView;
 pub use groups::{Group, GroupRole, NewGroup};
@@ -30,6 +34,8 @@ pub use jobs::{Enqueued, JobRow, NewJob};
 pub use organisations::OrganisationDetails;
 pub use report_amounts::{ReportAmount, ReportKind, RowKind};
 pub use sessions::Session;
+pub use sync_runs::{RunProgress, SyncRun, SyncTarget};
+pub use synced::{AccountRow, Changed, ContactRow, InvoiceLineRow, InvoiceRow};
 pub use users::{LoginAttempt, NewUser, User};
 pub use xero_tokens::{NewTokenSet, OAuthStateRow, TokenSetRow};
 

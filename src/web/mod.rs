@@ -1,12 +1,14 @@
 //! The web layer: HTML pages (askama templates in `templates/`), static
 //! files, and later the JSON API. Handlers read the store; none calls Xero.
 
+pub mod api;
 pub mod assets;
 mod csrf;
 mod error;
 mod headers;
 mod pages;
-mod session;
+pub(crate) mod session;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -52,7 +54,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/groups/{id}/entities/{entity}/disconnect",
             web::post().to(pages::connect::disconnect),
-        );
+        )
+        .route("/webhooks/xero", web::post().to(webhooks::receive))
+        .configure(api::routes);
 }
 
 pub use headers::security_headers;

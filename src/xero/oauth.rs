@@ -170,7 +170,7 @@ impl XeroOAuth {
         code: &str,
         pkce_verifier: &str,
     ) -> Result<TokenSet, OAuthError> {
-        let send = |r| send(&self.http, r);
+        let send = OAuthHttp(self.http.clone());
         let resp = self
             .client
             .exchange_code(AuthorizationCode::new(code.to_string()))
@@ -182,7 +182,7 @@ impl XeroOAuth {
     }
 
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenSet, OAuthError> {
-        let send = |r| send(&self.http, r);
+        let send = OAuthHttp(self.http.clone());
         let rt = RefreshToken::new(refresh_token.to_string());
         let resp = self
             .client
@@ -200,7 +200,7 @@ impl XeroOAuth {
 
     /// Revokes a refresh token and the access tokens made from it.
     pub async fn revoke(&self, refresh_token: &str) -> Result<(), OAuthError> {
-        let send = |r| send(&self.http, r);
+        let send = OAuthHttp(self.http.clone());
         self.client
             .revoke_token(StandardRevocableToken::RefreshToken(RefreshToken::new(
                 refresh_token.to_string(),
@@ -223,7 +223,7 @@ impl XeroOAuth {
         let client = BasicClient::new(ClientId::new(creds.client_id.clone()))
             .set_client_secret(ClientSecret::new(creds.client_secret.clone()))
             .set_token_uri(TokenUrl::new(endpoints.token.clone()).map_err(config("token URL"))?);
-        let send = |r| send(http, r);
+        let send = OAuthHttp(http.clone());
         let resp = client
             .exchange_client_credentials()
             .request_async(&send)
@@ -273,6 +273,21 @@ fn map_token_error<RE: std::error::Error + 'static>(
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct SendError(String);
+
+/// The `oauth2` crate's HTTP client, over our reqwest client. A named type
+/// (not a closure) so that the futures stay `Send` for the job workers.
+struct OAuthHttp(reqwest::Client);
+
+impl<'c> oauth2::AsyncHttpClient<'c> for OAuthHttp {
+    type Error = SendError;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<HttpResponse, SendError>> + Send + 'c>,
+    >;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(send(&self.0, request))
+    }
+}
 
 /// Sends one of the `oauth2` crate's requests with our reqwest client.
 async fn send(http: &reqwest::Client, req: HttpRequest) -> Result<HttpResponse, SendError> {

@@ -364,3 +364,131 @@ pub async fn login(client: &mut Client, email: &str, password: &str) {
 pub async fn session_csrf(client: &mut Client) -> String {
     client.csrf_from("/groups").await
 }
+
+/// The app wired to a running Xero simulator with the demo group, its
+/// Xero app registered and consent auto-approved.
+pub struct SimApp {
+    pub app: TestApp,
+    pub sim: consol::sim::http::SimHandle,
+    pub xero: std::sync::Arc<consol::connect::XeroServices>,
+}
+
+pub fn sim_settings(database_url: &str, port: u16, sim_base: &str) -> Settings {
+    let mut s = test_settings(database_url);
+    s.public_url = format!("http://127.0.0.1:{port}");
+    s.xero_base_url = Some(sim_base.to_string());
+    s.xero_client_id = Some(consol::sim::http::DEMO_CLIENT_ID.to_string());
+    s.xero_client_secret = Some(Secret::new(consol::sim::http::DEMO_CLIENT_SECRET));
+    s.xero_webhook_key = Some(Secret::new(WEBHOOK_KEY));
+    s
+}
+
+pub const WEBHOOK_KEY: &str = "webhook-key-for-tests";
+
+pub async fn spawn_with_sim(backend: Backend) -> SimApp {
+    use consol::sim::http::{DataChoice, SimConfig, SimServer};
+    let db = TestDb::new(backend).await;
+    let sim = SimServer::start(SimConfig {
+        data: DataChoice::Demo,
+        auto_approve: true,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("start the simulator");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let settings = sim_settings(&db.url, port, &sim.base_url());
+    sim.register_demo_app(vec![format!(
+        "http://127.0.0.1:{port}/connect/xero/callback"
+    )]);
+    let xero = std::sync::Arc::new(
+        consol::connect::XeroServices::from_settings(&settings, db.store.clone()).unwrap(),
+    );
+    let app = Application::build_with(settings, db.store.clone(), xero.clone(), listener, port)
+        .expect("build app");
+    let (_trigger, shutdown) = consol::shutdown::channel();
+    tokio::spawn(app.run_until_stopped(shutdown));
+    let address = format!("http://127.0.0.1:{port}");
+    SimApp {
+        app: TestApp {
+            client: Client::new(&address),
+            address,
+            db,
+        },
+        sim,
+        xero,
+    }
+}
+
+impl Client {
+    /// GETs an absolute URL (another host, such as the simulator).
+    pub async fn get_absolute(&mut self, url: &str) -> Page {
+        let resp = self.http.get(url).send().await.expect("GET");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.text().await.unwrap_or_default();
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// Signs a new user in, makes a group and connects the simulator's
+/// organisations through the browser flow. Returns the group id.
+pub async fn connect_demo_group(s: &mut SimApp, login_hint: Option<&str>) -> i64 {
+    let uid = create_user(s.app.store(), "fin@example.com", "finance team pw").await;
+    login(&mut s.app.client, "fin@example.com", "finance team pw").await;
+    let group = s
+        .app
+        .store()
+        .create_group(
+            &consol::store::NewGroup {
+                name: "Kea Group",
+                presentation_currency: consol::domain::CurrencyCode::parse("NZD").unwrap(),
+                financial_year_end_month: 3,
+            },
+            uid,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let location = consent(s, group.id, login_hint).await;
+    assert!(
+        location.starts_with(&format!("/groups/{}?notice=connected", group.id)),
+        "{location}"
+    );
+    group.id
+}
+
+/// Runs the consent round trip for a group; returns where Consol sent the
+/// browser at the end.
+pub async fn consent(s: &mut SimApp, group_id: i64, login_hint: Option<&str>) -> String {
+    let start = s
+        .app
+        .client
+        .get(&format!("/connect/xero?group={group_id}"))
+        .await;
+    assert_eq!(start.status, 303, "{}", start.body);
+    let mut authorize = start.location().unwrap().to_string();
+    assert!(authorize.starts_with(&s.sim.base_url()), "{authorize}");
+    if let Some(h) = login_hint {
+        authorize.push_str(&format!("&login_hint={h}"));
+    }
+    let at_xero = s.app.client.get_absolute(&authorize).await;
+    assert!(
+        at_xero.status == 302 || at_xero.status == 303,
+        "{}: {}",
+        at_xero.status,
+        at_xero.body
+    );
+    let back = at_xero.location().unwrap().to_string();
+    let path = back
+        .strip_prefix(&s.app.address)
+        .unwrap_or_else(|| panic!("callback on another host: {back}"))
+        .to_string();
+    let done = s.app.client.get(&path).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    done.location().unwrap().to_string()
+}

@@ -2,8 +2,10 @@
 //! and HTTP test runs on SQLite and on PostgreSQL (see `backends!`).
 
 mod cli;
+mod connect;
 mod helpers;
 mod jobs;
 mod storage;
+mod sync;
 mod web_auth;
 mod web_groups;

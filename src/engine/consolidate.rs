@@ -1,0 +1,266 @@
+//! The entry point: a group's data and a period in, the consolidated P&L
+//! and its provenance out.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use super::eliminate::eliminate;
+use super::error::EngineError;
+use super::index::GroupIndex;
+use super::input::GroupData;
+use super::intercompany::for_each_intercompany_invoice;
+use super::layout::{build_values, order_lines, report_line};
+use super::lines::{LineId, Lines, display_sign, from_units};
+use super::provenance::Provenance;
+use super::report::{
+    CONSOLIDATED, Column, ColumnKind, ELIMINATIONS, MonthlyLine, MonthlyReport, Period,
+    ProfitAndLossReport, RateUsed, TieOut, entity_column_key,
+};
+use super::translate::translate_entities;
+use super::warnings::{Severity, Warning};
+use super::workspace::Workspace;
+use crate::domain::MonthRange;
+
+/// A report with the provenance of its cells, which borrows the input.
+pub struct Consolidation<'a> {
+    pub report: ProfitAndLossReport,
+    pub provenance: Provenance<'a>,
+}
+
+/// The consolidated P&L of `data`'s group for `period`.
+///
+/// Errors only on inconsistent input (see [`EngineError`]); missing rates,
+/// unmapped accounts, tie-out differences and intercompany exceptions are
+/// warnings on the report.
+pub fn consolidate(data: &GroupData, period: MonthRange) -> Result<Consolidation<'_>, EngineError> {
+    let idx = GroupIndex::build(data)?;
+    let mut ws = Workspace::new(&idx, period);
+    let mut lines = Lines::new(ws.months.len(), ws.columns, data.group_accounts.len());
+
+    translate_entities(&mut ws, &mut lines)?;
+    for_each_intercompany_invoice(&idx, period, |inv| eliminate(&mut ws, &mut lines, &inv))?;
+    lines.fill_consolidated();
+
+    let columns = columns(&idx);
+    let keys: Arc<[String]> = columns.iter().map(|c| c.key.clone()).collect();
+    let layout = order_lines(&idx, &lines);
+
+    let (period_values, month_values) = build_values(&idx, &lines, &layout, &keys, ws.months.len());
+    let net_profit = period_values.net_profit;
+    let report_lines = period_values
+        .rows
+        .into_iter()
+        .map(|(head, values)| report_line(&idx, &lines, &layout, head, values))
+        .collect();
+    let months = ws
+        .months
+        .iter()
+        .zip(month_values)
+        .map(|(&month, laid)| MonthlyReport {
+            month,
+            lines: laid
+                .rows
+                .into_iter()
+                .map(|(head, values)| MonthlyLine {
+                    key: head.key(&layout).to_string(),
+                    values,
+                })
+                .collect(),
+            net_profit: laid.net_profit,
+        })
+        .collect();
+
+    let mut warnings = missing_rate_warnings(&ws);
+    warnings.extend(unmapped_warnings(&ws, &lines));
+    let tie_out = tie_out(&ws, &mut warnings)?;
+    warnings.append(&mut ws.warnings);
+
+    let report = ProfitAndLossReport {
+        currency: idx.presentation,
+        period: Period {
+            from: period.from(),
+            to: period.to(),
+        },
+        columns,
+        lines: report_lines,
+        net_profit,
+        rates: rates_used(&ws),
+        warnings,
+        tie_out,
+        summary_rows: std::mem::take(&mut ws.summary_rows),
+        months,
+    };
+    let provenance = Provenance {
+        columns: keys,
+        lines: layout
+            .keys
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| (k, i as u32))
+            .collect(),
+        line_signs: lines
+            .ids
+            .iter()
+            .map(|l| display_sign(l.section()))
+            .collect(),
+        built: std::mem::take(&mut ws.provenance),
+        presentation: idx.presentation,
+        months: ws.months.clone(),
+        entity_ids: idx.entities.iter().map(|e| e.id).collect(),
+        entity_rates: std::mem::take(&mut ws.entity_rates),
+    };
+    Ok(Consolidation { report, provenance })
+}
+
+fn columns(idx: &GroupIndex<'_>) -> Vec<Column> {
+    let mut cols: Vec<Column> = idx
+        .entities
+        .iter()
+        .map(|e| Column {
+            key: entity_column_key(e.id),
+            name: e.name.clone(),
+            kind: ColumnKind::Entity,
+            entity: Some(e.id),
+        })
+        .collect();
+    cols.push(Column {
+        key: ELIMINATIONS.to_string(),
+        name: "Eliminations".to_string(),
+        kind: ColumnKind::Eliminations,
+        entity: None,
+    });
+    cols.push(Column {
+        key: CONSOLIDATED.to_string(),
+        name: "Consolidated".to_string(),
+        kind: ColumnKind::Consolidated,
+        entity: None,
+    });
+    cols
+}
+
+fn missing_rate_warnings(ws: &Workspace<'_, '_>) -> Vec<Warning> {
+    let mut out = Vec::new();
+    for (pos, rates) in ws.entity_rates.iter().enumerate() {
+        let e = ws.idx.entities[pos];
+        for (m, r) in rates.iter().enumerate() {
+            if r.is_none() {
+                out.push(Warning::MissingRate {
+                    severity: Severity::Error,
+                    entity: e.id,
+                    entity_name: e.name.clone(),
+                    currency: e.base_currency,
+                    month: ws.months[m],
+                });
+            }
+        }
+    }
+    out
+}
+
+fn unmapped_warnings(ws: &Workspace<'_, '_>, lines: &Lines<'_>) -> Vec<Warning> {
+    let mut out = Vec::new();
+    for (li, id) in lines.ids.iter().enumerate() {
+        if let LineId::Unmapped {
+            entity_pos,
+            key,
+            code,
+            name,
+            unknown,
+        } = id
+        {
+            if *unknown {
+                continue; // Reported as an unknown source account.
+            }
+            let units: i128 = (0..ws.months.len())
+                .map(|m| lines.get(li, m, *entity_pos))
+                .sum();
+            let amount = from_units(units, ws.idx.minor_units);
+            out.push(Warning::UnmappedAccount {
+                severity: Severity::Warning,
+                entity: ws.idx.entities[*entity_pos].id,
+                account_id: key.to_string(),
+                account_code: code.map(str::to_string),
+                account_name: name.to_string(),
+                amount,
+            });
+        }
+    }
+    out
+}
+
+fn tie_out(
+    ws: &Workspace<'_, '_>,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<TieOut>, EngineError> {
+    let idx = ws.idx;
+    let mut xero: HashMap<(usize, usize), Decimal> = HashMap::new();
+    for np in &idx.data.net_profits {
+        if let Some(m) = ws.month_index(np.month) {
+            *xero
+                .entry((idx.entity_position(np.entity)?, m))
+                .or_default() += np.amount;
+        }
+    }
+    let mut out = Vec::new();
+    for (pos, e) in idx.entities.iter().enumerate() {
+        for (m, &month) in ws.months.iter().enumerate() {
+            let x = xero.get(&(pos, m)).copied();
+            if x.is_none() && !ws.has_rows[pos][m] {
+                continue;
+            }
+            let mut computed = ws.computed_net_profit[pos][m];
+            let dp = e.base_currency.minor_units();
+            if computed.scale() < dp {
+                computed.rescale(dp);
+            }
+            let difference = x.map(|x| computed - x);
+            if let (Some(x), Some(d)) = (x, difference)
+                && !d.is_zero()
+            {
+                warnings.push(Warning::NetProfitTieOut {
+                    severity: Severity::Warning,
+                    entity: e.id,
+                    month,
+                    currency: e.base_currency,
+                    xero_net_profit: x,
+                    computed,
+                    difference: d,
+                });
+            }
+            out.push(TieOut {
+                entity: e.id,
+                month,
+                currency: e.base_currency,
+                xero_net_profit: x,
+                computed,
+                difference,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn rates_used(ws: &Workspace<'_, '_>) -> Vec<RateUsed> {
+    let idx = ws.idx;
+    let currencies: BTreeSet<_> = idx
+        .entities
+        .iter()
+        .map(|e| e.base_currency)
+        .filter(|c| *c != idx.presentation)
+        .collect();
+    let mut out = Vec::new();
+    for c in currencies {
+        for &month in &ws.months {
+            if let Some(average) = idx.average_rate(c, month) {
+                out.push(RateUsed {
+                    currency: c,
+                    month,
+                    average,
+                });
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,339 @@
+//! The engine's inputs, shaped the way a store loads them: one plain struct
+//! per table, already parsed (currencies, months, decimals).
+//!
+//! # Sign convention of source amounts
+//!
+//! Every amount is given exactly as Xero's `Reports/ProfitAndLoss` shows it
+//! in its section: income positive under income, costs positive under
+//! costs. The class of the entity account (REVENUE or EXPENSE) says which
+//! way an amount moves profit: `Net Profit = Σ revenue-class amounts −
+//! Σ expense-class amounts`.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::domain::{CurrencyCode, Month};
+
+/// Id of an entity (a Xero organisation within a group) in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct EntityId(pub i64);
+
+/// Id of a line of the group's chart of accounts in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct GroupAccountId(pub i64);
+
+/// The group being consolidated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub presentation_currency: CurrencyCode,
+    /// 1 to 12.
+    pub financial_year_end_month: u32,
+}
+
+/// One Xero organisation in the group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    pub id: EntityId,
+    /// The name the user gave it in Consol (the column heading).
+    pub name: String,
+    pub tenant_id: String,
+    /// Xero `Organisation.Name`.
+    pub organisation_name: String,
+    /// Xero `Organisation.LegalName`.
+    pub legal_name: Option<String>,
+    /// Xero `Organisation.BaseCurrency`, the entity's functional currency.
+    pub base_currency: CurrencyCode,
+}
+
+/// Class of an account, Xero's `Account.Class`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccountClass {
+    Revenue,
+    Expense,
+    Asset,
+    Liability,
+    Equity,
+}
+
+impl AccountClass {
+    /// REVENUE and EXPENSE accounts are P&L accounts.
+    pub fn is_profit_and_loss(self) -> bool {
+        matches!(self, Self::Revenue | Self::Expense)
+    }
+
+    /// +1 when a positive amount adds to profit, -1 when it reduces it.
+    /// Only EXPENSE reduces profit; the balance-sheet classes never appear
+    /// on a P&L and count as +1 should a source row claim one.
+    pub(crate) fn profit_sign(self) -> Decimal {
+        if self == Self::Expense {
+            Decimal::NEGATIVE_ONE
+        } else {
+            Decimal::ONE
+        }
+    }
+}
+
+/// Xero's `Account.Type`. Types the engine does not need to tell apart are
+/// kept verbatim in `Other`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum XeroAccountType {
+    Revenue,
+    Sales,
+    OtherIncome,
+    DirectCosts,
+    Expense,
+    Overheads,
+    Depreciation,
+    Other(String),
+}
+
+impl XeroAccountType {
+    /// From Xero's spelling (`REVENUE`, `DEPRECIATN`, ...).
+    pub fn from_xero(s: &str) -> Self {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "REVENUE" => Self::Revenue,
+            "SALES" => Self::Sales,
+            "OTHERINCOME" => Self::OtherIncome,
+            "DIRECTCOSTS" => Self::DirectCosts,
+            "EXPENSE" => Self::Expense,
+            "OVERHEADS" => Self::Overheads,
+            "DEPRECIATN" => Self::Depreciation,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+/// An account of an entity's own chart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityAccount {
+    pub entity: EntityId,
+    /// Xero `AccountID`.
+    pub account_id: String,
+    pub code: Option<String>,
+    pub name: String,
+    pub class: AccountClass,
+    pub account_type: XeroAccountType,
+}
+
+/// Where a group account shows on the report. Balance-sheet accounts belong
+/// to the chart too (for a later stage) and never show on the P&L.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum AccountSection {
+    #[serde(rename = "Income")]
+    Income,
+    #[serde(rename = "Cost of Sales")]
+    CostOfSales,
+    #[serde(rename = "Other Income")]
+    OtherIncome,
+    #[serde(rename = "Operating Expenses")]
+    OperatingExpenses,
+    #[serde(rename = "Other Expenses")]
+    OtherExpenses,
+    #[serde(rename = "Balance Sheet")]
+    BalanceSheet,
+}
+
+/// A line of the group's chart of accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupAccount {
+    pub id: GroupAccountId,
+    pub code: String,
+    pub name: String,
+    pub class: AccountClass,
+    pub section: AccountSection,
+}
+
+/// What a row of Xero's P&L report stands for. The rare kinds are boxed so
+/// that the common one keeps [`PnlAmount`] small.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceRow {
+    /// A row whose cells carry an `AccountID`.
+    Account { account_id: String },
+    /// A row that moves profit but has no `AccountID`, such as Xero's
+    /// `FXGROUPID` (foreign currency gains and losses).
+    System(Box<SystemRow>),
+    /// A summary row (`Total Income`, `Gross Profit`, ...), by its title.
+    /// Kept and listed on the report, never summed (that would count its
+    /// rows twice).
+    Summary(Box<str>),
+}
+
+/// A P&L row without an `AccountID` that moves profit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemRow {
+    /// The value of the cells' `account` attribute (`FXGROUPID`); a mapping
+    /// may use it like an AccountID.
+    pub key: String,
+    /// The row's title.
+    pub label: String,
+    /// The class of the section the row sat in.
+    pub class: AccountClass,
+}
+
+impl SourceRow {
+    pub fn account(account_id: impl Into<String>) -> Self {
+        Self::Account {
+            account_id: account_id.into(),
+        }
+    }
+
+    pub fn system(key: impl Into<String>, label: impl Into<String>, class: AccountClass) -> Self {
+        Self::System(Box::new(SystemRow {
+            key: key.into(),
+            label: label.into(),
+            class,
+        }))
+    }
+
+    pub fn summary(label: &str) -> Self {
+        Self::Summary(label.into())
+    }
+}
+
+/// One amount of one entity's monthly P&L, as Xero reports it, in the
+/// entity's base currency. See the module docs for the sign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PnlAmount {
+    pub entity: EntityId,
+    pub row: SourceRow,
+    pub month: Month,
+    pub amount: Decimal,
+    /// The sync run that fetched it.
+    pub sync_run_id: Option<i64>,
+}
+
+/// Xero's own `Net Profit` of an entity for a month, in base currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XeroNetProfit {
+    pub entity: EntityId,
+    pub month: Month,
+    pub amount: Decimal,
+    pub sync_run_id: Option<i64>,
+}
+
+/// A confirmed mapping of an entity account to a group account. `account_id`
+/// is the Xero AccountID (or the key of a [`SourceRow::System`] row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountMapping {
+    pub entity: EntityId,
+    pub account_id: String,
+    pub group_account: GroupAccountId,
+}
+
+/// Rates of a currency for a month: 1 unit of `currency` = r units of the
+/// presentation currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FxRate {
+    pub currency: CurrencyCode,
+    pub month: Month,
+    pub average: Decimal,
+    pub closing: Decimal,
+}
+
+/// A confirmed intercompany contact: `contact_id` in `entity`'s Xero stands
+/// for `counterpart`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntercompanyContact {
+    pub entity: EntityId,
+    pub contact_id: String,
+    pub counterpart: EntityId,
+}
+
+/// A contact of an entity, as a candidate for an intercompany contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub entity: EntityId,
+    pub contact_id: String,
+    pub name: String,
+}
+
+/// Xero `Invoice.Type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InvoiceType {
+    /// A sales invoice.
+    Accrec,
+    /// A bill.
+    Accpay,
+    /// Credit notes: a later stage, ignored for now.
+    Accreccredit,
+    Accpaycredit,
+}
+
+/// Xero `Invoice.Status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InvoiceStatus {
+    Draft,
+    Submitted,
+    Authorised,
+    Paid,
+    Voided,
+    Deleted,
+}
+
+impl InvoiceStatus {
+    /// Only AUTHORISED and PAID invoices post to the ledger.
+    pub fn posts(self) -> bool {
+        matches!(self, Self::Authorised | Self::Paid)
+    }
+}
+
+/// Xero `Invoice.LineAmountTypes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum LineAmountTypes {
+    Exclusive,
+    Inclusive,
+    NoTax,
+}
+
+/// A line of an invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceLine {
+    pub line_item_id: String,
+    pub description: String,
+    pub account_code: Option<String>,
+    pub account_id: Option<String>,
+    pub line_amount: Decimal,
+    pub tax_amount: Decimal,
+}
+
+/// An invoice or bill of an entity, in the invoice's currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invoice {
+    pub entity: EntityId,
+    pub contact_id: String,
+    pub date: NaiveDate,
+    pub invoice_type: InvoiceType,
+    pub status: InvoiceStatus,
+    pub line_amount_types: LineAmountTypes,
+    pub currency: CurrencyCode,
+    pub invoice_id: String,
+    pub invoice_number: Option<String>,
+    pub contact_name: String,
+    /// Units of the invoice currency per one unit of the entity's base
+    /// currency, as Xero quotes it. Needed only for foreign invoices.
+    pub currency_rate: Option<Decimal>,
+    pub total: Decimal,
+    pub lines: Vec<InvoiceLine>,
+    pub sync_run_id: Option<i64>,
+}
+
+/// Everything the engine needs about one group, as loaded from the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupData {
+    pub group: Group,
+    pub entities: Vec<Entity>,
+    pub entity_accounts: Vec<EntityAccount>,
+    pub group_accounts: Vec<GroupAccount>,
+    pub mappings: Vec<AccountMapping>,
+    pub pnl: Vec<PnlAmount>,
+    pub net_profits: Vec<XeroNetProfit>,
+    pub rates: Vec<FxRate>,
+    pub intercompany_contacts: Vec<IntercompanyContact>,
+    pub invoices: Vec<Invoice>,
+}

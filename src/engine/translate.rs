@@ -1,0 +1,140 @@
+//! Rule 1 and rule 3: each entity's source amounts, summed per (entity,
+//! account, month), translated at the average rate of the month and
+//! rounded to the presentation currency's minor units, half away from zero.
+
+use super::hash::FastMap;
+use super::index::GroupIndex;
+use super::input::SourceRow;
+use super::lines::{Lines, signed, signed_units};
+use super::money::translate_units;
+use super::provenance::EntityRows;
+use super::report::SummaryRow;
+use super::warnings::{Severity, Warning};
+use super::workspace::Workspace;
+use crate::engine::error::EngineError;
+use rust_decimal::Decimal;
+
+/// One entity's keys (slots) with their base amounts per month.
+#[derive(Default)]
+struct EntityState<'a> {
+    slot_of: FastMap<&'a str, u32>,
+    /// The report line of each slot.
+    line: Vec<u32>,
+    rows: EntityRows<'a>,
+}
+
+/// Adds every entity's translated amounts to its column, and fills the
+/// tie-out sums (in base currency) and the summary rows.
+pub(crate) fn translate_entities<'a>(
+    ws: &mut Workspace<'_, 'a>,
+    lines: &mut Lines<'a>,
+) -> Result<(), EngineError> {
+    let idx: &GroupIndex<'a> = ws.idx;
+    let n = ws.months.len();
+    let mut states: Vec<EntityState<'a>> = (0..idx.entities.len())
+        .map(|_| EntityState::default())
+        .collect();
+    // Stores load rows grouped by entity and account: remember the last.
+    let mut last_entity: Option<(crate::engine::EntityId, usize)> = None;
+    let mut last_slot: Option<(usize, &'a str, usize)> = None;
+
+    let first_month = ws.months[0];
+    for row in &idx.data.pnl {
+        let m = first_month.months_until(row.month);
+        if m < 0 || m as usize >= n {
+            continue;
+        }
+        let m = m as usize;
+        let pos = match last_entity {
+            Some((id, p)) if id == row.entity => p,
+            _ => {
+                let p = idx.entity_position(row.entity)?;
+                last_entity = Some((row.entity, p));
+                p
+            }
+        };
+        let (key, system) = match &row.row {
+            SourceRow::Account { account_id } => (account_id.as_str(), None),
+            SourceRow::System(sys) => (sys.key.as_str(), Some((sys.label.as_str(), sys.class))),
+            SourceRow::Summary(label) => {
+                ws.summary_rows.push(SummaryRow {
+                    entity: row.entity,
+                    month: row.month,
+                    label: label.to_string(),
+                    amount: row.amount,
+                });
+                continue;
+            }
+        };
+        let st = &mut states[pos];
+        let slot = match last_slot {
+            Some((p, k, s)) if p == pos && k == key => s,
+            _ => {
+                let s = match st.slot_of.get(key) {
+                    Some(&s) => s as usize,
+                    None => {
+                        let info = idx.keys[pos].by_key(key).unwrap_or_default();
+                        if info.account.is_none() && system.is_none() {
+                            ws.warnings.push(Warning::UnknownSourceAccount {
+                                severity: Severity::Warning,
+                                entity: row.entity,
+                                account_id: key.to_string(),
+                            });
+                        }
+                        let resolved = lines.resolve(pos, key, info, system);
+                        let s = st.line.len();
+                        st.line.push(resolved.line);
+                        st.rows.profit_sign.push(resolved.profit_sign);
+                        st.rows.base.resize((s + 1) * n, Decimal::ZERO);
+                        st.rows.first.resize((s + 1) * n, None);
+                        st.slot_of.insert(key, s as u32);
+                        s
+                    }
+                };
+                last_slot = Some((pos, key, s));
+                s
+            }
+        };
+        let i = slot * n + m;
+        match st.rows.first[i] {
+            None => {
+                st.rows.first[i] = Some(row);
+                st.rows.base[i] = row.amount;
+            }
+            Some(_) => {
+                st.rows.extra.push((slot as u32, m as u32, row));
+                st.rows.base[i] += row.amount;
+            }
+        }
+    }
+
+    let minor = idx.minor_units;
+    ws.provenance.entities = Vec::with_capacity(states.len());
+    for (pos, st) in states.into_iter().enumerate() {
+        let rates = &ws.entity_rates[pos];
+        for (slot, &line) in st.line.iter().enumerate() {
+            let sign = st.rows.profit_sign[slot];
+            let column = lines.column_mut(line, pos);
+            for (m, rate) in rates.iter().enumerate() {
+                let i = slot * n + m;
+                if st.rows.first[i].is_none() {
+                    continue;
+                }
+                ws.computed_net_profit[pos][m] += signed(sign, st.rows.base[i]);
+                ws.has_rows[pos][m] = true;
+                let Some(rate) = *rate else { continue };
+                let translated = translate_units(st.rows.base[i], rate, minor).ok_or(
+                    EngineError::AmountOutOfRange {
+                        entity: idx.entities[pos].id,
+                        month: ws.months[m],
+                    },
+                )?;
+                column[m] += signed_units(sign, translated);
+            }
+            ws.provenance
+                .push_entity(line, pos as u32, pos as u32, slot as u32);
+        }
+        ws.provenance.entities.push(st.rows);
+    }
+    Ok(())
+}

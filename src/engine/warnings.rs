@@ -1,0 +1,102 @@
+//! Structured warnings and errors shown on a report. Nothing the engine
+//! cannot use is dropped without one of these.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::input::EntityId;
+use crate::domain::{CurrencyCode, Month};
+
+/// How bad a warning is. `Error` means a figure on the report is incomplete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// Why an intercompany invoice line could not be eliminated, or is listed
+/// for attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntercompanyIssue {
+    /// The line is on a balance-sheet account: listed, not eliminated.
+    BalanceSheetLine,
+    /// Neither its AccountID nor its AccountCode is in the entity's chart.
+    UnknownAccount,
+    /// A foreign-currency invoice without a usable `CurrencyRate`.
+    MissingCurrencyRate,
+    /// The contact points to an entity that is not in the group.
+    UnknownCounterpart,
+}
+
+/// A warning or error on a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Warning {
+    /// No average rate for the entity's currency in that month: the entity's
+    /// amounts of that month are left out of every sum.
+    MissingRate {
+        severity: Severity,
+        entity: EntityId,
+        entity_name: String,
+        currency: CurrencyCode,
+        month: Month,
+    },
+    /// An account with amounts but no mapping; shown under Unmapped.
+    UnmappedAccount {
+        severity: Severity,
+        entity: EntityId,
+        account_id: String,
+        account_code: Option<String>,
+        account_name: String,
+        /// Translated total of the period, signed as its effect on profit.
+        #[serde(with = "rust_decimal::serde::str")]
+        amount: Decimal,
+    },
+    /// Xero's Net Profit and the engine's sum differ.
+    NetProfitTieOut {
+        severity: Severity,
+        entity: EntityId,
+        month: Month,
+        currency: CurrencyCode,
+        #[serde(with = "rust_decimal::serde::str")]
+        xero_net_profit: Decimal,
+        #[serde(with = "rust_decimal::serde::str")]
+        computed: Decimal,
+        #[serde(with = "rust_decimal::serde::str")]
+        difference: Decimal,
+    },
+    /// A source row names an AccountID that is not in the entity's chart.
+    UnknownSourceAccount {
+        severity: Severity,
+        entity: EntityId,
+        account_id: String,
+    },
+    /// An intercompany invoice line that needs attention.
+    Intercompany {
+        severity: Severity,
+        issue: IntercompanyIssue,
+        entity: EntityId,
+        invoice_id: String,
+        invoice_number: Option<String>,
+        line_item_id: Option<String>,
+        month: Month,
+        /// The line's net amount in the invoice currency.
+        #[serde(with = "super::money::opt_str")]
+        amount: Option<Decimal>,
+    },
+}
+
+impl Warning {
+    pub fn severity(&self) -> Severity {
+        match self {
+            Self::MissingRate { severity, .. }
+            | Self::UnmappedAccount { severity, .. }
+            | Self::NetProfitTieOut { severity, .. }
+            | Self::UnknownSourceAccount { severity, .. }
+            | Self::Intercompany { severity, .. } => *severity,
+        }
+    }
+}

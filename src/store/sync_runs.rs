@@ -1,0 +1,268 @@
+//! Sync runs: one record per sync job, for the progress bar, the API and
+//! the group page.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::{Store, StoreResult, on_pool};
+use crate::domain::Month;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct SyncRun {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub kind: String,
+    /// `queued`, `running`, `succeeded` or `failed`.
+    pub state: String,
+    pub progress_done: i32,
+    pub progress_total: i32,
+    pub calls: i32,
+    /// JSON object: calls per endpoint.
+    pub calls_by_endpoint: String,
+    pub rows_inserted: i32,
+    pub rows_updated: i32,
+    pub error: Option<String>,
+    pub modified_since: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// What a running sync reports as it goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunProgress {
+    pub done: i32,
+    pub total: i32,
+    pub calls: i32,
+    pub calls_by_endpoint: String,
+    pub rows_inserted: i32,
+    pub rows_updated: i32,
+}
+
+/// An organisation as the sync needs it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SyncTarget {
+    pub id: i64,
+    pub tenant_id: String,
+    pub name: String,
+    pub token_set_id: Option<i64>,
+    pub connection_state: String,
+    pub period_lock_date: Option<NaiveDate>,
+}
+
+const RUN_COLUMNS: &str = "id, organisation_id, kind, state, progress_done, progress_total, calls, \
+     calls_by_endpoint, rows_inserted, rows_updated, error, modified_since, created_at, started_at, finished_at";
+
+impl Store {
+    pub async fn create_sync_run(
+        &self,
+        org: i64,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "INSERT INTO sync_runs (organisation_id, kind, state, created_at) VALUES ($1, $2, 'queued', $3) RETURNING id",
+            )
+            .bind(org)
+            .bind(kind)
+            .bind(now)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    pub async fn sync_run(&self, id: i64) -> StoreResult<Option<SyncRun>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, SyncRun>(sqlx::AssertSqlSafe(format!(
+                "SELECT {RUN_COLUMNS} FROM sync_runs WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    pub async fn start_sync_run(
+        &self,
+        id: i64,
+        modified_since: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE sync_runs SET state = 'running', started_at = $1, modified_since = $2, error = NULL, \
+                     progress_done = 0, progress_total = 0 WHERE id = $3",
+            )
+            .bind(now)
+            .bind(modified_since)
+            .bind(id)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn update_sync_progress(&self, id: i64, p: &RunProgress) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE sync_runs SET progress_done = $1, progress_total = $2, calls = $3, \
+                     calls_by_endpoint = $4, rows_inserted = $5, rows_updated = $6 WHERE id = $7",
+            )
+            .bind(p.done)
+            .bind(p.total)
+            .bind(p.calls)
+            .bind(&p.calls_by_endpoint)
+            .bind(p.rows_inserted)
+            .bind(p.rows_updated)
+            .bind(id)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Records Xero's clock at the start of the run.
+    pub async fn set_sync_xero_time(&self, id: i64, t: DateTime<Utc>) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE sync_runs SET xero_time = $1 WHERE id = $2")
+                .bind(t)
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Notes an attempt's error on a run that will be retried.
+    pub async fn update_sync_error(&self, id: i64, error: &str) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE sync_runs SET error = $1 WHERE id = $2")
+                .bind(error)
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Ends a run; a success also stamps the organisation's last sync.
+    pub async fn finish_sync_run(
+        &self,
+        id: i64,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let state = if error.is_some() {
+            "failed"
+        } else {
+            "succeeded"
+        };
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE sync_runs SET state = $1, error = $2, finished_at = $3 WHERE id = $4")
+                .bind(state)
+                .bind(error)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if error.is_none() {
+                sqlx::query(
+                    "UPDATE organisations SET last_synced_at = $1 \
+                     WHERE id = (SELECT organisation_id FROM sync_runs WHERE id = $2)",
+                )
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// When the last successful run started, by Xero's clock when known:
+    /// the next incremental sync asks Xero for what changed since then.
+    pub async fn last_successful_sync_start(&self, org: i64) -> StoreResult<Option<DateTime<Utc>>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT COALESCE(xero_time, started_at) FROM sync_runs \
+                 WHERE organisation_id = $1 AND state = 'succeeded' \
+                 ORDER BY started_at DESC LIMIT 1",
+            )
+            .bind(org)
+            .fetch_optional(pool)
+            .await?
+            .flatten())
+        })
+    }
+
+    pub async fn sync_target(&self, org: i64) -> StoreResult<Option<SyncTarget>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, SyncTarget>(
+                "SELECT id, tenant_id, name, token_set_id, connection_state, period_lock_date \
+                 FROM organisations WHERE id = $1",
+            )
+            .bind(org)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    /// The longest history any group asks of this organisation.
+    pub async fn history_months(&self, org: i64) -> StoreResult<i32> {
+        on_pool!(self, pool => {
+            let m: Option<i32> = sqlx::query_scalar(
+                "SELECT MAX(g.history_months) FROM groups g JOIN entities e ON e.group_id = g.id \
+                 WHERE e.organisation_id = $1",
+            )
+            .bind(org)
+            .fetch_one(pool)
+            .await?;
+            Ok(m.unwrap_or(24))
+        })
+    }
+
+    /// Months already stored for a report.
+    pub async fn stored_months(&self, org: i64, report: &str) -> StoreResult<Vec<Month>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT DISTINCT month FROM report_amounts WHERE organisation_id = $1 AND report = $2 ORDER BY month",
+            )
+            .bind(org)
+            .bind(report)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn set_period_lock_date(&self, org: i64, date: Option<NaiveDate>) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE organisations SET period_lock_date = $1 WHERE id = $2")
+                .bind(date)
+                .bind(org)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Connected organisations in some group with no sync run created since
+    /// `since` (nothing queued, running or recently finished).
+    pub async fn organisations_due_for_sync(&self, since: DateTime<Utc>) -> StoreResult<Vec<i64>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT o.id FROM organisations o WHERE o.connection_state = 'connected' \
+                 AND EXISTS (SELECT 1 FROM entities e WHERE e.organisation_id = o.id) \
+                 AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.organisation_id = o.id AND r.created_at > $1) \
+                 ORDER BY o.id",
+            )
+            .bind(since)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+}

@@ -1,0 +1,456 @@
+//! Pulling one organisation from Xero into the store: a job per sync. The
+//! run is idempotent (upserts by Xero id, a month's report rows replaced
+//! whole), so a failed, retried or resumed run never leaves a mix of old
+//! and new, and never duplicates anything.
+
+mod convert;
+pub mod plan;
+pub mod schedule;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::connect::tokens::TokenError;
+use crate::connect::{CallError, XeroServices};
+use crate::domain::{Month, MonthRange};
+use crate::jobs::{Handler, JobError, JobFuture};
+use crate::store::{
+    Enqueued, JobRow, NewJob, ReportAmount, ReportKind, RowKind, RunProgress, Store, SyncTarget,
+};
+use crate::xero::client::{Fetched, XeroError};
+use crate::xero::report_parser::{ParsedRowKind, parse_report};
+use crate::xero::{Accounts, Contacts, Invoices, Organisations, Reports};
+
+pub const JOB_KIND: &str = "sync_organisation";
+/// Xero's largest page.
+const PAGE_SIZE: usize = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncKind {
+    /// Changes since the last successful run, and the months that can move.
+    Incremental,
+    /// Every record and every month of the window.
+    Full,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Payload {
+    organisation_id: i64,
+    run_id: i64,
+    kind: SyncKind,
+}
+
+/// Queues a sync of one organisation, unless one is already queued (then
+/// its run is returned). Returns the sync run's id.
+pub async fn enqueue(store: &Store, organisation_id: i64, kind: SyncKind) -> Result<i64, JobError> {
+    let now = Utc::now();
+    let run_id = store
+        .create_sync_run(organisation_id, kind_name(kind), now)
+        .await?;
+    let payload = serde_json::to_string(&Payload {
+        organisation_id,
+        run_id,
+        kind,
+    })
+    .map_err(|e| JobError::fatal(e.to_string()))?;
+    let key = format!("sync:{organisation_id}");
+    let job = NewJob {
+        kind: JOB_KIND,
+        payload: &payload,
+        dedup_key: Some(&key),
+        priority: 0,
+        max_attempts: 5,
+        run_at: now,
+    };
+    match store.enqueue_job(&job, now).await? {
+        Enqueued::New(_) => Ok(run_id),
+        Enqueued::Existing(existing) => {
+            // The queued sync will do; the new run record is not needed.
+            store
+                .finish_sync_run(run_id, Some("merged into an already queued sync"), now)
+                .await?;
+            let p: Payload = serde_json::from_str(&existing.payload)
+                .map_err(|e| JobError::fatal(e.to_string()))?;
+            Ok(p.run_id)
+        }
+    }
+}
+
+fn kind_name(k: SyncKind) -> &'static str {
+    match k {
+        SyncKind::Incremental => "incremental",
+        SyncKind::Full => "full",
+    }
+}
+
+/// A worker that runs sync jobs.
+pub fn worker(store: Store, xero: Arc<XeroServices>) -> crate::jobs::Worker {
+    crate::jobs::Worker::new(store.clone(), crate::jobs::WorkerConfig::default())
+        .handle(JOB_KIND, Arc::new(SyncJob { store, xero }))
+}
+
+/// The job handler.
+pub struct SyncJob {
+    pub store: Store,
+    pub xero: Arc<XeroServices>,
+}
+
+impl Handler for SyncJob {
+    fn run<'a>(&'a self, job: &'a JobRow) -> JobFuture<'a> {
+        Box::pin(async move {
+            let p: Payload = serde_json::from_str(&job.payload)
+                .map_err(|e| JobError::fatal(format!("bad sync payload: {e}")))?;
+            let result = run(self.store.clone(), self.xero.clone(), &p).await;
+            let now = Utc::now();
+            match result {
+                Ok(()) => {
+                    self.store.finish_sync_run(p.run_id, None, now).await?;
+                    Ok(())
+                }
+                Err(e) => {
+                    let err = e.to_job_error();
+                    // A run that will be retried stays visible as running;
+                    // only the last attempt records the failure.
+                    if !err.retry || job.attempts >= job.max_attempts {
+                        self.store
+                            .finish_sync_run(p.run_id, Some(&err.message), now)
+                            .await?;
+                    } else {
+                        self.store.update_sync_error(p.run_id, &err.message).await?;
+                    }
+                    Err(err)
+                }
+            }
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{0}")]
+    Call(#[from] CallError),
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Data(String),
+    #[error("the organisation is not connected (it needs reconnecting in Consol)")]
+    NotConnected,
+    #[error("unknown organisation")]
+    Missing,
+}
+
+impl SyncError {
+    fn to_job_error(&self) -> JobError {
+        let retry = match self {
+            Self::Call(CallError::Xero(x)) => {
+                x.is_transient() || matches!(x, XeroError::Malformed { .. })
+            }
+            Self::Call(CallError::Token(TokenError::OAuth(o))) => o.is_transient(),
+            Self::Call(CallError::Token(_)) => false,
+            Self::Store(_) => true,
+            Self::Data(_) => true,
+            Self::NotConnected | Self::Missing => false,
+        };
+        JobError {
+            message: self.to_string(),
+            retry,
+        }
+    }
+}
+
+struct Run {
+    store: Store,
+    xero: Arc<XeroServices>,
+    target: SyncTarget,
+    token_set: i64,
+    run_id: i64,
+    progress: RunProgress,
+    by_endpoint: BTreeMap<String, i32>,
+}
+
+impl Run {
+    async fn get<T: serde::de::DeserializeOwned>(
+        &mut self,
+        path: &str,
+        query: &[(&str, String)],
+        since: Option<DateTime<Utc>>,
+    ) -> Result<T, SyncError> {
+        let r: Result<Fetched<T>, CallError> = self
+            .xero
+            .get(self.token_set, &self.target.tenant_id, path, query, since)
+            .await;
+        let fetched = match r {
+            Ok(f) => f,
+            Err(e) => {
+                // Calls that failed still count against the budget.
+                self.count(path, 1);
+                return Err(e.into());
+            }
+        };
+        self.count(path, fetched.calls as i32);
+        Ok(fetched.value)
+    }
+
+    fn count(&mut self, path: &str, n: i32) {
+        *self.by_endpoint.entry(format!("GET /{path}")).or_default() += n;
+        self.progress.calls += n;
+    }
+
+    async fn step(&mut self, added_total: i32) -> Result<(), SyncError> {
+        self.progress.done += 1;
+        self.progress.total = (self.progress.total + added_total).max(self.progress.done);
+        self.progress.calls_by_endpoint =
+            serde_json::to_string(&self.by_endpoint).unwrap_or_else(|_| "{}".into());
+        self.store
+            .update_sync_progress(self.run_id, &self.progress)
+            .await?;
+        Ok(())
+    }
+
+    fn changed(&mut self, c: crate::store::Changed) {
+        self.progress.rows_inserted += c.inserted as i32;
+        self.progress.rows_updated += c.updated as i32;
+    }
+}
+
+async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), SyncError> {
+    let target = store
+        .sync_target(p.organisation_id)
+        .await?
+        .ok_or(SyncError::Missing)?;
+    let token_set = match (target.connection_state.as_str(), target.token_set_id) {
+        ("connected", Some(t)) => t,
+        _ => return Err(SyncError::NotConnected),
+    };
+    let since = match p.kind {
+        SyncKind::Full => None,
+        SyncKind::Incremental => store.last_successful_sync_start(target.id).await?,
+    };
+    store.start_sync_run(p.run_id, since, Utc::now()).await?;
+    let mut run = Run {
+        store: store.clone(),
+        xero,
+        target,
+        token_set,
+        run_id: p.run_id,
+        // Organisation, Accounts, a page each of Contacts and Invoices, and
+        // at least one call per report; grown as pages are discovered.
+        progress: RunProgress {
+            total: 6,
+            ..RunProgress::default()
+        },
+        by_endpoint: BTreeMap::new(),
+    };
+    let org_id = run.target.id;
+
+    // 1. Organisation: its period lock date decides what can still change.
+    let orgs: Organisations = run.get("Organisation", &[], None).await?;
+    let org = orgs
+        .organisations
+        .first()
+        .ok_or_else(|| SyncError::Data("Xero returned no organisation".into()))?;
+    let lock = org.period_lock_date.map(|d| d.date());
+    store.set_period_lock_date(org_id, lock).await?;
+    // Xero's clock, read before anything else is fetched: the next run asks
+    // for changes since this instant.
+    if let Some(t) = orgs.date_time_utc {
+        store.set_sync_xero_time(p.run_id, t.utc()).await?;
+    }
+    run.step(0).await?;
+
+    // 2. Accounts: the whole chart (small), every time.
+    let accounts: Accounts = run.get("Accounts", &[], None).await?;
+    let rows = accounts
+        .accounts
+        .iter()
+        .map(convert::account)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| SyncError::Data(e.to_string()))?;
+    let ch = store.upsert_accounts(org_id, &rows).await?;
+    run.changed(ch);
+    run.step(0).await?;
+
+    // 3. Contacts and 4. invoices, changed since the last run, by pages.
+    let mut page = 1;
+    loop {
+        let q = [
+            ("page", page.to_string()),
+            ("pageSize", PAGE_SIZE.to_string()),
+        ];
+        let c: Contacts = run.get("Contacts", &q, since).await?;
+        let rows = c
+            .contacts
+            .iter()
+            .map(convert::contact)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| SyncError::Data(e.to_string()))?;
+        let ch = store.upsert_contacts(org_id, &rows).await?;
+        run.changed(ch);
+        let more = has_more(
+            c.contacts.len(),
+            page,
+            c.pagination.as_ref().map(|p| p.page_count),
+        );
+        run.step(i32::from(more)).await?;
+        if !more {
+            break;
+        }
+        page += 1;
+    }
+
+    let mut changed_months = BTreeSet::new();
+    let mut page = 1;
+    loop {
+        let q = [
+            ("page", page.to_string()),
+            ("pageSize", PAGE_SIZE.to_string()),
+        ];
+        let inv: Invoices = run.get("Invoices", &q, since).await?;
+        let rows = inv
+            .invoices
+            .iter()
+            .map(convert::invoice)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| SyncError::Data(e.to_string()))?;
+        changed_months.extend(rows.iter().map(|r| Month::of(r.date)));
+        let ch = store.upsert_invoices(org_id, &rows).await?;
+        run.changed(ch);
+        let more = has_more(
+            inv.invoices.len(),
+            page,
+            inv.pagination.as_ref().map(|p| p.page_count),
+        );
+        run.step(i32::from(more)).await?;
+        if !more {
+            break;
+        }
+        page += 1;
+    }
+
+    // 5. Monthly P&L and balance sheet for the history window.
+    let history = store.history_months(org_id).await?;
+    let current = Month::of(Utc::now().date_naive());
+    let last_complete = current.prev();
+    let window: Vec<Month> = MonthRange::new(last_complete.plus(-(history - 1)), last_complete)
+        .map_err(|e| SyncError::Data(e.to_string()))?
+        .months()
+        .collect();
+    let full = p.kind == SyncKind::Full || since.is_none();
+    for report in [ReportKind::ProfitAndLoss, ReportKind::BalanceSheet] {
+        let stored: BTreeSet<Month> = store
+            .stored_months(org_id, report.as_str())
+            .await?
+            .into_iter()
+            .collect();
+        let needed = plan::months_to_fetch(&window, &stored, lock, &changed_months, full);
+        let anchors = plan::anchors(&needed);
+        run.progress.total += anchors.len() as i32 - 1;
+        for anchor in anchors {
+            fetch_report(&mut run, report, anchor, current, &needed).await?;
+            run.step(0).await?;
+        }
+        if needed.is_empty() {
+            run.step(0).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether another page may hold more: Xero's `pagination.pageCount` when
+/// it sends one, else a full page.
+fn has_more(items: usize, page: usize, page_count: Option<u32>) -> bool {
+    match page_count {
+        Some(n) => page < n as usize,
+        None => items >= PAGE_SIZE,
+    }
+}
+
+async fn fetch_report(
+    run: &mut Run,
+    report: ReportKind,
+    anchor: Month,
+    current: Month,
+    needed: &BTreeSet<Month>,
+) -> Result<(), SyncError> {
+    let (path, query) = match report {
+        ReportKind::ProfitAndLoss => (
+            "Reports/ProfitAndLoss",
+            vec![
+                ("fromDate", anchor.first_day().to_string()),
+                ("toDate", anchor.last_day().to_string()),
+                ("periods", "11".to_string()),
+                ("timeframe", "MONTH".to_string()),
+                ("standardLayout", "true".to_string()),
+            ],
+        ),
+        ReportKind::BalanceSheet => (
+            "Reports/BalanceSheet",
+            vec![
+                ("date", anchor.last_day().to_string()),
+                ("periods", "11".to_string()),
+                ("timeframe", "MONTH".to_string()),
+                ("standardLayout", "true".to_string()),
+            ],
+        ),
+    };
+    let reports: Reports = run.get(path, &query, None).await?;
+    let first = reports
+        .reports
+        .first()
+        .ok_or_else(|| SyncError::Data(format!("Xero returned no report for {path}")))?;
+    let parsed = parse_report(first).map_err(|e| SyncError::Data(format!("{path}: {e}")))?;
+    if parsed.columns.len() != plan::MONTHS_PER_CALL as usize {
+        return Err(SyncError::Data(format!(
+            "{path} for {anchor} has {} columns, expected {}",
+            parsed.columns.len(),
+            plan::MONTHS_PER_CALL
+        )));
+    }
+    // Column i is the anchor month minus i (Xero lists the newest first).
+    for i in 0..plan::MONTHS_PER_CALL {
+        let month = anchor.plus(-i);
+        if month >= current || !needed.contains(&month) {
+            continue;
+        }
+        let rows: Vec<ReportAmount> = parsed
+            .rows
+            .iter()
+            .filter(|r| r.kind == ParsedRowKind::Summary || !r.values[i as usize].is_zero())
+            .map(|r| ReportAmount {
+                row_key: r.row_key(),
+                account_id: r.account_id.clone(),
+                section: r.section.clone(),
+                label: r.label.clone(),
+                kind: match r.kind {
+                    ParsedRowKind::Account => RowKind::Account,
+                    ParsedRowKind::Other => RowKind::Other,
+                    ParsedRowKind::Summary => RowKind::Summary,
+                },
+                amount: r.values[i as usize],
+                sync_run_id: Some(run.run_id),
+            })
+            .collect();
+        run.store
+            .replace_report_month(run.target.id, report, month, &dedup_keys(rows))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Two rows can share a label in one section (Xero repeats summary labels
+/// such as "Total" rarely); keep each once by suffixing repeats.
+fn dedup_keys(mut rows: Vec<ReportAmount>) -> Vec<ReportAmount> {
+    let mut seen = std::collections::HashMap::<String, u32>::new();
+    for r in &mut rows {
+        let n = seen.entry(r.row_key.clone()).or_default();
+        *n += 1;
+        if *n > 1 {
+            r.row_key = format!("{}#{}", r.row_key, n);
+        }
+    }
+    rows
+}

@@ -1,0 +1,108 @@
+//! The JSON API (`/api/v1`): the same store functions as the pages, with
+//! a session cookie or `Authorization: Bearer <api token>`. Errors are
+//! `{"error": {"code", "message", "details"?}}`; decimals are strings.
+
+mod auth;
+mod groups;
+mod sync;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError, web};
+use serde::Serialize;
+
+pub use auth::ApiUser;
+
+use crate::store::StoreError;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .route("/groups", web::get().to(groups::list))
+            .route("/groups", web::post().to(groups::create))
+            .route("/groups/{id}", web::get().to(groups::get))
+            .route("/groups/{id}/entities", web::get().to(groups::entities))
+            .route("/groups/{id}/sync", web::post().to(sync::start))
+            .route("/sync-runs/{id}", web::get().to(sync::run))
+            .default_service(web::to(|| async { ApiError::not_found().error_response() })),
+    );
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "No such resource, or no access to it.",
+        )
+    }
+
+    pub fn invalid(message: impl Into<String>, details: serde_json::Value) -> Self {
+        Self {
+            details: Some(details),
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorInner<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorInner<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a serde_json::Value>,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(ErrorBody {
+            error: ErrorInner {
+                code: self.code,
+                message: &self.message,
+                details: self.details.as_ref(),
+            },
+        })
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "API request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Something went wrong on our side.",
+        )
+    }
+}

@@ -1,0 +1,10 @@
+//! The consolidation engine's tests: a table test per rule, the worked
+//! example, reconciliation, suggestions, serialisation and properties.
+
+mod common;
+mod props;
+mod reconcile;
+mod rules;
+mod serialisation;
+mod suggest;
+mod worked_example;

@@ -1,0 +1,115 @@
+//! Injected faults.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn malformed_and_truncated_json() {
+    let sim = Sim::empty().await;
+    let tenants = sim.setup().await;
+    let tok = token_of(&sim.login().await);
+    sim.post_json("/_sim/faults", json!({"malformed_json": true}))
+        .await;
+    let r = sim.get(&tok, tenants[0], "/Organisation").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(serde_json::from_slice::<Value>(&r.bytes().await.unwrap()).is_err());
+    sim.post_json(
+        "/_sim/faults",
+        json!({"tenant_id": tenants[1], "truncated_json": true}),
+    )
+    .await;
+    let r = sim.get(&tok, tenants[1], "/Organisation").await;
+    let body = r.bytes().await.unwrap();
+    assert!(body.starts_with(b"{"));
+    assert!(serde_json::from_slice::<Value>(&body).is_err());
+    let r = sim
+        .http
+        .delete(sim.url("/_sim/faults"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = sim.get(&tok, tenants[0], "/Organisation").await;
+    assert!(r.json::<Value>().await.is_ok());
+}
+
+#[tokio::test]
+async fn errors_at_the_configured_rate() {
+    let sim = Sim::empty().await;
+    let tenants = sim.setup().await;
+    let tok = token_of(&sim.login().await);
+    sim.post_json(
+        "/_sim/faults",
+        json!({"tenant_id": tenants[0], "error_rate_percent": 50, "error_status": 503}),
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        let r = sim.get(&tok, tenants[0], "/Organisation").await;
+        statuses.push(r.status().as_u16());
+        if r.status() == StatusCode::SERVICE_UNAVAILABLE {
+            assert!(
+                r.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/plain")
+            );
+        }
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 503).count(), 5);
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 5);
+    // The other tenant is untouched.
+    assert_eq!(
+        sim.get(&tok, tenants[1], "/Organisation").await.status(),
+        StatusCode::OK
+    );
+    // 500s carry Xero's JSON body.
+    sim.post_json(
+        "/_sim/faults",
+        json!({"tenant_id": tenants[1], "error_rate_percent": 100}),
+    )
+    .await;
+    let r = sim.get(&tok, tenants[1], "/Organisation").await;
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["Message"], "An unhandled error with the Xero API");
+}
+
+#[tokio::test]
+async fn forced_429_with_retry_after_and_revoked_refresh_tokens() {
+    let sim = Sim::empty().await;
+    let tenants = sim.setup().await;
+    let t = sim.login().await;
+    let tok = token_of(&t);
+    sim.post_json(
+        "/_sim/faults",
+        json!({"tenant_id": tenants[0], "force_429": "day", "retry_after": 3600}),
+    )
+    .await;
+    let r = sim.get(&tok, tenants[0], "/Invoices").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()["x-rate-limit-problem"], "day");
+    assert_eq!(r.headers()["retry-after"], "3600");
+    let stats = sim.get_json("/_sim/stats").await;
+    assert_eq!(
+        stats["tenants"][tenants[0].to_string()]["rejected_429"].as_u64(),
+        Some(1)
+    );
+
+    sim.post_json(
+        "/_sim/faults",
+        json!({"tenant_id": tenants[1], "revoke_refresh_tokens": true}),
+    )
+    .await;
+    let r = sim
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t["refresh_token"].as_str().unwrap()),
+        ])
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "invalid_grant");
+}
