@@ -147,20 +147,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo {
             listen,
-            sim_listen: _,
+            sim_listen,
             data_dir,
         } => {
-            let mut settings = Settings::load(cli.config.as_deref())?;
-            settings.listen = listen;
-            settings.public_url = format!("http://{listen}");
-            settings.database_url = Secret::new(default_database_url(&data_dir));
-            println!(
-                "The demo's simulated Xero group arrives with the Xero simulator. \
-                 Until then this serves an empty Consol at http://{listen} \
-                 (data in {}).",
-                data_dir.display()
-            );
-            serve(settings).await
+            let settings = Settings::load(cli.config.as_deref())?;
+            crate::demo::run(settings, listen, sim_listen, &data_dir).await
         }
         Command::XeroSim {
             listen,

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreResult, on_pool};
+use super::{BeginWrite, Store, StoreResult, on_pool};
 use crate::domain::CurrencyCode;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -66,7 +66,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<(i64, bool)> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let inserted = sqlx::query(
                 "INSERT INTO entities (group_id, organisation_id, is_parent, added_at) \
                  VALUES ($1, $2, NOT EXISTS (SELECT 1 FROM entities WHERE group_id = $1), $3) \
@@ -174,7 +174,7 @@ impl Store {
     /// Deletes everything synced from an organisation, in one transaction.
     pub async fn delete_organisation_data(&self, organisation_id: i64) -> StoreResult<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for table in ["invoice_lines", "invoices", "contacts", "accounts", "report_amounts"] {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "DELETE FROM {table} WHERE organisation_id = $1"

@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use super::audit::{AuditEntry, insert_audit};
-use super::{Store, StoreResult, on_pool};
+use super::{BeginWrite, Store, StoreResult, on_pool};
 use crate::domain::{CurrencyCode, ParseError};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -85,7 +85,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<Group> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let group = sqlx::query_as::<_, Group>(
                 "INSERT INTO groups (name, presentation_currency, financial_year_end_month, created_at) \
                  VALUES ($1, $2, $3, $4) \
@@ -124,7 +124,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO group_members (group_id, user_id, role, added_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (group_id, user_id) DO UPDATE SET role = excluded.role",

@@ -7,6 +7,7 @@
 mod api_tokens;
 mod audit;
 mod entities;
+mod group_setup;
 mod groups;
 mod jobs;
 mod organisations;
@@ -29,6 +30,10 @@ use sqlx::{PgPool, SqlitePool};
 pub use api_tokens::ApiTokenInfo;
 pub use audit::AuditEntry;
 pub use entities::EntityView;
+pub use group_setup::{
+    GroupAccountRow, IcContactRow, MappingRow, RateRow, StoredAccount, StoredAmount, StoredContact,
+    StoredInvoice, StoredLine,
+};
 pub use groups::{Group, GroupRole, NewGroup};
 pub use jobs::{Enqueued, JobRow, NewJob};
 pub use organisations::OrganisationDetails;
@@ -51,6 +56,37 @@ macro_rules! on_pool {
     };
 }
 pub(crate) use on_pool;
+
+/// Starts a transaction that will write. On SQLite it takes the write lock
+/// at once (`BEGIN IMMEDIATE`): a transaction that reads first and upgrades
+/// later fails with "database is locked" instead of waiting its turn.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+    + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+    + Send {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+    + Send {
+        self.begin()
+    }
+}
 
 #[derive(Clone, Debug)]
 pub enum Store {

@@ -5,7 +5,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 use super::types::Dec;
-use super::{Store, StoreResult, on_pool};
+use super::{BeginWrite, Store, StoreResult, on_pool};
 use crate::domain::{Month, ParseError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -94,7 +94,7 @@ impl Store {
         rows: &[ReportAmount],
     ) -> StoreResult<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "DELETE FROM report_amounts WHERE organisation_id = $1 AND report = $2 AND month = $3",
             )

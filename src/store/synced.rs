@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::types::Dec;
-use super::{Store, StoreResult, on_pool};
+use super::{BeginWrite, Store, StoreResult, on_pool};
 
 /// An account as stored (parsed from Xero's `Account`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +88,7 @@ impl std::ops::AddAssign for Changed {
 impl Store {
     pub async fn upsert_accounts(&self, org: i64, rows: &[AccountRow]) -> StoreResult<Changed> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut ch = Changed::default();
             for a in rows {
                 let existed: bool = sqlx::query_scalar(
@@ -128,7 +128,7 @@ impl Store {
 
     pub async fn upsert_contacts(&self, org: i64, rows: &[ContactRow]) -> StoreResult<Changed> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut ch = Changed::default();
             for c in rows {
                 let existed: bool = sqlx::query_scalar(
@@ -169,7 +169,7 @@ impl Store {
     /// status is what the engine sees.
     pub async fn upsert_invoices(&self, org: i64, rows: &[InvoiceRow]) -> StoreResult<Changed> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut ch = Changed::default();
             for i in rows {
                 let existed: bool = sqlx::query_scalar(

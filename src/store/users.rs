@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreResult, map_conflict, on_pool};
+use super::{BeginWrite, Store, StoreResult, map_conflict, on_pool};
 use crate::domain::Email;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -61,7 +61,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<User>> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let claimed = sqlx::query(
                 "INSERT INTO instance_flags (name, set_at) VALUES ('first_admin', $1) \
                  ON CONFLICT (name) DO NOTHING",

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreResult, on_pool};
+use super::{BeginWrite, Store, StoreResult, on_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct TokenSetRow {
@@ -158,7 +158,7 @@ impl Store {
             "needs_reconnect"
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "UPDATE xero_token_sets SET state = $1, refresh_lease_owner = NULL, \
                      refresh_lease_until = NULL, updated_at = $2 WHERE id = $3",

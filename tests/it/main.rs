@@ -3,6 +3,7 @@
 
 mod cli;
 mod connect;
+mod consolidate;
 mod helpers;
 mod jobs;
 mod storage;

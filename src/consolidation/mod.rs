@@ -1,0 +1,450 @@
+//! The bridge between the store and the pure engine: loads a group's data
+//! for a period, runs the engine, and sets a group up (chart from the
+//! parent, suggested mappings and intercompany contacts). Pages, the API and
+//! exports all go through [`consolidate_group`].
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{CurrencyCode, MonthRange};
+use crate::engine::{
+    self, AccountClass, AccountMapping, AccountSection, Contact, Entity, EntityAccount, EntityId,
+    FxRate, GroupAccount, GroupAccountId, GroupData, IntercompanyContact, Invoice, InvoiceLine,
+    InvoiceStatus, InvoiceType, LineAmountTypes, PnlAmount, SourceRow, XeroAccountType,
+    XeroNetProfit,
+};
+use crate::store::{EntityView, Group, IcContactRow, MappingRow, Store, StoreError};
+
+/// How far outside the period a counterpart bill may be dated and still
+/// pair in the reconciliation.
+const RECONCILE_MARGIN_DAYS: i64 = 45;
+
+pub fn class_of(s: &str) -> Option<AccountClass> {
+    Some(match s.trim().to_ascii_uppercase().as_str() {
+        "REVENUE" => AccountClass::Revenue,
+        "EXPENSE" => AccountClass::Expense,
+        "ASSET" => AccountClass::Asset,
+        "LIABILITY" => AccountClass::Liability,
+        "EQUITY" => AccountClass::Equity,
+        _ => return None,
+    })
+}
+
+fn class_name(c: AccountClass) -> &'static str {
+    match c {
+        AccountClass::Revenue => "REVENUE",
+        AccountClass::Expense => "EXPENSE",
+        AccountClass::Asset => "ASSET",
+        AccountClass::Liability => "LIABILITY",
+        AccountClass::Equity => "EQUITY",
+    }
+}
+
+pub fn section_name(s: AccountSection) -> &'static str {
+    match s {
+        AccountSection::Income => "Income",
+        AccountSection::CostOfSales => "Cost of Sales",
+        AccountSection::OtherIncome => "Other Income",
+        AccountSection::OperatingExpenses => "Operating Expenses",
+        AccountSection::OtherExpenses => "Other Expenses",
+        AccountSection::BalanceSheet => "Balance Sheet",
+    }
+}
+
+fn section_of(s: &str) -> AccountSection {
+    match s {
+        "Income" => AccountSection::Income,
+        "Cost of Sales" => AccountSection::CostOfSales,
+        "Other Income" => AccountSection::OtherIncome,
+        "Operating Expenses" => AccountSection::OperatingExpenses,
+        "Other Expenses" => AccountSection::OtherExpenses,
+        _ => AccountSection::BalanceSheet,
+    }
+}
+
+/// Xero's P&L section titles that hold income; the rest hold costs.
+fn income_section(title: &str) -> bool {
+    let t = title.to_ascii_lowercase();
+    t.contains("income") && !t.contains("less")
+}
+
+fn entity_of(e: &EntityView) -> Entity {
+    Entity {
+        id: EntityId(e.id),
+        name: e.name.clone(),
+        tenant_id: e.tenant_id.clone(),
+        organisation_name: e.name.clone(),
+        legal_name: e.legal_name.clone(),
+        base_currency: e.base_currency,
+    }
+}
+
+/// Everything the engine needs about a group for a period.
+pub async fn load(
+    store: &Store,
+    group: &Group,
+    period: MonthRange,
+) -> Result<GroupData, StoreError> {
+    let views = store.entities_for_group(group.id).await?;
+    let by_org: HashMap<i64, EntityId> = views
+        .iter()
+        .map(|e| (e.organisation_id, EntityId(e.id)))
+        .collect();
+    let mut data = GroupData {
+        group: engine::Group {
+            presentation_currency: group.presentation_currency,
+            financial_year_end_month: group.financial_year_end_month.clamp(1, 12) as u32,
+        },
+        entities: views.iter().map(entity_of).collect(),
+        entity_accounts: Vec::new(),
+        group_accounts: store
+            .group_accounts(group.id)
+            .await?
+            .into_iter()
+            .filter_map(|g| {
+                Some(GroupAccount {
+                    id: GroupAccountId(g.id),
+                    code: g.code,
+                    name: g.name,
+                    class: class_of(&g.class)?,
+                    section: section_of(&g.section),
+                })
+            })
+            .collect(),
+        mappings: store
+            .mappings(group.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.confirmed)
+            .filter_map(|m| {
+                Some(AccountMapping {
+                    entity: *by_org.get(&m.organisation_id)?,
+                    account_id: m.account_id,
+                    group_account: GroupAccountId(m.group_account_id),
+                })
+            })
+            .collect(),
+        pnl: Vec::new(),
+        net_profits: Vec::new(),
+        rates: store
+            .fx_rates(group.id)
+            .await?
+            .into_iter()
+            .filter(|r| period.contains(r.month))
+            .map(|r| FxRate {
+                currency: r.currency,
+                month: r.month,
+                average: r.average,
+                closing: r.closing,
+            })
+            .collect(),
+        intercompany_contacts: Vec::new(),
+        invoices: Vec::new(),
+    };
+    let ic: Vec<IcContactRow> = store
+        .intercompany_contacts(group.id)
+        .await?
+        .into_iter()
+        .filter(|c| c.confirmed)
+        .collect();
+    let margin = chrono::Duration::days(RECONCILE_MARGIN_DAYS);
+    let (from, to) = (
+        period.from().first_day() - margin,
+        period.to().last_day() + margin,
+    );
+    for view in &views {
+        let entity = EntityId(view.id);
+        for a in store.accounts_of(view.organisation_id).await? {
+            let Some(class) = a.class.as_deref().and_then(class_of) else {
+                continue;
+            };
+            data.entity_accounts.push(EntityAccount {
+                entity,
+                account_id: a.account_id,
+                code: a.code,
+                name: a.name,
+                class,
+                account_type: XeroAccountType::from_xero(&a.account_type),
+            });
+        }
+        for r in store
+            .pnl_amounts(view.organisation_id, period.from(), period.to())
+            .await?
+        {
+            let row = match (r.row_kind.as_str(), r.account_id) {
+                ("summary", _) if r.section.is_empty() && r.label == "Net Profit" => {
+                    data.net_profits.push(XeroNetProfit {
+                        entity,
+                        month: r.month,
+                        amount: r.amount,
+                        sync_run_id: r.sync_run_id,
+                    });
+                    continue;
+                }
+                ("summary", _) => SourceRow::summary(&r.label),
+                ("account", Some(id)) => SourceRow::account(id),
+                _ => {
+                    let class = if income_section(&r.section) {
+                        AccountClass::Revenue
+                    } else {
+                        AccountClass::Expense
+                    };
+                    SourceRow::system(r.row_key, r.label, class)
+                }
+            };
+            data.pnl.push(PnlAmount {
+                entity,
+                row,
+                month: r.month,
+                amount: r.amount,
+                sync_run_id: r.sync_run_id,
+            });
+        }
+        let contacts: Vec<String> = ic
+            .iter()
+            .filter(|c| c.organisation_id == view.organisation_id)
+            .map(|c| c.contact_id.clone())
+            .collect();
+        for inv in store
+            .invoices_with_contacts(view.organisation_id, &contacts, from, to)
+            .await?
+        {
+            if let Some(i) = invoice_of(entity, inv) {
+                data.invoices.push(i);
+            }
+        }
+    }
+    data.intercompany_contacts = ic
+        .into_iter()
+        .filter_map(|c| {
+            Some(IntercompanyContact {
+                entity: *by_org.get(&c.organisation_id)?,
+                contact_id: c.contact_id,
+                counterpart: EntityId(c.counterpart_entity_id),
+            })
+        })
+        .collect();
+    Ok(data)
+}
+
+/// Invoices of kinds the engine knows; others (prepayments...) are skipped.
+fn invoice_of(entity: EntityId, i: crate::store::StoredInvoice) -> Option<Invoice> {
+    let invoice_type = match i.invoice_type.as_str() {
+        "ACCREC" => InvoiceType::Accrec,
+        "ACCPAY" => InvoiceType::Accpay,
+        "ACCRECCREDIT" => InvoiceType::Accreccredit,
+        "ACCPAYCREDIT" => InvoiceType::Accpaycredit,
+        _ => return None,
+    };
+    let status = match i.status.as_str() {
+        "DRAFT" => InvoiceStatus::Draft,
+        "SUBMITTED" => InvoiceStatus::Submitted,
+        "AUTHORISED" => InvoiceStatus::Authorised,
+        "PAID" => InvoiceStatus::Paid,
+        "VOIDED" => InvoiceStatus::Voided,
+        _ => InvoiceStatus::Deleted,
+    };
+    let line_amount_types = match i.line_amount_types.as_str() {
+        "Inclusive" => LineAmountTypes::Inclusive,
+        "NoTax" => LineAmountTypes::NoTax,
+        _ => LineAmountTypes::Exclusive,
+    };
+    Some(Invoice {
+        entity,
+        contact_id: i.contact_id,
+        date: i.date,
+        invoice_type,
+        status,
+        line_amount_types,
+        currency: CurrencyCode::parse(&i.currency_code).ok()?,
+        invoice_id: i.invoice_id,
+        invoice_number: i.invoice_number,
+        contact_name: i.contact_name.unwrap_or_default(),
+        currency_rate: Some(i.currency_rate).filter(|r| !r.is_zero()),
+        total: i.total,
+        lines: i
+            .lines
+            .into_iter()
+            .enumerate()
+            .map(|(n, l)| InvoiceLine {
+                line_item_id: l.line_item_id.unwrap_or_else(|| format!("line-{n}")),
+                description: l.description.unwrap_or_default(),
+                account_code: l.account_code,
+                account_id: l.account_id,
+                line_amount: l.line_amount,
+                tax_amount: l.tax_amount,
+            })
+            .collect(),
+        sync_run_id: None,
+    })
+}
+
+/// The consolidated P&L of a group for a period.
+pub async fn consolidate_group(
+    store: &Store,
+    group: &Group,
+    period: MonthRange,
+) -> Result<(GroupData, engine::ProfitAndLossReport), ConsolidationError> {
+    let data = load(store, group, period).await?;
+    let report = engine::consolidate(&data, period)?.report;
+    Ok((data, report))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConsolidationError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Engine(#[from] engine::EngineError),
+}
+
+/// Sets a group up from its synced data: a chart copied from the parent
+/// (when the group has none), the parent's accounts mapped onto it, every
+/// other entity's accounts suggested (and confirmed when `confirm`), and
+/// intercompany contacts suggested (confirmed when `confirm`). Returns the
+/// counts of mappings and contacts written.
+pub async fn apply_suggestions(
+    store: &Store,
+    group: &Group,
+    confirm: bool,
+    by: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(usize, usize), StoreError> {
+    let views = store.entities_for_group(group.id).await?;
+    let org_of: HashMap<EntityId, i64> = views
+        .iter()
+        .map(|e| (EntityId(e.id), e.organisation_id))
+        .collect();
+    let mut accounts = Vec::new();
+    for v in &views {
+        for a in store.accounts_of(v.organisation_id).await? {
+            if let Some(class) = a.class.as_deref().and_then(class_of) {
+                accounts.push(EntityAccount {
+                    entity: EntityId(v.id),
+                    account_id: a.account_id,
+                    code: a.code,
+                    name: a.name,
+                    class,
+                    account_type: XeroAccountType::from_xero(&a.account_type),
+                });
+            }
+        }
+    }
+    let mut mappings: Vec<MappingRow> = Vec::new();
+    if store.group_accounts(group.id).await?.is_empty()
+        && let Some(parent) = views.iter().find(|v| v.is_parent).or(views.first())
+    {
+        let own: Vec<EntityAccount> = accounts
+            .iter()
+            .filter(|a| a.entity == EntityId(parent.id) && a.code.is_some())
+            .cloned()
+            .collect();
+        let chart = engine::group_chart_from_entity(&own, 0);
+        let rows: Vec<(String, String, String, String)> = chart
+            .accounts
+            .iter()
+            .map(|g| {
+                (
+                    g.code.clone(),
+                    g.name.clone(),
+                    class_name(g.class).to_string(),
+                    section_name(g.section).to_string(),
+                )
+            })
+            .collect();
+        let ids = store.add_group_accounts(group.id, &rows).await?;
+        for m in chart.mappings {
+            mappings.push(MappingRow {
+                organisation_id: parent.organisation_id,
+                account_id: m.account_id,
+                group_account_id: ids[m.group_account.0 as usize],
+                confirmed: true,
+            });
+        }
+    }
+    let group_accounts: Vec<GroupAccount> = store
+        .group_accounts(group.id)
+        .await?
+        .into_iter()
+        .filter_map(|g| {
+            Some(GroupAccount {
+                id: GroupAccountId(g.id),
+                code: g.code,
+                name: g.name,
+                class: class_of(&g.class)?,
+                section: section_of(&g.section),
+            })
+        })
+        .collect();
+    let existing: Vec<AccountMapping> = store
+        .mappings(group.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.confirmed)
+        .filter_map(|m| {
+            let entity = views
+                .iter()
+                .find(|v| v.organisation_id == m.organisation_id)?;
+            Some(AccountMapping {
+                entity: EntityId(entity.id),
+                account_id: m.account_id,
+                group_account: GroupAccountId(m.group_account_id),
+            })
+        })
+        .chain(mappings.iter().filter_map(|m| {
+            let entity = views
+                .iter()
+                .find(|v| v.organisation_id == m.organisation_id)?;
+            Some(AccountMapping {
+                entity: EntityId(entity.id),
+                account_id: m.account_id.clone(),
+                group_account: GroupAccountId(m.group_account_id),
+            })
+        }))
+        .collect();
+    for s in engine::suggest_account_mappings(&accounts, &group_accounts, &existing) {
+        if let Some(org) = org_of.get(&s.entity) {
+            mappings.push(MappingRow {
+                organisation_id: *org,
+                account_id: s.account_id,
+                group_account_id: s.group_account.0,
+                confirmed: confirm,
+            });
+        }
+    }
+    if !mappings.is_empty() {
+        store.set_mappings(group.id, &mappings, by, now).await?;
+    }
+
+    let mut contacts = Vec::new();
+    for v in &views {
+        for c in store.contacts_of(v.organisation_id).await? {
+            contacts.push(Contact {
+                entity: EntityId(v.id),
+                contact_id: c.contact_id,
+                name: c.name,
+            });
+        }
+    }
+    let entities: Vec<Entity> = views.iter().map(entity_of).collect();
+    let confirmed: Vec<IntercompanyContact> = Vec::new();
+    let ic: Vec<IcContactRow> =
+        engine::suggest_intercompany_contacts(&entities, &contacts, &confirmed)
+            .into_iter()
+            .filter_map(|s| {
+                Some(IcContactRow {
+                    organisation_id: *org_of.get(&s.entity)?,
+                    contact_id: s.contact_id,
+                    counterpart_entity_id: s.counterpart.0,
+                    confirmed: confirm,
+                })
+            })
+            .collect();
+    if !ic.is_empty() {
+        store
+            .set_intercompany_contacts(group.id, &ic, by, now)
+            .await?;
+    }
+    Ok((mappings.len(), ic.len()))
+}

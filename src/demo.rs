@@ -1,0 +1,335 @@
+//! `consol demo`: the built-in Xero simulator with the demo group, Consol on
+//! a SQLite file wired to it, a demo user, the organisations connected
+//! through the real OAuth flow, the first sync with a progress display, and
+//! the group set up (rates, chart, mappings, intercompany contacts). A
+//! second run reuses the data directory and reconnects.
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+
+use crate::config::{Secret, Settings, default_database_url};
+use crate::connect::XeroServices;
+use crate::consolidation;
+use crate::domain::{CurrencyCode, Email, Month, MonthRange};
+use crate::shutdown;
+use crate::sim::http::{App, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DataChoice, SimConfig, SimServer};
+use crate::startup::Application;
+use crate::store::{GroupRole, NewGroup, NewUser, RateRow, Store};
+use crate::sync::{self, SyncKind};
+
+pub const DEMO_EMAIL: &str = "demo@consol.test";
+pub const DEMO_PASSWORD: &str = "demo";
+const DEMO_GROUP: &str = "Kea Group";
+const DEMO_WEBHOOK_KEY: &str = "consol-demo-webhook-key";
+
+pub async fn run(
+    mut settings: Settings,
+    listen: SocketAddr,
+    sim_listen: SocketAddr,
+    data_dir: &Path,
+) -> anyhow::Result<()> {
+    let (trigger, stop) = shutdown::channel();
+    shutdown::on_signals(trigger);
+
+    println!("Starting the Xero simulator with the demo group...");
+    let sim = SimServer::start(SimConfig {
+        listen: sim_listen,
+        data: DataChoice::Demo,
+        auto_approve: true,
+        real_time: true,
+        ..SimConfig::default()
+    })
+    .await
+    .with_context(|| format!("cannot start the Xero simulator on {sim_listen}"))?;
+
+    let listener =
+        TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
+    let port = listener.local_addr()?.port();
+    let public = format!("http://{}:{port}", listen.ip());
+    settings.listen = listener.local_addr()?;
+    settings.public_url = public.clone();
+    settings.database_url = Secret::new(default_database_url(data_dir));
+    settings.xero_base_url = Some(sim.base_url());
+    settings.xero_client_id = Some(DEMO_CLIENT_ID.into());
+    settings.xero_client_secret = Some(Secret::new(DEMO_CLIENT_SECRET));
+    settings.xero_webhook_key = Some(Secret::new(DEMO_WEBHOOK_KEY));
+    sim.register_app(App {
+        client_id: DEMO_CLIENT_ID.into(),
+        client_secret: DEMO_CLIENT_SECRET.into(),
+        redirect_uris: vec![format!("{public}/connect/xero/callback")],
+        webhook_url: Some(format!("{public}/webhooks/xero")),
+        webhook_key: Some(DEMO_WEBHOOK_KEY.into()),
+    });
+
+    let store = Store::connect(settings.database_url.expose()).await?;
+    let xero = Arc::new(XeroServices::from_settings(&settings, store.clone())?);
+    let (group_id, _) = ensure_user_and_group(&store).await?;
+
+    let app = Application::build_with(settings, store.clone(), xero.clone(), listener, port)?;
+    let server = tokio::spawn(app.run_until_stopped(stop.clone()));
+    let worker = tokio::spawn(sync::worker(store.clone(), xero.clone()).run(stop.clone()));
+    let scheduler = tokio::spawn(sync::schedule::run(
+        store.clone(),
+        chrono::Duration::hours(24),
+        Duration::from_secs(60),
+        stop.clone(),
+    ));
+
+    println!("Connecting the demo organisations through Xero's consent flow...");
+    let connected = connect_through_browser_flow(&public, group_id).await?;
+    println!("  connected {connected} organisations");
+
+    let entities = store.entities_for_group(group_id).await?;
+    let mut runs = Vec::new();
+    for e in &entities {
+        let id = sync::enqueue(&store, e.organisation_id, SyncKind::Incremental)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message))?;
+        runs.push((e.name.clone(), id));
+    }
+    show_progress(&store, &runs).await?;
+
+    let group = store
+        .group_for_member(group_id, demo_user_id(&store).await?)
+        .await?
+        .map(|(g, _)| g)
+        .context("the demo group disappeared")?;
+    let (mappings, contacts) =
+        consolidation::apply_suggestions(&store, &group, true, None, Utc::now()).await?;
+    let rates = demo_rates(&store, &group).await?;
+    println!(
+        "Set up the group: {mappings} account mappings, {contacts} intercompany contacts, {rates} FX rates."
+    );
+    println!();
+    println!("Consol demo is ready:   {public}/groups/{group_id}");
+    println!("  sign in as {DEMO_EMAIL} with the password \"{DEMO_PASSWORD}\"");
+    println!("  Xero simulator:       {}", sim.base_url());
+    println!("  data directory:       {}", data_dir.display());
+    println!("Press Ctrl-C to stop.");
+
+    let _ = server.await;
+    let _ = worker.await;
+    let _ = scheduler.await;
+    sim.stop().await;
+    Ok(())
+}
+
+async fn demo_user_id(store: &Store) -> anyhow::Result<i64> {
+    let email = Email::parse(DEMO_EMAIL)?;
+    Ok(store
+        .user_by_email(&email)
+        .await?
+        .context("the demo user is missing")?
+        .id)
+}
+
+/// The demo user (password `demo`: a demo, outside the password policy)
+/// and the demo group, created once.
+async fn ensure_user_and_group(store: &Store) -> anyhow::Result<(i64, i64)> {
+    let email = Email::parse(DEMO_EMAIL)?;
+    let user = match store.user_by_email(&email).await? {
+        Some(u) => u,
+        None => {
+            let hash = crate::auth::password::hash(DEMO_PASSWORD)?;
+            store
+                .create_user(
+                    &NewUser {
+                        email: &email,
+                        name: "Demo",
+                        password_hash: &hash,
+                        is_admin: true,
+                    },
+                    Utc::now(),
+                )
+                .await?
+        }
+    };
+    let groups = store.groups_for_user(user.id).await?;
+    let group = match groups.into_iter().find(|(g, _)| g.name == DEMO_GROUP) {
+        Some((g, GroupRole::Admin)) => g,
+        Some(_) => bail!("the demo user is not an admin of the demo group"),
+        None => {
+            store
+                .create_group(
+                    &NewGroup {
+                        name: DEMO_GROUP,
+                        presentation_currency: CurrencyCode::parse("NZD")?,
+                        financial_year_end_month: 3,
+                    },
+                    user.id,
+                    Utc::now(),
+                )
+                .await?
+        }
+    };
+    Ok((group.id, user.id))
+}
+
+/// Signs in and consents exactly as a browser would, so the demo goes
+/// through the same code as a real connection.
+async fn connect_through_browser_flow(base: &str, group_id: i64) -> anyhow::Result<usize> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let mut cookies: HashMap<String, String> = HashMap::new();
+    let page = get(&http, &mut cookies, &format!("{base}/login")).await?;
+    let csrf = page
+        .1
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .context("the login page has no CSRF token")?
+        .to_string();
+    let resp = http
+        .post(format!("{base}/login"))
+        .header("cookie", cookie_header(&cookies))
+        .form(&[
+            ("email", DEMO_EMAIL),
+            ("password", DEMO_PASSWORD),
+            ("csrf_token", csrf.as_str()),
+        ])
+        .send()
+        .await?;
+    keep_cookies(&resp, &mut cookies);
+    if resp.status().as_u16() != 303 {
+        bail!("the demo user could not sign in ({})", resp.status());
+    }
+    let (to_xero, _) = get(
+        &http,
+        &mut cookies,
+        &format!("{base}/connect/xero?group={group_id}"),
+    )
+    .await?;
+    let to_xero = to_xero.context("Consol did not redirect to Xero")?;
+    let (back, _) = get(&http, &mut HashMap::new(), &to_xero).await?;
+    let back = back.context("Xero's consent did not redirect back")?;
+    let (done, _) = get(&http, &mut cookies, &back).await?;
+    let done = done.unwrap_or_default();
+    let count = done
+        .split("count=")
+        .nth(1)
+        .and_then(|c| c.split('&').next())
+        .and_then(|c| c.parse().ok());
+    match count {
+        Some(n) => Ok(n),
+        None => bail!("connecting the demo organisations failed ({done})"),
+    }
+}
+
+async fn get(
+    http: &reqwest::Client,
+    cookies: &mut HashMap<String, String>,
+    url: &str,
+) -> anyhow::Result<(Option<String>, String)> {
+    let resp = http
+        .get(url)
+        .header("cookie", cookie_header(cookies))
+        .send()
+        .await?;
+    keep_cookies(&resp, cookies);
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(|l| {
+            if l.starts_with('/') {
+                let origin: String = url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+                format!("{origin}{l}")
+            } else {
+                l.to_string()
+            }
+        });
+    Ok((location, resp.text().await.unwrap_or_default()))
+}
+
+fn keep_cookies(resp: &reqwest::Response, cookies: &mut HashMap<String, String>) {
+    for v in resp.headers().get_all("set-cookie") {
+        if let Some((k, val)) = v
+            .to_str()
+            .ok()
+            .and_then(|s| s.split(';').next())
+            .and_then(|kv| kv.split_once('='))
+        {
+            cookies.insert(k.trim().to_string(), val.to_string());
+        }
+    }
+}
+
+fn cookie_header(cookies: &HashMap<String, String>) -> String {
+    cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A progress line per entity until every first sync has finished.
+async fn show_progress(store: &Store, runs: &[(String, i64)]) -> anyhow::Result<()> {
+    println!("Syncing (the simulator keeps Xero's limit of 60 calls a minute per organisation):");
+    loop {
+        let mut all_done = true;
+        let mut line = String::new();
+        for (name, id) in runs {
+            let run = store.sync_run(*id).await?.context("a sync run vanished")?;
+            let total = run.progress_total.max(1);
+            let filled = (run.progress_done * 10 / total).clamp(0, 10) as usize;
+            line.push_str(&format!(
+                "  {name:<24.24} [{}{}] {:>3}/{:<3} {}",
+                "#".repeat(filled),
+                ".".repeat(10 - filled),
+                run.progress_done,
+                run.progress_total,
+                run.state
+            ));
+            line.push('\n');
+            if run.state == "failed" {
+                bail!(
+                    "the sync of {name} failed: {}",
+                    run.error.unwrap_or_default()
+                );
+            }
+            all_done &= run.state == "succeeded";
+        }
+        print!("{line}");
+        if all_done {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        // Move the cursor back up over the lines just printed.
+        print!("\x1b[{}A", runs.len());
+    }
+}
+
+/// Average and closing rates to the presentation currency for every month
+/// of the history and every currency of the group, from the simulator's own
+/// market table (which its invoices used too).
+pub async fn demo_rates(store: &Store, group: &crate::store::Group) -> anyhow::Result<usize> {
+    let last = Month::of(Utc::now().date_naive());
+    let months = MonthRange::new(last.plus(-(group.history_months)), last)?;
+    let p = group.presentation_currency;
+    let mut rows = Vec::new();
+    for e in store.entities_for_group(group.id).await? {
+        if e.base_currency == p || rows.iter().any(|r: &RateRow| r.currency == e.base_currency) {
+            continue;
+        }
+        for m in months.months() {
+            let mid = m.first_day() + chrono::Duration::days(14);
+            rows.push(RateRow {
+                currency: e.base_currency,
+                month: m,
+                average: crate::sim::fx::rate(e.base_currency, p, mid),
+                closing: crate::sim::fx::rate(e.base_currency, p, m.last_day()),
+            });
+        }
+    }
+    store
+        .set_fx_rates(group.id, &rows, None, Utc::now())
+        .await?;
+    Ok(rows.len())
+}

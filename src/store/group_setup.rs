@@ -1,0 +1,484 @@
+//! A group's consolidation set-up: its chart of accounts, account mappings,
+//! FX rates and intercompany contacts. Every change is audited.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+use super::audit::{AuditEntry, insert_audit};
+use super::types::Dec;
+use super::{BeginWrite, Store, StoreResult, on_pool};
+use crate::domain::{CurrencyCode, Month};
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct GroupAccountRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub class: String,
+    pub section: String,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MappingRow {
+    pub organisation_id: i64,
+    pub account_id: String,
+    pub group_account_id: i64,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct IcContactRow {
+    pub organisation_id: i64,
+    pub contact_id: String,
+    pub counterpart_entity_id: i64,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateRow {
+    pub currency: CurrencyCode,
+    pub month: Month,
+    pub average: Decimal,
+    pub closing: Decimal,
+}
+
+/// An entity account as the engine needs it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredAccount {
+    pub organisation_id: i64,
+    pub account_id: String,
+    pub code: Option<String>,
+    pub name: String,
+    pub account_type: String,
+    pub class: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredContact {
+    pub organisation_id: i64,
+    pub contact_id: String,
+    pub name: String,
+}
+
+/// A P&L amount as stored, with the month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAmount {
+    pub organisation_id: i64,
+    pub month: Month,
+    pub row_key: String,
+    pub account_id: Option<String>,
+    pub section: String,
+    pub label: String,
+    pub row_kind: String,
+    pub amount: Decimal,
+    pub sync_run_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredInvoice {
+    pub organisation_id: i64,
+    pub invoice_id: String,
+    pub invoice_type: String,
+    pub invoice_number: Option<String>,
+    pub contact_id: String,
+    pub contact_name: Option<String>,
+    pub date: NaiveDate,
+    pub status: String,
+    pub line_amount_types: String,
+    pub currency_code: String,
+    pub currency_rate: Decimal,
+    pub total: Decimal,
+    pub lines: Vec<StoredLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLine {
+    pub line_item_id: Option<String>,
+    pub description: Option<String>,
+    pub account_code: Option<String>,
+    pub account_id: Option<String>,
+    pub line_amount: Decimal,
+    pub tax_amount: Decimal,
+}
+
+impl Store {
+    /// Adds group accounts (code unique per group); returns their ids in
+    /// order. Existing codes are left as they are.
+    pub async fn add_group_accounts(
+        &self,
+        group_id: i64,
+        rows: &[(String, String, String, String)],
+    ) -> StoreResult<Vec<i64>> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let mut ids = Vec::new();
+            for (i, (code, name, class, section)) in rows.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO group_accounts (group_id, code, name, class, section, position) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (group_id, code) DO NOTHING",
+                )
+                .bind(group_id)
+                .bind(code)
+                .bind(name)
+                .bind(class)
+                .bind(section)
+                .bind(i as i32)
+                .execute(&mut *tx)
+                .await?;
+                let id: i64 = sqlx::query_scalar("SELECT id FROM group_accounts WHERE group_id = $1 AND code = $2")
+                    .bind(group_id)
+                    .bind(code)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                ids.push(id);
+            }
+            tx.commit().await?;
+            Ok(ids)
+        })
+    }
+
+    pub async fn group_accounts(&self, group_id: i64) -> StoreResult<Vec<GroupAccountRow>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, GroupAccountRow>(
+                "SELECT id, code, name, class, section, position FROM group_accounts \
+                 WHERE group_id = $1 ORDER BY position, id",
+            )
+            .bind(group_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Sets mappings (confirmed or suggested), audited as one change.
+    pub async fn set_mappings(
+        &self,
+        group_id: i64,
+        rows: &[MappingRow],
+        by: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            for m in rows {
+                sqlx::query(
+                    "INSERT INTO account_mappings (group_id, organisation_id, account_id, group_account_id, \
+                         confirmed, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (group_id, organisation_id, account_id) DO UPDATE SET \
+                         group_account_id = excluded.group_account_id, confirmed = excluded.confirmed, \
+                         updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                )
+                .bind(group_id)
+                .bind(m.organisation_id)
+                .bind(&m.account_id)
+                .bind(m.group_account_id)
+                .bind(m.confirmed)
+                .bind(by)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let confirmed = rows.iter().filter(|m| m.confirmed).count();
+            let entry = AuditEntry::new("mappings.set", by)
+                .group(group_id)
+                .detail(format!("{} mappings ({confirmed} confirmed)", rows.len()));
+            insert_audit!(&mut *tx, entry, now).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn mappings(&self, group_id: i64) -> StoreResult<Vec<MappingRow>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, MappingRow>(
+                "SELECT organisation_id, account_id, group_account_id, confirmed FROM account_mappings \
+                 WHERE group_id = $1 ORDER BY organisation_id, account_id",
+            )
+            .bind(group_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Replaces rates for (currency, month) pairs, audited.
+    pub async fn set_fx_rates(
+        &self,
+        group_id: i64,
+        rows: &[RateRow],
+        by: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            for r in rows {
+                sqlx::query(
+                    "INSERT INTO fx_rates (group_id, currency, month, average, closing) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (group_id, currency, month) DO UPDATE SET average = excluded.average, \
+                         closing = excluded.closing",
+                )
+                .bind(group_id)
+                .bind(r.currency)
+                .bind(r.month)
+                .bind(Dec(r.average))
+                .bind(Dec(r.closing))
+                .execute(&mut *tx)
+                .await?;
+            }
+            let entry = AuditEntry::new("fx_rates.set", by)
+                .group(group_id)
+                .detail(format!("{} rates", rows.len()));
+            insert_audit!(&mut *tx, entry, now).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn fx_rates(&self, group_id: i64) -> StoreResult<Vec<RateRow>> {
+        let rows: Vec<(CurrencyCode, Month, Dec, Dec)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT currency, month, average, closing FROM fx_rates WHERE group_id = $1 ORDER BY currency, month",
+            )
+            .bind(group_id)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(currency, month, a, c)| RateRow {
+                currency,
+                month,
+                average: a.0,
+                closing: c.0,
+            })
+            .collect())
+    }
+
+    pub async fn set_intercompany_contacts(
+        &self,
+        group_id: i64,
+        rows: &[IcContactRow],
+        by: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            for c in rows {
+                sqlx::query(
+                    "INSERT INTO intercompany_contacts (group_id, organisation_id, contact_id, \
+                         counterpart_entity_id, confirmed, updated_by, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (group_id, organisation_id, contact_id) DO UPDATE SET \
+                         counterpart_entity_id = excluded.counterpart_entity_id, confirmed = excluded.confirmed, \
+                         updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                )
+                .bind(group_id)
+                .bind(c.organisation_id)
+                .bind(&c.contact_id)
+                .bind(c.counterpart_entity_id)
+                .bind(c.confirmed)
+                .bind(by)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let entry = AuditEntry::new("intercompany_contacts.set", by)
+                .group(group_id)
+                .detail(format!("{} contacts", rows.len()));
+            insert_audit!(&mut *tx, entry, now).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn intercompany_contacts(&self, group_id: i64) -> StoreResult<Vec<IcContactRow>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, IcContactRow>(
+                "SELECT organisation_id, contact_id, counterpart_entity_id, confirmed FROM intercompany_contacts \
+                 WHERE group_id = $1 ORDER BY organisation_id, contact_id",
+            )
+            .bind(group_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn accounts_of(&self, org: i64) -> StoreResult<Vec<StoredAccount>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, StoredAccount>(
+                "SELECT organisation_id, account_id, code, name, account_type, class FROM accounts \
+                 WHERE organisation_id = $1 ORDER BY code, name",
+            )
+            .bind(org)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn contacts_of(&self, org: i64) -> StoreResult<Vec<StoredContact>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, StoredContact>(
+                "SELECT organisation_id, contact_id, name FROM contacts WHERE organisation_id = $1 ORDER BY name",
+            )
+            .bind(org)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// P&L rows of an organisation for months `from..=to`.
+    pub async fn pnl_amounts(
+        &self,
+        org: i64,
+        from: Month,
+        to: Month,
+    ) -> StoreResult<Vec<StoredAmount>> {
+        type Row = (
+            Month,
+            String,
+            Option<String>,
+            String,
+            String,
+            String,
+            Dec,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT month, row_key, account_id, section, label, row_kind, amount, sync_run_id \
+                 FROM report_amounts WHERE organisation_id = $1 AND report = 'profit_and_loss' \
+                   AND month >= $2 AND month <= $3",
+            )
+            .bind(org)
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(
+                |(month, row_key, account_id, section, label, row_kind, amount, sync_run_id)| {
+                    StoredAmount {
+                        organisation_id: org,
+                        month,
+                        row_key,
+                        account_id,
+                        section,
+                        label,
+                        row_kind,
+                        amount: amount.0,
+                        sync_run_id,
+                    }
+                },
+            )
+            .collect())
+    }
+
+    /// Invoices of an organisation to or from `contact_ids`, dated in
+    /// `from..=to`, with their lines.
+    pub async fn invoices_with_contacts(
+        &self,
+        org: i64,
+        contact_ids: &[String],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<StoredInvoice>> {
+        type Head = (
+            String,
+            String,
+            Option<String>,
+            String,
+            Option<String>,
+            NaiveDate,
+            String,
+            String,
+            String,
+            Dec,
+            Dec,
+        );
+        type Line = (
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Dec,
+            Dec,
+        );
+        let mut out = Vec::new();
+        for contact in contact_ids {
+            let (heads, lines): (Vec<Head>, Vec<Line>) = on_pool!(self, pool => {
+                let heads = sqlx::query_as(
+                    "SELECT invoice_id, invoice_type, invoice_number, contact_id, contact_name, invoice_date, \
+                         status, line_amount_types, currency_code, currency_rate, total \
+                     FROM invoices WHERE organisation_id = $1 AND contact_id = $2 \
+                       AND invoice_date >= $3 AND invoice_date <= $4 ORDER BY invoice_date, invoice_id",
+                )
+                .bind(org)
+                .bind(contact)
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await?;
+                let lines = sqlx::query_as(
+                    "SELECT l.invoice_id, l.line_item_id, l.description, l.account_code, l.account_id, \
+                         l.line_amount, l.tax_amount \
+                     FROM invoice_lines l JOIN invoices i \
+                       ON i.organisation_id = l.organisation_id AND i.invoice_id = l.invoice_id \
+                     WHERE i.organisation_id = $1 AND i.contact_id = $2 \
+                       AND i.invoice_date >= $3 AND i.invoice_date <= $4 ORDER BY l.invoice_id, l.position",
+                )
+                .bind(org)
+                .bind(contact)
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await?;
+                (heads, lines)
+            });
+            let mut by_invoice: std::collections::HashMap<String, Vec<StoredLine>> =
+                Default::default();
+            for (iid, line_item_id, description, account_code, account_id, amount, tax) in lines {
+                by_invoice.entry(iid).or_default().push(StoredLine {
+                    line_item_id,
+                    description,
+                    account_code,
+                    account_id,
+                    line_amount: amount.0,
+                    tax_amount: tax.0,
+                });
+            }
+            for (
+                invoice_id,
+                t,
+                number,
+                contact_id,
+                contact_name,
+                date,
+                status,
+                lat,
+                cur,
+                rate,
+                total,
+            ) in heads
+            {
+                out.push(StoredInvoice {
+                    organisation_id: org,
+                    lines: by_invoice.remove(&invoice_id).unwrap_or_default(),
+                    invoice_id,
+                    invoice_type: t,
+                    invoice_number: number,
+                    contact_id,
+                    contact_name,
+                    date,
+                    status,
+                    line_amount_types: lat,
+                    currency_code: cur,
+                    currency_rate: rate.0,
+                    total: total.0,
+                });
+            }
+        }
+        Ok(out)
+    }
+}

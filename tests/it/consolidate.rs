@@ -1,0 +1,138 @@
+//! The demo group from the simulator, synced and consolidated end to end.
+
+use chrono::Utc;
+use consol::consolidation;
+use consol::domain::{Month, MonthRange};
+use consol::engine::{self, MatchStatus};
+use consol::sync::{self, SyncKind};
+
+use crate::helpers::{Backend, connect_demo_group, spawn_with_sim};
+
+crate::backends!(the_demo_group_consolidates_and_ties_out);
+
+async fn the_demo_group_consolidates_and_ties_out(backend: Backend) {
+    let mut s = spawn_with_sim(backend).await;
+    let group_id = connect_demo_group(&mut s, None).await;
+    for e in s.app.store().entities_for_group(group_id).await.unwrap() {
+        sync::enqueue(s.app.store(), e.organisation_id, SyncKind::Incremental)
+            .await
+            .unwrap();
+    }
+    sync::worker(s.app.store().clone(), s.xero.clone())
+        .drain()
+        .await
+        .unwrap();
+    let uid = s
+        .app
+        .store()
+        .user_by_email(&consol::domain::Email::parse("fin@example.com").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (group, _) = s
+        .app
+        .store()
+        .group_for_member(group_id, uid)
+        .await
+        .unwrap()
+        .unwrap();
+    let (mappings, contacts) =
+        consolidation::apply_suggestions(s.app.store(), &group, true, Some(uid), Utc::now())
+            .await
+            .unwrap();
+    assert!(mappings > 100, "{mappings}");
+    assert!(
+        contacts >= 6,
+        "each entity's contacts for the others: {contacts}"
+    );
+    consol::demo::demo_rates(s.app.store(), &group)
+        .await
+        .unwrap();
+
+    let last = Month::of(Utc::now().date_naive()).prev();
+    let period = MonthRange::new(last.plus(-11), last).unwrap();
+    let (data, report) = consolidation::consolidate_group(s.app.store(), &group, period)
+        .await
+        .unwrap();
+
+    // Every entity column ties to Xero's own Net Profit, month by month.
+    assert_eq!(report.tie_out.len(), 4 * 12);
+    for t in &report.tie_out {
+        assert!(t.xero_net_profit.is_some(), "{t:?}");
+        assert_eq!(t.difference, Some(rust_decimal::Decimal::ZERO), "{t:?}");
+    }
+    // No rate is missing, and every rate used is listed.
+    let json = serde_json::to_value(&report).unwrap();
+    let warnings = json["warnings"].as_array().unwrap();
+    assert!(
+        !warnings.iter().any(|w| w["kind"] == "missing_rate"),
+        "{warnings:?}"
+    );
+    assert_eq!(
+        report.rates.len(),
+        3 * 12,
+        "AUD, GBP and USD for each month"
+    );
+    // Consolidated = entity columns + eliminations, and eliminations bite.
+    let cons = json["net_profit"]["consolidated"]
+        .as_str()
+        .unwrap()
+        .parse::<rust_decimal::Decimal>()
+        .unwrap();
+    let elim = json["net_profit"]["eliminations"]
+        .as_str()
+        .unwrap()
+        .parse::<rust_decimal::Decimal>()
+        .unwrap();
+    let entities: rust_decimal::Decimal = report
+        .columns
+        .iter()
+        .filter(|c| c.kind == engine::ColumnKind::Entity)
+        .map(|c| {
+            json["net_profit"][&c.key]
+                .as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(cons, entities + elim);
+    assert!(
+        !data.invoices.is_empty(),
+        "intercompany invoices were loaded"
+    );
+
+    // The deliberately broken pairs show up in the reconciliation: one bill
+    // never entered, one entered at a different amount.
+    let wide = MonthRange::new(last.plus(-23), last).unwrap();
+    let data = consolidation::load(s.app.store(), &group, wide)
+        .await
+        .unwrap();
+    let rec = engine::reconcile_intercompany(&data, wide).unwrap();
+    let missing = rec
+        .pairs
+        .iter()
+        .filter(|p| p.status == MatchStatus::CounterpartMissing)
+        .count();
+    let differs = rec
+        .pairs
+        .iter()
+        .filter(|p| p.status == MatchStatus::AmountDiffers)
+        .count();
+    let matched = rec
+        .pairs
+        .iter()
+        .filter(|p| p.status == MatchStatus::Matched)
+        .count();
+    assert_eq!(
+        (missing, differs),
+        (1, 1),
+        "{:#?}",
+        rec.pairs
+            .iter()
+            .filter(|p| p.status != MatchStatus::Matched)
+            .collect::<Vec<_>>()
+    );
+    assert!(matched > 50, "{matched}");
+}
