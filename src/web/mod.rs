@@ -5,6 +5,7 @@ pub mod api;
 pub mod assets;
 mod csrf;
 mod error;
+pub mod format;
 mod headers;
 mod pages;
 pub(crate) mod session;
@@ -54,6 +55,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/groups/{id}/entities/{entity}/disconnect",
             web::post().to(pages::connect::disconnect),
+        )
+        .route(
+            "/groups/{id}/reports/profit-and-loss",
+            web::get().to(pages::reports::profit_and_loss),
         )
         .route("/webhooks/xero", web::post().to(webhooks::receive))
         .configure(api::routes);

@@ -135,4 +135,129 @@ async fn the_demo_group_consolidates_and_ties_out(backend: Backend) {
             .collect::<Vec<_>>()
     );
     assert!(matched > 50, "{matched}");
+
+    // The same report over HTTP: the page, and the API with a token.
+    let from = period.from().to_string();
+    let to = period.to().to_string();
+    let page = s
+        .app
+        .client
+        .get(&format!(
+            "/groups/{group_id}/reports/profit-and-loss?from={from}&to={to}"
+        ))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    for text in [
+        "Consolidated profit and loss",
+        "Eliminations",
+        "Kea Holdings",
+        "Net Profit",
+        "AUD",
+    ] {
+        assert!(page.body.contains(text), "{text}");
+    }
+    let bad = s
+        .app
+        .client
+        .get(&format!(
+            "/groups/{group_id}/reports/profit-and-loss?from=2026-13"
+        ))
+        .await;
+    assert_eq!(bad.status, 422);
+
+    let token = "consol_test_token_value";
+    s.app
+        .store()
+        .create_api_token(
+            uid,
+            "tests",
+            &consol::auth::token::hash_token(token),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let url = format!(
+        "{}/api/v1/groups/{group_id}/reports/profit-and-loss?from={from}&to={to}",
+        s.app.address
+    );
+    let unauth = http.get(&url).send().await.unwrap();
+    assert_eq!(unauth.status(), 401);
+    let body: serde_json::Value = unauth.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let api: serde_json::Value = http
+        .get(&url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["currency"], "NZD");
+    assert_eq!(
+        api["net_profit"], json["net_profit"],
+        "the API serves the engine's report"
+    );
+    let kinds: Vec<&str> = api["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "entity",
+            "entity",
+            "entity",
+            "entity",
+            "eliminations",
+            "consolidated"
+        ]
+    );
+    assert!(
+        api["lines"][0]["values"]["consolidated"].is_string(),
+        "decimals are strings"
+    );
+    let csv = http
+        .get(format!("{url}&format=csv"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.starts_with("section,account_code,account_name,"),
+        "{header}"
+    );
+    assert!(header.ends_with("Eliminations,Consolidated"), "{header}");
+    assert_eq!(csv.lines().count(), report.lines.len() + 1);
+    let missing = http
+        .get(format!(
+            "{}/api/v1/groups/999999/reports/profit-and-loss",
+            s.app.address
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let ic: serde_json::Value = http
+        .get(format!(
+            "{}/api/v1/groups/{group_id}/reports/intercompany?from={}&to={to}",
+            s.app.address,
+            wide.from()
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(ic["pairs"].as_array().unwrap().len() > 50);
 }

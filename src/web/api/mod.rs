@@ -4,6 +4,7 @@
 
 mod auth;
 mod groups;
+pub mod reports;
 mod sync;
 
 use actix_web::http::StatusCode;
@@ -23,6 +24,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/groups/{id}/entities", web::get().to(groups::entities))
             .route("/groups/{id}/sync", web::post().to(sync::start))
             .route("/sync-runs/{id}", web::get().to(sync::run))
+            .route(
+                "/groups/{id}/reports/profit-and-loss",
+                web::get().to(reports::profit_and_loss),
+            )
+            .route(
+                "/groups/{id}/reports/intercompany",
+                web::get().to(reports::intercompany),
+            )
             .default_service(web::to(|| async { ApiError::not_found().error_response() })),
     );
 }

@@ -1,0 +1,295 @@
+//! The consolidated P&L page: a period picker, a column per entity, the
+//! eliminations and the consolidated column, the rates used and every
+//! warning. Rendered on the server, so the table needs no JavaScript.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::groups::require_role;
+use super::{Nav, render};
+use crate::consolidation;
+use crate::domain::{Month, MonthRange};
+use crate::engine::{ColumnKind, LineKind, ProfitAndLossReport, Warning};
+use crate::store::{Group, GroupRole};
+use crate::web::format::accounting;
+use crate::web::{AppState, CurrentUser, WebError};
+
+#[derive(Deserialize)]
+pub struct PeriodQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// A period from `from`/`to` (YYYY-MM); by default the last twelve
+/// complete months.
+pub fn period_of(q: &PeriodQuery) -> Result<MonthRange, String> {
+    let last = Month::of(Utc::now().date_naive()).prev();
+    let to = match q.to.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Month::parse(s).map_err(|e| e.to_string())?,
+        None => last,
+    };
+    let from = match q.from.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Month::parse(s).map_err(|e| e.to_string())?,
+        None => to.plus(-11),
+    };
+    let range = MonthRange::new(from, to).map_err(|e| e.to_string())?;
+    if range.len() > 120 {
+        return Err("Choose a period of at most ten years.".into());
+    }
+    Ok(range)
+}
+
+struct Cell {
+    text: String,
+    negative: bool,
+}
+
+struct Row {
+    label: String,
+    code: String,
+    class: &'static str,
+    cells: Vec<Cell>,
+}
+
+struct Preset {
+    label: &'static str,
+    from: Month,
+    to: Month,
+}
+
+#[derive(Template)]
+#[template(path = "profit_and_loss.html")]
+struct ReportPage {
+    nav: Nav,
+    group: Group,
+    from: String,
+    to: String,
+    currency: String,
+    headings: Vec<(String, &'static str)>,
+    rows: Vec<Row>,
+    rates: Vec<(String, String, String)>,
+    warnings: Vec<String>,
+    error: Option<String>,
+    presets: Vec<Preset>,
+}
+
+fn presets(fye: u32) -> Vec<Preset> {
+    let last = Month::of(Utc::now().date_naive()).prev();
+    let fy_end = last.financial_year_end(fye);
+    let fy_start = fy_end.plus(-11);
+    let q_end = last.plus(-(((last.month() as i32 - 1) % 3 + 1) % 3));
+    vec![
+        Preset {
+            label: "Last month",
+            from: last,
+            to: last,
+        },
+        Preset {
+            label: "Last quarter",
+            from: q_end.plus(-2),
+            to: q_end,
+        },
+        Preset {
+            label: "Year to date",
+            from: fy_start,
+            to: last,
+        },
+        Preset {
+            label: "Last financial year",
+            from: fy_start.plus(-12),
+            to: fy_start.prev(),
+        },
+        Preset {
+            label: "Last 12 months",
+            from: last.plus(-11),
+            to: last,
+        },
+    ]
+}
+
+fn rows_of(report: &ProfitAndLossReport, places: u32) -> Vec<Row> {
+    let mut out = Vec::new();
+    let mut section = String::new();
+    for line in &report.lines {
+        let name = serde_json::to_value(line.section)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        if line.kind == LineKind::Account && name != section {
+            out.push(Row {
+                label: name.clone(),
+                code: String::new(),
+                class: "section",
+                cells: Vec::new(),
+            });
+            section = name;
+        }
+        let class = match line.kind {
+            LineKind::Account => "account",
+            LineKind::SectionTotal => "total",
+            LineKind::GrossProfit | LineKind::NetProfit => "profit",
+        };
+        out.push(Row {
+            label: line.account_name.clone(),
+            code: line.account_code.clone().unwrap_or_default(),
+            class,
+            cells: report
+                .columns
+                .iter()
+                .map(|c| {
+                    let v = line.values.get(&c.key).unwrap_or_default();
+                    Cell {
+                        text: accounting(v, places),
+                        negative: v.is_sign_negative() && !v.is_zero(),
+                    }
+                })
+                .collect(),
+        });
+    }
+    out
+}
+
+/// A warning in words, naming what to fix and where.
+fn warning_text(w: &Warning, names: &std::collections::HashMap<i64, String>) -> String {
+    let name = |e: &crate::engine::EntityId| names.get(&e.0).cloned().unwrap_or_default();
+    match w {
+        Warning::MissingRate {
+            entity_name,
+            currency,
+            month,
+            ..
+        } => format!(
+            "No {currency} rate for {month}: {entity_name}'s amounts for that month are left out. Add the rate."
+        ),
+        Warning::UnmappedAccount {
+            entity,
+            account_code,
+            account_name,
+            amount,
+            ..
+        } => format!(
+            "{}: account {} {account_name} is not mapped to the group chart ({amount}); it shows under Unmapped.",
+            name(entity),
+            account_code.as_deref().unwrap_or("")
+        ),
+        Warning::NetProfitTieOut {
+            entity,
+            month,
+            currency,
+            difference,
+            ..
+        } => format!(
+            "{} {month}: the accounts add up to {difference} {currency} more than Xero's Net Profit.",
+            name(entity)
+        ),
+        Warning::UnknownSourceAccount {
+            entity, account_id, ..
+        } => format!(
+            "{}: Xero reported account {account_id}, which is not in the synced chart; sync again.",
+            name(entity)
+        ),
+        Warning::Intercompany {
+            issue,
+            entity,
+            invoice_number,
+            month,
+            ..
+        } => {
+            let what = match issue {
+                crate::engine::IntercompanyIssue::BalanceSheetLine => {
+                    "has a line on a balance-sheet account (listed, not eliminated)"
+                }
+                crate::engine::IntercompanyIssue::UnknownAccount => {
+                    "has a line on an account that is not in the chart"
+                }
+                crate::engine::IntercompanyIssue::MissingCurrencyRate => {
+                    "is in a foreign currency without a currency rate"
+                }
+                crate::engine::IntercompanyIssue::UnknownCounterpart => {
+                    "is to a contact whose entity is not in the group"
+                }
+            };
+            format!(
+                "{} intercompany invoice {} ({month}) {what}.",
+                name(entity),
+                invoice_number.as_deref().unwrap_or("without a number")
+            )
+        }
+    }
+}
+
+pub async fn profit_and_loss(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, WebError> {
+    let id: i64 = path.parse().map_err(|_| WebError::NotFound)?;
+    let (group, _) = require_role(&state, &user, id, GroupRole::Viewer).await?;
+    let fye = group.financial_year_end_month.clamp(1, 12) as u32;
+    let mut page = ReportPage {
+        nav: Nav::of(&user),
+        currency: group.presentation_currency.to_string(),
+        from: query.from.clone().unwrap_or_default(),
+        to: query.to.clone().unwrap_or_default(),
+        group,
+        headings: Vec::new(),
+        rows: Vec::new(),
+        rates: Vec::new(),
+        warnings: Vec::new(),
+        error: None,
+        presets: presets(fye),
+    };
+    let period = match period_of(&query) {
+        Ok(p) => p,
+        Err(e) => {
+            page.error = Some(e);
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    page.from = period.from().to_string();
+    page.to = period.to().to_string();
+    let (_, report) = consolidation::consolidate_group(&state.store, &page.group, period)
+        .await
+        .map_err(|e| WebError::Internal(e.into()))?;
+    let places = page.group.presentation_currency.minor_units();
+    page.headings = report
+        .columns
+        .iter()
+        .map(|c| {
+            let class = match c.kind {
+                ColumnKind::Entity => "entity",
+                ColumnKind::Eliminations => "elim",
+                ColumnKind::Consolidated => "cons",
+            };
+            (c.name.clone(), class)
+        })
+        .collect();
+    page.rows = rows_of(&report, places);
+    page.rates = report
+        .rates
+        .iter()
+        .map(|r| {
+            (
+                r.currency.to_string(),
+                r.month.to_string(),
+                r.average.to_string(),
+            )
+        })
+        .collect();
+    let names = report
+        .columns
+        .iter()
+        .filter_map(|c| c.entity.map(|e| (e.0, c.name.clone())))
+        .collect();
+    page.warnings = report
+        .warnings
+        .iter()
+        .filter(|w| w.severity() != crate::engine::Severity::Info)
+        .map(|w| warning_text(w, &names))
+        .collect();
+    render(StatusCode::OK, &page)
+}
