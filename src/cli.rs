@@ -67,6 +67,9 @@ pub enum Command {
         auto_approve: bool,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Grows the demo parent's invoices (41 gives about 100,000).
+        #[arg(long, default_value_t = 1)]
+        scale: u32,
     },
     /// API tokens for scripts and BI tools.
     ApiToken {
@@ -158,12 +161,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             data,
             auto_approve,
             seed,
+            scale,
         } => {
             let data = match data {
                 SimData::Demo => crate::sim::http::DataChoice::Demo,
                 SimData::Empty => crate::sim::http::DataChoice::Empty,
             };
-            crate::sim::http::run_cli(listen, data, auto_approve, seed, 1).await
+            crate::sim::http::run_cli(listen, data, auto_approve, seed, scale).await
         }
         Command::ApiToken {
             command:

@@ -88,7 +88,9 @@ pub async fn run(
     let entities = store.entities_for_group(group_id).await?;
     let mut runs = Vec::new();
     for e in &entities {
-        let id = sync::enqueue(&store, e.organisation_id, SyncKind::Incremental)
+        // Full: the simulator is rebuilt on every run, so a watermark from
+        // the previous run's Xero clock would not hold.
+        let id = sync::enqueue(&store, e.organisation_id, SyncKind::Full)
             .await
             .map_err(|e| anyhow::anyhow!(e.message))?;
         runs.push((e.name.clone(), id));

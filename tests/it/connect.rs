@@ -20,6 +20,7 @@ crate::backends!(
     a_lost_refresh_answer_is_recovered_in_the_grace_window,
     a_revoked_consent_needs_reconnect_and_keeps_data,
     custom_connections_add_one_organisation,
+    disconnecting_removes_the_connection_and_keeps_data_unless_asked,
 );
 
 async fn sim_json(s: &SimApp, method: &str, path: &str, body: Option<Value>) -> Value {
@@ -522,5 +523,146 @@ async fn custom_connections_add_one_organisation(backend: Backend) {
     assert_eq!(
         org.value.organisations[0].name.as_deref(),
         Some("Fjord Logistics AS")
+    );
+}
+
+/// Secrets never reach a log line, at any level, anywhere in the process.
+#[tokio::test]
+async fn tokens_never_appear_in_logs() {
+    use std::io::Write;
+    use std::sync::Mutex;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let captured = Captured::default();
+    let writer = captured.clone();
+    // nextest runs each test in a process of its own, so this subscriber
+    // sees everything this test does, on every thread.
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish(),
+    )
+    .expect("the only global subscriber in this process");
+
+    let mut s = spawn_with_sim(Backend::Sqlite).await;
+    let group = connect_demo_group(&mut s, None).await;
+    let (ts, tenant) = token_set_of_group(&s, group).await;
+    let first = s.xero.tokens.current(ts).await.unwrap();
+    expire_tokens(&s).await;
+    s.xero
+        .get::<consol::xero::Organisations>(ts, &tenant, "Organisation", &[], None)
+        .await
+        .unwrap();
+    let second = s.xero.tokens.current(ts).await.unwrap();
+    assert_ne!(
+        first.access_token, second.access_token,
+        "a refresh happened"
+    );
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains("refreshed Xero tokens"),
+        "the log was captured"
+    );
+    for secret in [
+        first.access_token.as_str(),
+        first.refresh_token.as_deref().unwrap(),
+        second.access_token.as_str(),
+        second.refresh_token.as_deref().unwrap(),
+        consol::sim::http::DEMO_CLIENT_SECRET,
+        crate::helpers::WEBHOOK_KEY,
+    ] {
+        assert!(!log.contains(secret), "a secret leaked into the log");
+    }
+}
+
+async fn disconnecting_removes_the_connection_and_keeps_data_unless_asked(backend: Backend) {
+    let mut s = spawn_with_sim(backend).await;
+    let group = connect_demo_group(&mut s, None).await;
+    let entities = s.app.store().entities_for_group(group).await.unwrap();
+    let (ts, _) = token_set_of_group(&s, group).await;
+    let month = consol::domain::Month::parse("2026-01").unwrap();
+    let row = consol::store::ReportAmount {
+        row_key: "acc".into(),
+        account_id: Some("acc".into()),
+        section: "Income".into(),
+        label: "Sales".into(),
+        kind: consol::store::RowKind::Account,
+        amount: "1.00".parse().unwrap(),
+        sync_run_id: None,
+    };
+    for e in &entities[..2] {
+        s.app
+            .store()
+            .replace_report_month(
+                e.organisation_id,
+                consol::store::ReportKind::ProfitAndLoss,
+                month,
+                std::slice::from_ref(&row),
+            )
+            .await
+            .unwrap();
+    }
+    let csrf = crate::helpers::session_csrf(&mut s.app.client).await;
+    // Keep the data of the first, delete the second's.
+    for (e, data) in [(&entities[0], "keep"), (&entities[1], "delete")] {
+        let r = s
+            .app
+            .client
+            .post_form(
+                &format!("/groups/{group}/entities/{}/disconnect", e.id),
+                &[("csrf_token", &csrf), ("data", data)],
+            )
+            .await;
+        assert_eq!(
+            r.location(),
+            Some(format!("/groups/{group}?notice=disconnected").as_str())
+        );
+    }
+    let left = s.app.store().entities_for_group(group).await.unwrap();
+    assert_eq!(left.len(), 2);
+    let kept = s
+        .app
+        .store()
+        .report_month(
+            entities[0].organisation_id,
+            consol::store::ReportKind::ProfitAndLoss,
+            month,
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    let gone = s
+        .app
+        .store()
+        .report_month(
+            entities[1].organisation_id,
+            consol::store::ReportKind::ProfitAndLoss,
+            month,
+        )
+        .await
+        .unwrap();
+    assert!(gone.is_empty());
+    // Xero no longer lists the two connections for this consent.
+    let token = s.xero.tokens.access_token(ts).await.unwrap();
+    let conns = s.xero.api.connections(&token, None).await.unwrap();
+    assert_eq!(conns.len(), 2, "{conns:?}");
+    let log = s.app.store().audit_log(Some(group), 50).await.unwrap();
+    assert_eq!(
+        log.iter()
+            .filter(|(_, e)| e.action == "connection.remove")
+            .count(),
+        2
     );
 }
