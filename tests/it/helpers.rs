@@ -386,23 +386,47 @@ pub fn sim_settings(database_url: &str, port: u16, sim_base: &str) -> Settings {
 pub const WEBHOOK_KEY: &str = "webhook-key-for-tests";
 
 pub async fn spawn_with_sim(backend: Backend) -> SimApp {
-    use consol::sim::http::{DataChoice, SimConfig, SimServer};
-    let db = TestDb::new(backend).await;
-    let sim = SimServer::start(SimConfig {
-        data: DataChoice::Demo,
-        auto_approve: true,
-        ..SimConfig::default()
-    })
+    use consol::sim::http::{DataChoice, SimConfig};
+    spawn_with_sim_config(
+        backend,
+        SimConfig {
+            data: DataChoice::Demo,
+            auto_approve: true,
+            ..SimConfig::default()
+        },
+    )
     .await
-    .expect("start the simulator");
+}
+
+pub async fn spawn_with_sim_config(
+    backend: Backend,
+    config: consol::sim::http::SimConfig,
+) -> SimApp {
+    spawn_with_sim_limits(backend, config, consol::xero::client::Limits::default()).await
+}
+
+/// As [`spawn_with_sim_config`], with the Xero client's own limits.
+pub async fn spawn_with_sim_limits(
+    backend: Backend,
+    config: consol::sim::http::SimConfig,
+    limits: consol::xero::client::Limits,
+) -> SimApp {
+    let db = TestDb::new(backend).await;
+    let sim = consol::sim::http::SimServer::start(config)
+        .await
+        .expect("start the simulator");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let settings = sim_settings(&db.url, port, &sim.base_url());
     sim.register_demo_app(vec![format!(
         "http://127.0.0.1:{port}/connect/xero/callback"
     )]);
+    let retry = consol::xero::client::RetryPolicy {
+        base_delay: std::time::Duration::from_millis(20),
+        ..Default::default()
+    };
     let xero = std::sync::Arc::new(
-        consol::connect::XeroServices::from_settings(&settings, db.store.clone()).unwrap(),
+        consol::connect::XeroServices::build(&settings, db.store.clone(), limits, retry).unwrap(),
     );
     let app = Application::build_with(settings, db.store.clone(), xero.clone(), listener, port)
         .expect("build app");

@@ -10,3 +10,4 @@ mod storage;
 mod sync;
 mod web_auth;
 mod web_groups;
+mod xero_client;

@@ -202,10 +202,11 @@ fn seconds_to_midnight(now: DateTime<Utc>) -> i64 {
 
 fn acquire(st: &Shared, tenant: Uuid, client: &str) -> Result<(InFlight, Remaining), Limited> {
     let now = st.now();
-    let minute = now.timestamp().div_euclid(60);
-    let day = now.timestamp().div_euclid(86_400);
     let mut g = st.lock();
     let limits = g.limits;
+    let window = i64::from(limits.minute_seconds.max(1));
+    let minute = now.timestamp().div_euclid(window);
+    let day = now.timestamp().div_euclid(86_400);
     let app_count = {
         let w = g.app_minute.entry(client.to_string()).or_default();
         w.roll(minute);
@@ -222,9 +223,12 @@ fn acquire(st: &Shared, tenant: Uuid, client: &str) -> Result<(InFlight, Remaini
     let fail = if r.day.count >= limits.per_day {
         Some(("day", Some(seconds_to_midnight(now))))
     } else if r.minute.count >= limits.per_minute {
-        Some(("minute", Some(60 - now.timestamp().rem_euclid(60))))
+        Some(("minute", Some(window - now.timestamp().rem_euclid(window))))
     } else if app_count >= limits.app_per_minute {
-        Some(("appminute", Some(60 - now.timestamp().rem_euclid(60))))
+        Some((
+            "appminute",
+            Some(window - now.timestamp().rem_euclid(window)),
+        ))
     } else if r.in_flight >= limits.concurrent {
         Some(("concurrent", None))
     } else {

@@ -33,6 +33,14 @@ pub struct Limits {
     pub per_minute: u32,
     pub per_day: u32,
     pub app_per_minute: u32,
+    /// The length of the "minute" window: 60, as at Xero. Shorter windows
+    /// let load tests run Xero's pattern of limits quickly.
+    #[serde(default = "sixty")]
+    pub minute_seconds: u32,
+}
+
+fn sixty() -> u32 {
+    60
 }
 
 impl Default for Limits {
@@ -42,6 +50,7 @@ impl Default for Limits {
             per_minute: 60,
             per_day: 5_000,
             app_per_minute: 10_000,
+            minute_seconds: 60,
         }
     }
 }
