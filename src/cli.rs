@@ -199,7 +199,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let xero = Arc::new(XeroServices::from_settings(&settings, store.clone())?);
     let mut background = Vec::new();
     if role != Role::Web {
-        let worker = crate::sync::worker(store.clone(), xero.clone());
+        let stale = Duration::from_secs(settings.worker_stale_seconds);
+        let config = crate::jobs::WorkerConfig {
+            stale_after: stale,
+            heartbeat: stale / 6,
+            ..crate::jobs::WorkerConfig::default()
+        };
+        let worker = crate::sync::worker_with(store.clone(), xero.clone(), config);
         background.push(tokio::spawn(worker.run(shutdown.clone())));
         background.push(tokio::spawn(crate::sync::schedule::run(
             store.clone(),

@@ -71,6 +71,9 @@ pub struct Settings {
     pub xero_scopes: Vec<String>,
     pub smtp_url: Option<Secret>,
     pub role: Role,
+    /// A running job whose worker sent no heartbeat for this long is given
+    /// to another worker (`CONSOL_WORKER_STALE_SECONDS`, default 60).
+    pub worker_stale_seconds: u64,
     /// Tracing filter, such as `info` or `consol=debug`.
     pub log: String,
 }
@@ -108,6 +111,7 @@ struct FileSettings {
     xero_scopes: Option<String>,
     smtp_url: Option<String>,
     role: Option<String>,
+    worker_stale_seconds: Option<String>,
     log: Option<String>,
 }
 
@@ -207,6 +211,21 @@ impl Settings {
             ));
         }
 
+        let stale_raw = pick("worker_stale_seconds", file.worker_stale_seconds);
+        let worker_stale_seconds = match stale_raw {
+            None => 60,
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n >= 3)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "CONSOL_WORKER_STALE_SECONDS",
+                        format!("'{v}' is not a number of seconds (3 or more)"),
+                    )
+                })?,
+        };
         let secret_key_previous = pick("secret_key_previous", file.secret_key_previous)
             .map(|v| {
                 v.split(',')
@@ -238,6 +257,7 @@ impl Settings {
             xero_scopes,
             smtp_url: pick("smtp_url", file.smtp_url).map(Secret::new),
             role,
+            worker_stale_seconds,
             log: pick("log", file.log).unwrap_or_else(|| "info".to_string()),
         })
     }

@@ -174,6 +174,10 @@ impl Worker {
                 .await;
             return;
         };
+        // Heartbeats; if one finds the job taken away (this worker looked
+        // dead and the job was requeued), the run stops here, so that it
+        // does not run twice at once.
+        let (lost_tx, lost_rx) = tokio::sync::oneshot::channel::<()>();
         let beat = {
             let store = self.store.clone();
             let id = self.id.clone();
@@ -182,19 +186,29 @@ impl Worker {
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(every).await;
-                    let _ = store.heartbeat_job(job_id, &id, Utc::now()).await;
+                    if let Ok(false) = store.heartbeat_job(job_id, &id, Utc::now()).await {
+                        let _ = lost_tx.send(());
+                        return;
+                    }
                 }
             })
         };
         // A panicking handler must not take the worker down with it.
-        let run = {
+        let mut run = {
             let job = job.clone();
             tokio::spawn(async move { handler.run(&job).await })
         };
-        let result = match run.await {
-            Ok(r) => r,
-            Err(e) if e.is_panic() => Err(JobError::retry("the job panicked")),
-            Err(_) => Err(JobError::retry("the job was cancelled")),
+        let result = tokio::select! {
+            r = &mut run => match r {
+                Ok(r) => r,
+                Err(e) if e.is_panic() => Err(JobError::retry("the job panicked")),
+                Err(_) => Err(JobError::retry("the job was cancelled")),
+            },
+            Ok(()) = lost_rx => {
+                run.abort();
+                tracing::warn!(job = job.id, "job taken over by another worker; stopped here");
+                return;
+            }
         };
         beat.abort();
         let now = Utc::now();

@@ -98,21 +98,23 @@ impl Store {
     }
 
     /// Proves the worker is alive; a job whose heartbeat stops is requeued.
+    /// `false` when the job is no longer this worker's (it was requeued).
     pub async fn heartbeat_job(
         &self,
         id: i64,
         worker: &str,
         now: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         on_pool!(self, pool => {
-            sqlx::query("UPDATE jobs SET heartbeat_at = $1 WHERE id = $2 AND locked_by = $3 AND state = 'running'")
+            Ok(sqlx::query("UPDATE jobs SET heartbeat_at = $1 WHERE id = $2 AND locked_by = $3 AND state = 'running'")
                 .bind(now)
                 .bind(id)
                 .bind(worker)
                 .execute(pool)
-                .await?;
-        });
-        Ok(())
+                .await?
+                .rows_affected()
+                == 1)
+        })
     }
 
     pub async fn finish_job(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {

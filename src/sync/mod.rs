@@ -89,7 +89,15 @@ fn kind_name(k: SyncKind) -> &'static str {
 
 /// A worker that runs sync jobs.
 pub fn worker(store: Store, xero: Arc<XeroServices>) -> crate::jobs::Worker {
-    crate::jobs::Worker::new(store.clone(), crate::jobs::WorkerConfig::default())
+    worker_with(store, xero, crate::jobs::WorkerConfig::default())
+}
+
+pub fn worker_with(
+    store: Store,
+    xero: Arc<XeroServices>,
+    config: crate::jobs::WorkerConfig,
+) -> crate::jobs::Worker {
+    crate::jobs::Worker::new(store.clone(), config)
         .handle(JOB_KIND, Arc::new(SyncJob { store, xero }))
 }
 

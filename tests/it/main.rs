@@ -10,4 +10,5 @@ mod storage;
 mod sync;
 mod web_auth;
 mod web_groups;
+mod workers;
 mod xero_client;

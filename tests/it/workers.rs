@@ -1,0 +1,198 @@
+//! Worker processes: real `consol serve --role worker` processes, killed
+//! mid-sync and run side by side on one database.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use consol::store::Store;
+use consol::sync::{self, SyncKind};
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, SimApp, connect_demo_group, spawn_with_sim};
+
+crate::backends!(
+    a_worker_killed_mid_sync_is_resumed_by_another,
+    two_workers_sync_each_entity_exactly_once,
+);
+
+fn worker(s: &SimApp, stale_seconds: u32) -> Child {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_consol"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("CONSOL_") {
+            c.env_remove(k);
+        }
+    }
+    c.args(["serve", "--role", "worker"])
+        .env("CONSOL_DATABASE_URL", &s.app.db.url)
+        .env(
+            "CONSOL_SECRET_KEY",
+            "test-secret-key-of-at-least-32-characters",
+        )
+        .env("CONSOL_XERO_BASE_URL", s.sim.base_url())
+        .env("CONSOL_XERO_CLIENT_ID", consol::sim::http::DEMO_CLIENT_ID)
+        .env(
+            "CONSOL_XERO_CLIENT_SECRET",
+            consol::sim::http::DEMO_CLIENT_SECRET,
+        )
+        .env("CONSOL_WORKER_STALE_SECONDS", stale_seconds.to_string())
+        .env("CONSOL_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start a worker process")
+}
+
+async fn sim(s: &SimApp, method: &str, path: &str, body: Option<Value>) -> Value {
+    let http = reqwest::Client::new();
+    let url = format!("{}{path}", s.sim.base_url());
+    let req = match method {
+        "POST" => http.post(url).json(&body.unwrap_or(Value::Null)),
+        "DELETE" => http.delete(url),
+        _ => http.get(url),
+    };
+    let text = req.send().await.unwrap().text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or(Value::String(text))
+}
+
+/// Waits (bounded) until `done` says so about the run.
+async fn wait_for(
+    store: &Store,
+    run: i64,
+    what: &str,
+    done: impl Fn(&consol::store::SyncRun) -> bool,
+) {
+    for _ in 0..600 {
+        let r = store.sync_run(run).await.unwrap().unwrap();
+        if done(&r) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for the run to be {what}");
+}
+
+async fn a_worker_killed_mid_sync_is_resumed_by_another(backend: Backend) {
+    let mut s = spawn_with_sim(backend).await;
+    let group = connect_demo_group(&mut s, None).await;
+    let e = s.app.store().entities_for_group(group).await.unwrap()[0].clone();
+    // Slow calls, so that the kill lands in the middle of the run.
+    sim(&s, "POST", "/_sim/faults", Some(json!({"latency_ms": 300}))).await;
+    let run = sync::enqueue(s.app.store(), e.organisation_id, SyncKind::Incremental)
+        .await
+        .unwrap();
+    let mut first = worker(&s, 3);
+    wait_for(s.app.store(), run, "half done", |r| {
+        r.state == "running" && r.progress_done >= 3
+    })
+    .await;
+    first.kill().unwrap(); // SIGKILL: no chance to clean up
+    first.wait().unwrap();
+    let mid = s.app.store().sync_run(run).await.unwrap().unwrap();
+    assert_eq!(mid.state, "running", "the run was cut off mid-way");
+
+    sim(&s, "DELETE", "/_sim/faults", None).await;
+    let mut second = worker(&s, 3);
+    wait_for(s.app.store(), run, "finished", |r| {
+        r.state != "running" && r.state != "queued"
+    })
+    .await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    let done = s.app.store().sync_run(run).await.unwrap().unwrap();
+    assert_eq!(done.state, "succeeded", "{:?}", done.error);
+
+    // The result equals a fault-free sync: every month ties to Xero.
+    let tenant: uuid::Uuid = e.tenant_id.parse().unwrap();
+    let last = consol::domain::Month::of(chrono::Utc::now().date_naive()).prev();
+    for m in consol::domain::MonthRange::new(last.plus(-23), last)
+        .unwrap()
+        .months()
+    {
+        let ours = s
+            .app
+            .store()
+            .report_month(
+                e.organisation_id,
+                consol::store::ReportKind::ProfitAndLoss,
+                m,
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.section.is_empty() && r.label == "Net Profit")
+            .map(|r| r.amount)
+            .unwrap_or_default();
+        let theirs = s
+            .sim
+            .state()
+            .with_ledger(tenant, |l| {
+                l.profit_and_loss(&consol::sim::reports::ReportParams {
+                    from_date: Some(m.first_day()),
+                    to_date: Some(m.last_day()),
+                    ..Default::default()
+                })
+            })
+            .unwrap()
+            .unwrap();
+        let theirs = consol::sim::reports::find_row(&theirs.reports[0], "Net Profit")
+            .and_then(|v| v.first().copied())
+            .unwrap_or_default();
+        assert_eq!(ours, theirs, "{m}");
+    }
+    let invoices = s
+        .app
+        .store()
+        .count_invoices(e.organisation_id)
+        .await
+        .unwrap();
+    let in_xero = sim(&s, "GET", "/_sim/organisations", None).await;
+    let expected = in_xero
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["tenant_id"] == e.tenant_id.as_str())
+        .unwrap()["invoices"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(invoices, expected, "no invoice missing or duplicated");
+}
+
+async fn two_workers_sync_each_entity_exactly_once(backend: Backend) {
+    let mut s = spawn_with_sim(backend).await;
+    let group = connect_demo_group(&mut s, None).await;
+    sim(&s, "DELETE", "/_sim/stats", None).await;
+    let mut runs = Vec::new();
+    for e in s.app.store().entities_for_group(group).await.unwrap() {
+        runs.push(
+            sync::enqueue(s.app.store(), e.organisation_id, SyncKind::Incremental)
+                .await
+                .unwrap(),
+        );
+    }
+    // Generous heartbeats: SQLite makes writers queue, and a late heartbeat
+    // must not hand a live job to the other worker.
+    let mut a = worker(&s, 60);
+    let mut b = worker(&s, 60);
+    for run in &runs {
+        wait_for(s.app.store(), *run, "finished", |r| {
+            r.state == "succeeded" || r.state == "failed"
+        })
+        .await;
+    }
+    a.kill().unwrap();
+    b.kill().unwrap();
+    let _ = (a.wait(), b.wait());
+    for run in &runs {
+        let r = s.app.store().sync_run(*run).await.unwrap().unwrap();
+        assert_eq!(r.state, "succeeded", "{:?}", r.error);
+    }
+    let stats = sim(&s, "GET", "/_sim/stats", None).await;
+    for (tenant, t) in stats["tenants"].as_object().unwrap() {
+        assert_eq!(
+            t["by_endpoint"]["GET /Organisation"], 1,
+            "{tenant} synced once: {t}"
+        );
+    }
+    let counts = s.app.store().job_counts().await.unwrap();
+    assert_eq!(counts, vec![("done".to_string(), 4)]);
+}
