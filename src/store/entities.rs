@@ -25,12 +25,14 @@ pub struct EntityView {
     pub token_set_id: Option<i64>,
     pub connection_id: Option<String>,
     pub is_parent: bool,
+    /// Xero's `X-DayLimit-Remaining` after the last sync.
+    pub day_calls_remaining: Option<i32>,
 }
 
 const ENTITY_COLUMNS: &str = "e.id, e.group_id, e.organisation_id, o.tenant_id, o.name, o.legal_name, \
      o.short_code, o.base_currency, o.country_code, o.financial_year_end_day, \
      o.financial_year_end_month, o.connection_state, o.last_synced_at, o.token_set_id, \
-     o.connection_id, e.is_parent";
+     o.connection_id, e.is_parent, o.day_calls_remaining";
 
 impl Store {
     /// Points an organisation at the token set and Xero connection that now

@@ -122,6 +122,42 @@ impl Store {
         Ok(())
     }
 
+    pub async fn set_day_calls_remaining(&self, org: i64, n: i64) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE organisations SET day_calls_remaining = $1 WHERE id = $2")
+                .bind(n as i32)
+                .bind(org)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The newest sync run of each organisation in a group.
+    pub async fn latest_runs_for_group(&self, group_id: i64) -> StoreResult<Vec<SyncRun>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, SyncRun>(sqlx::AssertSqlSafe(format!(
+                "SELECT {RUN_COLUMNS} FROM sync_runs r WHERE r.id IN \
+                   (SELECT MAX(x.id) FROM sync_runs x JOIN entities e ON e.organisation_id = x.organisation_id \
+                    WHERE e.group_id = $1 GROUP BY x.organisation_id)"
+            )))
+            .bind(group_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Forgets a run that never started (its sync merged into a queued one).
+    pub async fn delete_sync_run(&self, id: i64) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query("DELETE FROM sync_runs WHERE id = $1 AND state = 'queued'")
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Records Xero's clock at the start of the run.
     pub async fn set_sync_xero_time(&self, id: i64, t: DateTime<Utc>) -> StoreResult<()> {
         on_pool!(self, pool => {

@@ -70,9 +70,7 @@ pub async fn enqueue(store: &Store, organisation_id: i64, kind: SyncKind) -> Res
         Enqueued::New(_) => Ok(run_id),
         Enqueued::Existing(existing) => {
             // The queued sync will do; the new run record is not needed.
-            store
-                .finish_sync_run(run_id, Some("merged into an already queued sync"), now)
-                .await?;
+            store.delete_sync_run(run_id).await?;
             let p: Payload = serde_json::from_str(&existing.payload)
                 .map_err(|e| JobError::fatal(e.to_string()))?;
             Ok(p.run_id)
@@ -364,6 +362,9 @@ async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), S
         if needed.is_empty() {
             run.step(0).await?;
         }
+    }
+    if let Some(n) = run.xero.api.day_remaining(&run.target.tenant_id) {
+        store.set_day_calls_remaining(org_id, n).await?;
     }
     Ok(())
 }

@@ -43,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/groups", web::get().to(pages::groups::list))
         .route("/groups", web::post().to(pages::groups::create))
         .route("/groups/{id}", web::get().to(pages::groups::show))
+        .route("/groups/{id}/sync", web::post().to(pages::groups::sync_now))
         .route("/connect/xero", web::get().to(pages::connect::start))
         .route(
             "/connect/xero/callback",

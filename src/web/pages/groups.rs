@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{Nav, render};
 use crate::domain::CurrencyCode;
-use crate::store::{EntityView, Group, GroupRole, NewGroup};
+use crate::store::{EntityView, Group, GroupRole, NewGroup, SyncRun};
 use crate::web::{AppState, CurrentUser, WebError};
 
 pub const MONTH_NAMES: [&str; 12] = [
@@ -59,10 +59,27 @@ struct EntityRow {
     state: &'static str,
     state_label: &'static str,
     last_synced: String,
+    /// Older than a day: the numbers may be behind Xero.
+    stale: bool,
+    run: String,
+    budget: String,
 }
 
 impl EntityRow {
-    fn of(e: EntityView) -> Self {
+    fn of(e: EntityView, runs: &[SyncRun]) -> Self {
+        let run = runs
+            .iter()
+            .find(|r| r.organisation_id == e.organisation_id)
+            .map(|r| match r.state.as_str() {
+                "running" => format!("syncing {}/{}", r.progress_done, r.progress_total),
+                "queued" => "queued".to_string(),
+                "failed" => format!("failed: {}", r.error.clone().unwrap_or_default()),
+                _ => format!("{} calls", r.calls),
+            })
+            .unwrap_or_default();
+        let stale = e
+            .last_synced_at
+            .is_none_or(|t| Utc::now() - t > chrono::Duration::hours(26));
         let year_end = match (e.financial_year_end_day, e.financial_year_end_month) {
             (Some(d), Some(m)) if (1..=12).contains(&m) => {
                 format!("{d} {}", MONTH_NAMES[(m - 1) as usize])
@@ -86,6 +103,12 @@ impl EntityRow {
                 .last_synced_at
                 .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
                 .unwrap_or_else(|| "never".into()),
+            stale,
+            run,
+            budget: e
+                .day_calls_remaining
+                .map(|n| format!("{n} of 5,000"))
+                .unwrap_or_else(|| "-".into()),
         }
     }
 }
@@ -246,12 +269,13 @@ pub async fn show(
     // A malformed id and another group's id look the same: not found.
     let id: i64 = path.parse().map_err(|_| WebError::NotFound)?;
     let (group, role) = require_role(&state, &user, id, GroupRole::Viewer).await?;
+    let runs = state.store.latest_runs_for_group(id).await?;
     let entities = state
         .store
         .entities_for_group(id)
         .await?
         .into_iter()
-        .map(EntityRow::of)
+        .map(|e| EntityRow::of(e, &runs))
         .collect();
     let q = query.into_inner();
     let notice = match q.notice.as_deref() {
@@ -260,6 +284,9 @@ pub async fn show(
             n => format!("Connected {n} organisations."),
         }),
         Some("disconnected") => Some("The organisation was removed from the group.".to_string()),
+        Some("sync_queued") => {
+            Some("A sync of every connected organisation is queued.".to_string())
+        }
         _ => None,
     };
     let year_end = MONTH_NAMES
@@ -279,4 +306,36 @@ pub async fn show(
             xero_configured: state.xero.oauth.is_some(),
         },
     )
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf_token: String,
+}
+
+/// `POST /groups/{id}/sync`: queue an incremental sync of every connected
+/// entity now (editors and admins).
+pub async fn sync_now(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, WebError> {
+    user.check_csrf(&form.csrf_token)?;
+    let id: i64 = path.parse().map_err(|_| WebError::NotFound)?;
+    require_role(&state, &user, id, GroupRole::Editor).await?;
+    for e in state.store.entities_for_group(id).await? {
+        if e.connection_state == "connected" {
+            crate::sync::enqueue(
+                &state.store,
+                e.organisation_id,
+                crate::sync::SyncKind::Incremental,
+            )
+            .await
+            .map_err(|e| WebError::Internal(anyhow::anyhow!(e.message)))?;
+        }
+    }
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/groups/{id}?notice=sync_queued")))
+        .finish())
 }

@@ -120,6 +120,19 @@ impl Limiter {
             .clone()
     }
 
+    /// What Xero last said of the day's remaining calls for a tenant (today).
+    pub fn day_remaining(&self, tenant_id: &str) -> Option<i64> {
+        let tenant = self.tenant(tenant_id);
+        let day = tenant
+            .day_remaining
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        match *day {
+            Some((seen_on, n)) if seen_on == Utc::now().date_naive() => Some(n),
+            _ => None,
+        }
+    }
+
     /// Waits until a call for `tenant_id` may start.
     pub async fn acquire(self: &Arc<Self>, tenant_id: &str) -> Result<Slot, DayBudgetSpent> {
         let tenant = self.tenant(tenant_id);

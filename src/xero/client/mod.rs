@@ -103,6 +103,11 @@ impl XeroApi {
         &self.http
     }
 
+    /// The day's remaining Xero calls for a tenant, as Xero last said.
+    pub fn day_remaining(&self, tenant_id: &str) -> Option<i64> {
+        self.limiter.day_remaining(tenant_id)
+    }
+
     /// `GET {api}/{path}` for one tenant, parsed into `T`.
     pub async fn get<T: DeserializeOwned>(
         &self,
