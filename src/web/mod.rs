@@ -61,6 +61,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/groups/{id}/reports/profit-and-loss",
             web::get().to(pages::reports::profit_and_loss),
         )
+        .route(
+            "/groups/{id}/reports/cell",
+            web::get().to(pages::reports::cell),
+        )
+        .route(
+            "/groups/{id}/reports/intercompany",
+            web::get().to(pages::reconciliation::page),
+        )
         .route("/webhooks/xero", web::post().to(webhooks::receive))
         .configure(api::routes);
 }

@@ -2,6 +2,7 @@ pub mod auth;
 pub mod connect;
 pub mod groups;
 pub mod health;
+pub mod reconciliation;
 pub mod reports;
 
 /// What the layout shows for a signed-in user: the nav and the logout

@@ -45,6 +45,8 @@ pub fn period_of(q: &PeriodQuery) -> Result<MonthRange, String> {
 struct Cell {
     text: String,
     negative: bool,
+    /// The provenance page of the cell, for account lines.
+    href: Option<String>,
 }
 
 struct Row {
@@ -110,7 +112,8 @@ fn presets(fye: u32) -> Vec<Preset> {
     ]
 }
 
-fn rows_of(report: &ProfitAndLossReport, places: u32) -> Vec<Row> {
+fn rows_of(report: &ProfitAndLossReport, places: u32, group_id: i64) -> Vec<Row> {
+    let period = format!("from={}&to={}", report.period.from, report.period.to);
     let mut out = Vec::new();
     let mut section = String::new();
     for line in &report.lines {
@@ -141,9 +144,17 @@ fn rows_of(report: &ProfitAndLossReport, places: u32) -> Vec<Row> {
                 .iter()
                 .map(|c| {
                     let v = line.values.get(&c.key).unwrap_or_default();
+                    let href = (line.kind == LineKind::Account && !v.is_zero()).then(|| {
+                        format!(
+                            "/groups/{group_id}/reports/cell?{period}&line={}&column={}",
+                            encode(&line.key),
+                            encode(&c.key)
+                        )
+                    });
                     Cell {
                         text: accounting(v, places),
                         negative: v.is_sign_negative() && !v.is_zero(),
+                        href,
                     }
                 })
                 .collect(),
@@ -268,7 +279,7 @@ pub async fn profit_and_loss(
             (c.name.clone(), class)
         })
         .collect();
-    page.rows = rows_of(&report, places);
+    page.rows = rows_of(&report, places, page.group.id);
     page.rates = report
         .rates
         .iter()
@@ -291,5 +302,173 @@ pub async fn profit_and_loss(
         .filter(|w| w.severity() != crate::engine::Severity::Info)
         .map(|w| warning_text(w, &names))
         .collect();
+    render(StatusCode::OK, &page)
+}
+
+/// Percent-encodes a query value (keys hold `:` and ids).
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+pub struct CellQuery {
+    from: Option<String>,
+    to: Option<String>,
+    line: String,
+    column: String,
+}
+
+struct SourceRowView {
+    entity: String,
+    account: String,
+    month: String,
+    amount: String,
+    rate: String,
+    translated: String,
+    runs: String,
+}
+
+struct EliminationView {
+    entity: String,
+    invoice: String,
+    invoice_type: String,
+    month: String,
+    currency: String,
+    net: String,
+    currency_rate: String,
+    base: String,
+    rate: String,
+    effect: String,
+}
+
+#[derive(Template)]
+#[template(path = "cell.html")]
+struct CellPage {
+    nav: Nav,
+    group: Group,
+    back: String,
+    line_name: String,
+    column_name: String,
+    currency: String,
+    total: String,
+    sources: Vec<SourceRowView>,
+    eliminations: Vec<EliminationView>,
+}
+
+/// `GET /groups/{id}/reports/cell`: what made one number of the report:
+/// Xero's rows with their AccountIDs and sync runs, the rates, and the
+/// intercompany invoice lines removed.
+pub async fn cell(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<CellQuery>,
+) -> Result<HttpResponse, WebError> {
+    let id: i64 = path.parse().map_err(|_| WebError::NotFound)?;
+    let (group, _) = require_role(&state, &user, id, GroupRole::Viewer).await?;
+    let q = query.into_inner();
+    let period = period_of(&PeriodQuery {
+        from: q.from,
+        to: q.to,
+    })
+    .map_err(|_| WebError::NotFound)?;
+    let data = consolidation::load(&state.store, &group, period).await?;
+    let result = crate::engine::consolidate(&data, period)
+        .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?;
+    let prov = result
+        .provenance
+        .cell(&q.line, &q.column)
+        .ok_or(WebError::NotFound)?;
+    let report = &result.report;
+    let line = report.line(&q.line).ok_or(WebError::NotFound)?;
+    let column = report
+        .columns
+        .iter()
+        .find(|c| c.key == q.column)
+        .ok_or(WebError::NotFound)?;
+    let names: std::collections::HashMap<i64, String> = data
+        .entities
+        .iter()
+        .map(|e| (e.id.0, e.name.clone()))
+        .collect();
+    let accounts: std::collections::HashMap<(i64, &str), String> = data
+        .entity_accounts
+        .iter()
+        .map(|a| {
+            (
+                (a.entity.0, a.account_id.as_str()),
+                format!("{} {}", a.code.as_deref().unwrap_or(""), a.name),
+            )
+        })
+        .collect();
+    let places = group.presentation_currency.minor_units();
+    let page = CellPage {
+        nav: Nav::of(&user),
+        back: format!(
+            "/groups/{}/reports/profit-and-loss?from={}&to={}",
+            group.id,
+            period.from(),
+            period.to()
+        ),
+        line_name: format!(
+            "{} {}",
+            line.account_code.as_deref().unwrap_or(""),
+            line.account_name
+        ),
+        column_name: column.name.clone(),
+        currency: group.presentation_currency.to_string(),
+        total: accounting(prov.total(), places),
+        sources: prov
+            .sources
+            .iter()
+            .map(|s| SourceRowView {
+                entity: names.get(&s.entity.0).cloned().unwrap_or_default(),
+                account: accounts
+                    .get(&(s.entity.0, s.account_id.as_str()))
+                    .map(|n| format!("{n} ({})", s.account_id))
+                    .unwrap_or_else(|| s.account_id.clone()),
+                month: s.month.to_string(),
+                amount: s.amount.to_string(),
+                rate: s.rate.to_string(),
+                translated: accounting(s.cell_amount, places),
+                runs: s
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.sync_run_id.map(|id| id.to_string()))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .collect(),
+        eliminations: prov
+            .eliminations
+            .iter()
+            .map(|e| EliminationView {
+                entity: names.get(&e.entity.0).cloned().unwrap_or_default(),
+                invoice: format!(
+                    "{} ({})",
+                    e.invoice_number.as_deref().unwrap_or("no number"),
+                    e.invoice_id
+                ),
+                invoice_type: format!("{:?}", e.invoice_type).to_uppercase(),
+                month: e.month.to_string(),
+                currency: e.currency.to_string(),
+                net: e.net_amount.to_string(),
+                currency_rate: e.currency_rate.map(|r| r.to_string()).unwrap_or_default(),
+                base: e.base_amount.round_dp(4).to_string(),
+                rate: e.rate.to_string(),
+                effect: accounting(e.cell_amount, places),
+            })
+            .collect(),
+        group,
+    };
     render(StatusCode::OK, &page)
 }
