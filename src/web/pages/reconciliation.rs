@@ -38,6 +38,16 @@ struct PairRow {
     net_effect: String,
 }
 
+#[derive(Default)]
+struct PairTotals {
+    matched: usize,
+    differs: usize,
+    missing: usize,
+    seller: Decimal,
+    buyer: Decimal,
+    net: Decimal,
+}
+
 struct ItemRow {
     month: String,
     seller: String,
@@ -123,30 +133,29 @@ pub async fn page(
     let places = page.group.presentation_currency.minor_units();
 
     // Months summed per pair of entities.
-    let mut by_pair: BTreeMap<(String, String), (usize, usize, usize, Decimal, Decimal, Decimal)> =
-        BTreeMap::new();
+    let mut by_pair: BTreeMap<(String, String), PairTotals> = BTreeMap::new();
     for s in &rec.summary {
         let e = by_pair
             .entry((name(&s.seller), name(&s.buyer)))
             .or_default();
-        e.0 += s.matched;
-        e.1 += s.amount_differs;
-        e.2 += s.counterpart_missing;
-        e.3 += s.seller_amount;
-        e.4 += s.buyer_amount;
-        e.5 += s.net_effect;
+        e.matched += s.matched;
+        e.differs += s.amount_differs;
+        e.missing += s.counterpart_missing;
+        e.seller += s.seller_amount;
+        e.buyer += s.buyer_amount;
+        e.net += s.net_effect;
     }
     page.pairs = by_pair
         .into_iter()
-        .map(|((seller, buyer), (m, d, x, sa, ba, ne))| PairRow {
+        .map(|((seller, buyer), t)| PairRow {
             seller,
             buyer,
-            matched: m,
-            differs: d,
-            missing: x,
-            seller_amount: accounting(sa, places),
-            buyer_amount: accounting(ba, places),
-            net_effect: accounting(ne, places),
+            matched: t.matched,
+            differs: t.differs,
+            missing: t.missing,
+            seller_amount: accounting(t.seller, places),
+            buyer_amount: accounting(t.buyer, places),
+            net_effect: accounting(t.net, places),
         })
         .collect();
     page.items = rec
