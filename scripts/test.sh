@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Runs Consol's whole test suite: unit tests, and every storage and HTTP test
-# on both SQLite and PostgreSQL. This is the README's test command, and
-# .ci/run calls it.
+# Runs Consol's whole test suite: unit tests, every storage and HTTP test on
+# both SQLite and PostgreSQL, and the browser tests in headless Chromium.
+# This is the README's test command, and .ci/run calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/ensure-postgres.sh
+bash scripts/ensure-chromium.sh
 
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "cargo-nextest is missing; installing it from crates.io..." >&2

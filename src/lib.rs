@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod demo;
 pub mod domain;
 pub mod engine;
+pub mod export;
 pub mod jobs;
 pub mod shutdown;
 pub mod sim;

@@ -15,11 +15,28 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: &[Asset] = &[Asset {
-    name: "app.css",
-    content_type: "text/css; charset=utf-8",
-    body: include_bytes!("../../static/app.css"),
-}];
+const ASSETS: &[Asset] = &[
+    Asset {
+        name: "app.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../static/app.css"),
+    },
+    Asset {
+        name: "dashboard.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/dashboard.js"),
+    },
+    Asset {
+        name: "uplot.iife.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/vendor/uplot.iife.min.js"),
+    },
+    Asset {
+        name: "uplot.min.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../static/vendor/uplot.min.css"),
+    },
+];
 
 fn versions() -> &'static HashMap<&'static str, String> {
     static V: OnceLock<HashMap<&'static str, String>> = OnceLock::new();

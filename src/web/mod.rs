@@ -44,6 +44,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/groups", web::post().to(pages::groups::create))
         .route("/groups/{id}", web::get().to(pages::groups::show))
         .route("/groups/{id}/sync", web::post().to(pages::groups::sync_now))
+        .route("/groups/{id}/rates", web::get().to(pages::setup::rates))
+        .route(
+            "/groups/{id}/rates",
+            web::post().to(pages::setup::save_rates),
+        )
+        .route(
+            "/groups/{id}/mappings",
+            web::get().to(pages::setup::mappings),
+        )
+        .route(
+            "/groups/{id}/mappings",
+            web::post().to(pages::setup::save_mappings),
+        )
+        .route(
+            "/groups/{id}/intercompany",
+            web::get().to(pages::setup::intercompany),
+        )
+        .route(
+            "/groups/{id}/intercompany",
+            web::post().to(pages::setup::save_intercompany),
+        )
         .route("/connect/xero", web::get().to(pages::connect::start))
         .route(
             "/connect/xero/callback",

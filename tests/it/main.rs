@@ -1,14 +1,18 @@
 //! Consol's integration tests: one binary, so it links once. Every storage
 //! and HTTP test runs on SQLite and on PostgreSQL (see `backends!`).
 
+mod browser;
 mod cli;
 mod connect;
 mod consolidate;
+mod export;
 mod helpers;
 mod jobs;
+mod setup;
 mod storage;
 mod sync;
 mod web_auth;
 mod web_groups;
+mod webdriver;
 mod workers;
 mod xero_client;

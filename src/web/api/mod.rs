@@ -5,6 +5,7 @@
 mod auth;
 mod groups;
 pub mod reports;
+pub mod setup;
 mod sync;
 
 use actix_web::http::StatusCode;
@@ -24,6 +25,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/groups/{id}/entities", web::get().to(groups::entities))
             .route("/groups/{id}/sync", web::post().to(sync::start))
             .route("/sync-runs/{id}", web::get().to(sync::run))
+            .route("/groups/{id}/fx-rates", web::get().to(setup::get_fx_rates))
+            .route("/groups/{id}/fx-rates", web::put().to(setup::put_fx_rates))
+            .route(
+                "/groups/{id}/account-mappings",
+                web::get().to(setup::get_mappings),
+            )
+            .route(
+                "/groups/{id}/account-mappings",
+                web::put().to(setup::put_mappings),
+            )
+            .route(
+                "/groups/{id}/intercompany-contacts",
+                web::get().to(setup::get_contacts),
+            )
+            .route(
+                "/groups/{id}/intercompany-contacts",
+                web::put().to(setup::put_contacts),
+            )
             .route(
                 "/groups/{id}/reports/profit-and-loss",
                 web::get().to(reports::profit_and_loss),

@@ -1,5 +1,7 @@
-//! The report endpoints: the consolidated P&L as JSON or CSV, and the
-//! intercompany reconciliation as JSON.
+//! The report endpoints: the consolidated P&L as JSON, CSV or Excel, and
+//! the intercompany reconciliation as JSON or Excel.
+
+use std::collections::HashMap;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -8,6 +10,7 @@ use serde::Deserialize;
 use super::{ApiError, ApiUser};
 use crate::consolidation;
 use crate::engine::{self, ProfitAndLossReport};
+use crate::export::{self, XLSX_CONTENT_TYPE};
 use crate::store::GroupRole;
 use crate::web::AppState;
 use crate::web::pages::reports::{PeriodQuery, period_of};
@@ -27,20 +30,89 @@ fn period(q: &ReportQuery) -> Result<crate::domain::MonthRange, ApiError> {
     .map_err(|e| ApiError::invalid(e, serde_json::json!({"period": "from and to are YYYY-MM"})))
 }
 
-fn wants_csv(req: &HttpRequest, q: &ReportQuery) -> Result<bool, ApiError> {
-    match q.format.as_deref() {
-        Some("csv") => Ok(true),
-        Some("json") => Ok(false),
-        Some(other) => Err(ApiError::invalid(
-            format!("unknown format '{other}'"),
-            serde_json::json!({"format": "json or csv"}),
-        )),
-        None => Ok(req
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.contains("text/csv"))),
+/// What a report is served as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+/// `?format=` wins; else the `Accept` header picks CSV or Excel; else JSON.
+/// `allowed` lists the formats of the endpoint.
+fn format_of(req: &HttpRequest, q: &ReportQuery, allowed: &[Format]) -> Result<Format, ApiError> {
+    let names = |f: &Format| match f {
+        Format::Json => "json",
+        Format::Csv => "csv",
+        Format::Xlsx => "xlsx",
+    };
+    let invalid = |asked: &str| {
+        let list: Vec<&str> = allowed.iter().map(names).collect();
+        ApiError::invalid(
+            format!("unknown format '{asked}'"),
+            serde_json::json!({"format": list.join(" or ")}),
+        )
+    };
+    if let Some(asked) = q.format.as_deref() {
+        return allowed
+            .iter()
+            .find(|f| names(f) == asked)
+            .copied()
+            .ok_or_else(|| invalid(asked));
     }
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let wanted = if accept.contains(XLSX_CONTENT_TYPE) {
+        Format::Xlsx
+    } else if accept.contains("text/csv") {
+        Format::Csv
+    } else {
+        Format::Json
+    };
+    Ok(if allowed.contains(&wanted) {
+        wanted
+    } else {
+        Format::Json
+    })
+}
+
+/// Logs what went wrong and answers 500 without details.
+fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "{what} failed");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "The report could not be made.",
+    )
+}
+
+/// A downloaded file.
+fn attachment<B>(content_type: &str, name: &str, body: B) -> HttpResponse
+where
+    B: actix_web::body::MessageBody + 'static,
+{
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body)
+}
+
+/// Writes a workbook off the async threads (zip compression takes a while
+/// on a large group).
+async fn xlsx<F>(make: F) -> Result<Vec<u8>, ApiError>
+where
+    F: FnOnce() -> Result<Vec<u8>, export::ExportError> + Send + 'static,
+{
+    web::block(make)
+        .await
+        .map_err(|e| internal("xlsx export", e))?
+        .map_err(|e| internal("xlsx export", e))
 }
 
 pub async fn profit_and_loss(
@@ -52,28 +124,24 @@ pub async fn profit_and_loss(
 ) -> Result<HttpResponse, ApiError> {
     let (group, _) = user.group(&state, &path, GroupRole::Viewer).await?;
     let period = period(&query)?;
-    let csv = wants_csv(&req, &query)?;
-    let (_, report) = consolidation::consolidate_group(&state.store, &group, period)
+    let format = format_of(&req, &query, &[Format::Json, Format::Csv, Format::Xlsx])?;
+    let (data, report) = consolidation::consolidate_group(&state.store, &group, period)
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "consolidation failed");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "The report could not be made.",
-            )
-        })?;
-    if csv {
-        let name = format!("consolidated-pnl-{}-{}.csv", period.from(), period.to());
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ))
-            .body(to_csv(&report)));
-    }
-    Ok(HttpResponse::Ok().json(&report))
+        .map_err(|e| internal("consolidation", e))?;
+    let stem = format!("consolidated-pnl-{}-{}", period.from(), period.to());
+    Ok(match format {
+        Format::Json => HttpResponse::Ok().json(&report),
+        Format::Csv => attachment(
+            "text/csv; charset=utf-8",
+            &format!("{stem}.csv"),
+            to_csv(&report),
+        ),
+        Format::Xlsx => {
+            let name = group.name.clone();
+            let bytes = xlsx(move || export::profit_and_loss_xlsx(&report, &data, &name)).await?;
+            attachment(XLSX_CONTENT_TYPE, &format!("{stem}.xlsx"), bytes)
+        }
+    })
 }
 
 /// One row per report line, one column per report column; plain decimals
@@ -124,6 +192,7 @@ fn push_row(out: &mut String, cells: &[String]) {
 }
 
 pub async fn intercompany(
+    req: HttpRequest,
     user: ApiUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -131,8 +200,19 @@ pub async fn intercompany(
 ) -> Result<HttpResponse, ApiError> {
     let (group, _) = user.group(&state, &path, GroupRole::Viewer).await?;
     let period = period(&query)?;
+    let format = format_of(&req, &query, &[Format::Json, Format::Xlsx])?;
     let data = consolidation::load(&state.store, &group, period).await?;
     let rec = engine::reconcile_intercompany(&data, period)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    if format == Format::Xlsx {
+        let names: HashMap<engine::EntityId, String> = data
+            .entities
+            .iter()
+            .map(|e| (e.id, e.name.clone()))
+            .collect();
+        let bytes = xlsx(move || export::intercompany_xlsx(&rec, &names)).await?;
+        let name = format!("intercompany-{}-{}.xlsx", period.from(), period.to());
+        return Ok(attachment(XLSX_CONTENT_TYPE, &name, bytes));
+    }
     Ok(HttpResponse::Ok().json(&rec))
 }

@@ -44,6 +44,7 @@ struct GroupPage {
     role: GroupRole,
     year_end: &'static str,
     entities: Vec<EntityRow>,
+    dashboard: Option<super::dashboard::Dashboard>,
     notice: Option<String>,
     error: Option<&'static str>,
     xero_configured: bool,
@@ -270,13 +271,9 @@ pub async fn show(
     let id: i64 = path.parse().map_err(|_| WebError::NotFound)?;
     let (group, role) = require_role(&state, &user, id, GroupRole::Viewer).await?;
     let runs = state.store.latest_runs_for_group(id).await?;
-    let entities = state
-        .store
-        .entities_for_group(id)
-        .await?
-        .into_iter()
-        .map(|e| EntityRow::of(e, &runs))
-        .collect();
+    let views = state.store.entities_for_group(id).await?;
+    let dashboard = super::dashboard::build(&state.store, &group, &views).await?;
+    let entities = views.into_iter().map(|e| EntityRow::of(e, &runs)).collect();
     let q = query.into_inner();
     let notice = match q.notice.as_deref() {
         Some("connected") => Some(match q.count.unwrap_or(0) {
@@ -301,6 +298,7 @@ pub async fn show(
             role,
             year_end,
             entities,
+            dashboard,
             notice,
             error: q.error.as_deref().and_then(error_message),
             xero_configured: state.xero.oauth.is_some(),

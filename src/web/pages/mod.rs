@@ -1,9 +1,11 @@
 pub mod auth;
 pub mod connect;
+pub mod dashboard;
 pub mod groups;
 pub mod health;
 pub mod reconciliation;
 pub mod reports;
+pub mod setup;
 
 /// What the layout shows for a signed-in user: the nav and the logout
 /// form's CSRF token.

@@ -1,0 +1,492 @@
+//! A group's set-up pages: FX rates (paste CSV), account mappings and
+//! intercompany contacts. Viewers see them; editors change them. The
+//! parsing and validation are the API's (`crate::web::api::setup`), so a
+//! form and a PUT accept and refuse the same rows.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::groups::require_role;
+use super::{Nav, render};
+use crate::store::{Group, GroupRole};
+use crate::web::api::setup::{
+    AccountMappingJson, GroupAccountJson, IcContactJson, RATES_HEADER, RawContact, RawMapping,
+    RowErrors, contacts_view, mappings_view, parse_rates_csv, validate_contacts, validate_mappings,
+};
+use crate::web::{AppState, CurrentUser, WebError};
+
+fn group_id(path: &str) -> Result<i64, WebError> {
+    path.parse().map_err(|_| WebError::NotFound)
+}
+
+fn see_other(to: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+fn row_messages(rows: &[RowErrors], label: impl Fn(usize) -> String) -> Vec<String> {
+    rows.iter()
+        .map(|r| format!("{}: {}", label(r.row), r.errors.join("; ")))
+        .collect()
+}
+
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    saved: Option<usize>,
+    q: Option<String>,
+}
+
+/// What a page says after a request: its status, errors and notice.
+struct Outcome {
+    status: StatusCode,
+    errors: Vec<String>,
+    notice: Option<String>,
+}
+
+impl Outcome {
+    fn ok(notice: Option<String>) -> Self {
+        Self {
+            status: StatusCode::OK,
+            errors: vec![],
+            notice,
+        }
+    }
+
+    fn invalid(errors: Vec<String>) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+            notice: None,
+        }
+    }
+}
+
+fn saved_notice(n: Option<usize>, what: &str) -> Option<String> {
+    n.map(|n| match n {
+        1 => format!("Saved 1 {what}."),
+        n => format!("Saved {n} {what}s."),
+    })
+}
+
+// ---------------------------------------------------------------- FX rates
+
+/// One month of the rates table: per currency, (average, closing).
+struct RateMonth {
+    month: String,
+    cells: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "rates.html")]
+struct RatesPage {
+    nav: Nav,
+    group: Group,
+    can_edit: bool,
+    currencies: Vec<String>,
+    months: Vec<RateMonth>,
+    csv: String,
+    header: &'static str,
+    errors: Vec<String>,
+    notice: Option<String>,
+}
+
+async fn rates_page(
+    state: &AppState,
+    user: &CurrentUser,
+    group: Group,
+    role: GroupRole,
+    out: Outcome,
+    csv: String,
+) -> Result<HttpResponse, WebError> {
+    let rows = state.store.fx_rates(group.id).await?;
+    let mut currencies: Vec<String> = rows.iter().map(|r| r.currency.to_string()).collect();
+    currencies.sort();
+    currencies.dedup();
+    let mut by_month: BTreeMap<String, BTreeMap<String, (String, String)>> = BTreeMap::new();
+    for r in rows {
+        by_month.entry(r.month.to_string()).or_default().insert(
+            r.currency.to_string(),
+            (r.average.to_string(), r.closing.to_string()),
+        );
+    }
+    let months = by_month
+        .into_iter()
+        .rev()
+        .map(|(month, cells)| RateMonth {
+            cells: currencies
+                .iter()
+                .map(|c| cells.get(c).cloned().unwrap_or_default())
+                .collect(),
+            month,
+        })
+        .collect();
+    render(
+        out.status,
+        &RatesPage {
+            nav: Nav::of(user),
+            group,
+            can_edit: role >= GroupRole::Editor,
+            currencies,
+            months,
+            csv,
+            header: RATES_HEADER,
+            errors: out.errors,
+            notice: out.notice,
+        },
+    )
+}
+
+/// `GET /groups/{id}/rates`.
+pub async fn rates(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, WebError> {
+    let (group, role) = require_role(&state, &user, group_id(&path)?, GroupRole::Viewer).await?;
+    let notice = saved_notice(query.saved, "rate");
+    rates_page(
+        &state,
+        &user,
+        group,
+        role,
+        Outcome::ok(notice),
+        String::new(),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct RatesForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    csv: String,
+}
+
+/// `POST /groups/{id}/rates`: pasted CSV; every bad line is listed and
+/// nothing is saved unless all lines are good.
+pub async fn save_rates(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<RatesForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    user.check_csrf(&form.csrf_token)?;
+    let (group, role) = require_role(&state, &user, group_id(&path)?, GroupRole::Editor).await?;
+    match parse_rates_csv(&form.csv, group.presentation_currency) {
+        Ok(rows) => {
+            state
+                .store
+                .set_fx_rates(group.id, &rows, Some(user.user.id), Utc::now())
+                .await?;
+            Ok(see_other(format!(
+                "/groups/{}/rates?saved={}",
+                group.id,
+                rows.len()
+            )))
+        }
+        Err(bad) => {
+            let mut errors = vec!["Nothing was saved: correct these lines and save again.".into()];
+            errors.extend(row_messages(&bad, |n| format!("Line {n}")));
+            rates_page(
+                &state,
+                &user,
+                group,
+                role,
+                Outcome::invalid(errors),
+                form.csv,
+            )
+            .await
+        }
+    }
+}
+
+// ---------------------------------------------------------------- mappings
+
+#[derive(Template)]
+#[template(path = "mappings.html")]
+struct MappingsPage {
+    nav: Nav,
+    group: Group,
+    can_edit: bool,
+    q: String,
+    group_accounts: Vec<GroupAccountJson>,
+    accounts: Vec<AccountMappingJson>,
+    suggested: usize,
+    total: usize,
+    errors: Vec<String>,
+    notice: Option<String>,
+}
+
+fn matches(a: &AccountMappingJson, q: &str) -> bool {
+    let q = q.to_lowercase();
+    a.name.to_lowercase().contains(&q)
+        || a.entity_name.to_lowercase().contains(&q)
+        || a.code.as_deref().is_some_and(|c| c.to_lowercase() == q)
+}
+
+async fn mappings_page(
+    state: &AppState,
+    user: &CurrentUser,
+    group: Group,
+    role: GroupRole,
+    out: Outcome,
+    q: String,
+) -> Result<HttpResponse, WebError> {
+    let view = mappings_view(&state.store, &group).await?;
+    let suggested = view.suggestions().len();
+    let total = view.accounts.len();
+    let accounts = view
+        .accounts
+        .into_iter()
+        .filter(|a| q.trim().is_empty() || matches(a, q.trim()))
+        .collect();
+    render(
+        out.status,
+        &MappingsPage {
+            nav: Nav::of(user),
+            group,
+            can_edit: role >= GroupRole::Editor,
+            q,
+            group_accounts: view.group_accounts,
+            accounts,
+            suggested,
+            total,
+            errors: out.errors,
+            notice: out.notice,
+        },
+    )
+}
+
+/// `GET /groups/{id}/mappings?q=`.
+pub async fn mappings(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, WebError> {
+    let (group, role) = require_role(&state, &user, group_id(&path)?, GroupRole::Viewer).await?;
+    let q = query.into_inner();
+    let out = Outcome::ok(saved_notice(q.saved, "mapping"));
+    mappings_page(&state, &user, group, role, out, q.q.unwrap_or_default()).await
+}
+
+/// The value of a form field (the first of that name).
+fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// `POST /groups/{id}/mappings`: `action=confirm_all` confirms every
+/// suggestion; otherwise each `map.{entity}.{account}` field with a group
+/// account chosen is saved as a confirmed mapping.
+pub async fn save_mappings(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    user.check_csrf(field(&form, "csrf_token"))?;
+    let (group, role) = require_role(&state, &user, group_id(&path)?, GroupRole::Editor).await?;
+    let mut labels = Vec::new();
+    let raw: Vec<RawMapping> = if field(&form, "action") == "confirm_all" {
+        mappings_view(&state.store, &group)
+            .await?
+            .suggestions()
+            .into_iter()
+            .enumerate()
+            .map(|(i, (entity, account, g))| {
+                labels.push(format!("Account {account}"));
+                RawMapping {
+                    row: i + 1,
+                    entity_id: Some(entity),
+                    account_id: Some(account),
+                    group_account_id: Some(g),
+                    confirmed: Some(true),
+                }
+            })
+            .collect()
+    } else {
+        form.iter()
+            .filter_map(|(k, v)| {
+                let rest = k.strip_prefix("map.")?;
+                let (entity, account) = rest.split_once('.')?;
+                let v = v.trim();
+                (!v.is_empty()).then_some((entity, account, v))
+            })
+            .enumerate()
+            .map(|(i, (entity, account, v))| {
+                labels.push(format!("Account {account}"));
+                RawMapping {
+                    row: i + 1,
+                    entity_id: entity.parse().ok(),
+                    account_id: Some(account.to_string()),
+                    group_account_id: v.parse().ok(),
+                    confirmed: Some(true),
+                }
+            })
+            .collect()
+    };
+    let q = field(&form, "q").to_string();
+    if raw.is_empty() {
+        let out = Outcome::invalid(vec![
+            "Nothing to save: choose a group account for at least one account.".into(),
+        ]);
+        return mappings_page(&state, &user, group, role, out, q).await;
+    }
+    match validate_mappings(&state.store, &group, &raw).await? {
+        Ok(rows) => {
+            state
+                .store
+                .set_mappings(group.id, &rows, Some(user.user.id), Utc::now())
+                .await?;
+            Ok(see_other(format!(
+                "/groups/{}/mappings?saved={}",
+                group.id,
+                rows.len()
+            )))
+        }
+        Err(bad) => {
+            let mut errors = vec!["Nothing was saved.".to_string()];
+            errors.extend(row_messages(&bad, |n| {
+                labels.get(n - 1).cloned().unwrap_or_default()
+            }));
+            mappings_page(&state, &user, group, role, Outcome::invalid(errors), q).await
+        }
+    }
+}
+
+// ---------------------------------------------------- intercompany contacts
+
+#[derive(Template)]
+#[template(path = "intercompany.html")]
+struct IntercompanyPage {
+    nav: Nav,
+    group: Group,
+    can_edit: bool,
+    suggested: Vec<IcContactJson>,
+    confirmed: Vec<IcContactJson>,
+    errors: Vec<String>,
+    notice: Option<String>,
+}
+
+async fn intercompany_page(
+    state: &AppState,
+    user: &CurrentUser,
+    group: Group,
+    role: GroupRole,
+    out: Outcome,
+) -> Result<HttpResponse, WebError> {
+    let view = contacts_view(&state.store, &group).await?;
+    render(
+        out.status,
+        &IntercompanyPage {
+            nav: Nav::of(user),
+            group,
+            can_edit: role >= GroupRole::Editor,
+            suggested: view.suggested,
+            confirmed: view.confirmed,
+            errors: out.errors,
+            notice: out.notice,
+        },
+    )
+}
+
+/// `GET /groups/{id}/intercompany`.
+pub async fn intercompany(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, WebError> {
+    let (group, role) = require_role(&state, &user, group_id(&path)?, GroupRole::Viewer).await?;
+    let notice = saved_notice(query.saved, "contact");
+    intercompany_page(&state, &user, group, role, Outcome::ok(notice)).await
+}
+
+#[derive(Deserialize)]
+pub struct ContactForm {
+    #[serde(default)]
+    csrf_token: String,
+    /// `confirm`, `unconfirm` or `confirm_all`.
+    #[serde(default)]
+    action: String,
+    entity_id: Option<String>,
+    contact_id: Option<String>,
+    counterpart_entity_id: Option<String>,
+}
+
+/// `POST /groups/{id}/intercompany`: confirm or unconfirm one contact, or
+/// confirm every suggestion.
+pub async fn save_intercompany(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<ContactForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    user.check_csrf(&form.csrf_token)?;
+    let (group, role) = require_role(&state, &user, group_id(&path)?, GroupRole::Editor).await?;
+    let raw: Vec<RawContact> = match form.action.as_str() {
+        "confirm_all" => contacts_view(&state.store, &group)
+            .await?
+            .suggested
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| RawContact {
+                row: i + 1,
+                entity_id: Some(s.entity_id),
+                contact_id: Some(s.contact_id),
+                counterpart_entity_id: Some(s.counterpart_entity_id),
+                confirmed: Some(true),
+            })
+            .collect(),
+        a @ ("confirm" | "unconfirm") => vec![RawContact {
+            row: 1,
+            entity_id: form
+                .entity_id
+                .as_deref()
+                .and_then(|s| s.trim().parse().ok()),
+            contact_id: form.contact_id.clone(),
+            counterpart_entity_id: form
+                .counterpart_entity_id
+                .as_deref()
+                .and_then(|s| s.trim().parse().ok()),
+            confirmed: Some(a == "confirm"),
+        }],
+        _ => vec![],
+    };
+    if raw.is_empty() {
+        let out = Outcome::invalid(vec!["There was nothing to confirm.".into()]);
+        return intercompany_page(&state, &user, group, role, out).await;
+    }
+    match validate_contacts(&state.store, &group, &raw).await? {
+        Ok(rows) => {
+            state
+                .store
+                .set_intercompany_contacts(group.id, &rows, Some(user.user.id), Utc::now())
+                .await?;
+            Ok(see_other(format!(
+                "/groups/{}/intercompany?saved={}",
+                group.id,
+                rows.len()
+            )))
+        }
+        Err(bad) => {
+            let mut errors = vec!["Nothing was saved.".to_string()];
+            errors.extend(row_messages(&bad, |n| format!("Contact {n}")));
+            intercompany_page(&state, &user, group, role, Outcome::invalid(errors)).await
+        }
+    }
+}

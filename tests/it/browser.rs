@@ -1,0 +1,163 @@
+//! The month-end review in a real headless Chromium: first run, a group,
+//! Xero's consent page, a sync, the consolidated P&L, a period change and a
+//! cell's provenance. Screenshots land in `target/screenshots/`.
+
+use consol::shutdown;
+use consol::sim::http::{DataChoice, SimConfig};
+
+use crate::helpers::{Backend, spawn_with_sim_config};
+use crate::webdriver::Browser;
+
+#[tokio::test]
+async fn a_finance_user_does_the_month_end_review_in_a_browser() {
+    // Consent is given on the simulator's consent page, as at Xero.
+    let s = spawn_with_sim_config(
+        Backend::Sqlite,
+        SimConfig {
+            data: DataChoice::Demo,
+            auto_approve: false,
+            ..SimConfig::default()
+        },
+    )
+    .await;
+    let (_trigger, stop) = shutdown::channel();
+    tokio::spawn(consol::sync::worker(s.app.store().clone(), s.xero.clone()).run(stop));
+    let app = s.app.address.clone();
+    let b = Browser::start().await;
+
+    // First run: the first visitor creates the administrator.
+    b.goto(&format!("{app}/")).await;
+    b.wait_for("input[name=password_confirm]").await;
+    b.type_into("input[name=email]", "cfo@example.com").await;
+    b.type_into("input[name=name]", "Chief Financial Officer")
+        .await;
+    b.type_into("input[name=password]", "a long month-end password")
+        .await;
+    b.type_into("input[name=password_confirm]", "a long month-end password")
+        .await;
+    b.screenshot("01-first-run").await;
+    b.click("button[type=submit]").await;
+
+    // A group.
+    b.wait_for("input[name=presentation_currency]").await;
+    b.type_into("form[action='/groups'] input[name=name]", "Kea Group")
+        .await;
+    b.type_into("input[name=presentation_currency]", "NZD")
+        .await;
+    b.click("form[action='/groups'] button[type=submit]").await;
+    b.wait_for("a[href^='/connect/xero']").await;
+
+    // Connect Xero: Consol sends the browser to the consent page.
+    b.click("a.button.primary[href^='/connect/xero']").await;
+    b.wait_for("button[value=allow]").await;
+    b.screenshot("02-xero-consent").await;
+    b.click("button[value=allow]").await;
+    b.wait_for("#entities").await;
+    let entities = b.text("#entities").await;
+    for name in [
+        "Kea Holdings",
+        "Wattle Trading",
+        "Thistle & Co",
+        "Redwood Supply",
+    ] {
+        assert!(entities.contains(name), "{entities}");
+    }
+
+    // Sync now, and watch every entity finish.
+    b.click("form[action$='/sync'] button").await;
+    let group_id: i64 = b
+        .url()
+        .await
+        .split("/groups/")
+        .nth(1)
+        .and_then(|r| r.split(['?', '/']).next())
+        .and_then(|id| id.parse().ok())
+        .expect("on the group page");
+    let mut runs = Vec::new();
+    for _ in 0..240 {
+        runs = s.app.store().latest_runs_for_group(group_id).await.unwrap();
+        if runs.len() == 4
+            && runs
+                .iter()
+                .all(|r| r.state == "succeeded" || r.state == "failed")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let states: Vec<(String, Option<String>)> = runs
+        .iter()
+        .map(|r| (r.state.clone(), r.error.clone()))
+        .collect();
+    assert!(
+        runs.len() == 4 && runs.iter().all(|r| r.state == "succeeded"),
+        "every sync succeeded: {states:?}"
+    );
+    b.goto(&format!("{app}/groups/{group_id}")).await;
+    let t = b.text("#entities").await;
+    assert_eq!(
+        t.matches(" calls").count(),
+        4,
+        "each entity shows its last run: {t}"
+    );
+
+    // Set the group up the way the demo does, then review.
+    let uid = s
+        .app
+        .store()
+        .user_by_email(&consol::domain::Email::parse("cfo@example.com").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let group = s
+        .app
+        .store()
+        .groups_for_user(uid)
+        .await
+        .unwrap()
+        .remove(0)
+        .0;
+    consol::consolidation::apply_suggestions(
+        s.app.store(),
+        &group,
+        true,
+        Some(uid),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    consol::demo::demo_rates(s.app.store(), &group)
+        .await
+        .unwrap();
+    b.goto(&format!("{app}/groups/{}", group.id)).await;
+    b.wait_for("#kpis").await;
+    b.screenshot("03-dashboard").await;
+
+    b.goto(&format!(
+        "{app}/groups/{}/reports/profit-and-loss",
+        group.id
+    ))
+    .await;
+    b.wait_for("#pnl").await;
+    b.screenshot("04-consolidated-pnl").await;
+    assert!(b.text("#pnl").await.contains("Net Profit"));
+
+    // Change the period to a single month with the picker.
+    let last = consol::domain::Month::of(chrono::Utc::now().date_naive()).prev();
+    b.goto(&format!(
+        "{app}/groups/{}/reports/profit-and-loss?from={last}&to={last}",
+        group.id
+    ))
+    .await;
+    b.wait_for("#pnl").await;
+    assert!(b.page().await.contains(&format!("{last} to {last}")));
+
+    // Open the provenance of an elimination.
+    b.click("a.cell[href*='column=eliminations']").await;
+    b.wait_for("#eliminations").await;
+    b.screenshot("05-provenance").await;
+    assert!(b.text("#eliminations").await.contains("ACC"));
+
+    b.quit().await;
+}
