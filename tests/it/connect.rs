@@ -6,7 +6,6 @@ use std::sync::Arc;
 use chrono::Utc;
 use consol::connect::XeroServices;
 use consol::store::Store;
-use serde_json::Value;
 
 use crate::helpers::{Backend, SimApp, connect_demo_group, consent, sim_settings, spawn_with_sim};
 
@@ -23,21 +22,8 @@ crate::backends!(
     disconnecting_removes_the_connection_and_keeps_data_unless_asked,
 );
 
-async fn sim_json(s: &SimApp, method: &str, path: &str, body: Option<Value>) -> Value {
-    let http = reqwest::Client::new();
-    let url = format!("{}{path}", s.sim.base_url());
-    let req = match method {
-        "POST" => http.post(url).json(&body.unwrap_or(Value::Null)),
-        "DELETE" => http.delete(url),
-        _ => http.get(url),
-    };
-    let r = req.send().await.unwrap();
-    let text = r.text().await.unwrap();
-    serde_json::from_str(&text).unwrap_or(Value::String(text))
-}
-
 async fn refreshed(s: &SimApp) -> i64 {
-    sim_json(s, "GET", "/_sim/stats", None).await["tokens"]["refreshed"]
+    s.control("GET", "/_sim/stats", None).await["tokens"]["refreshed"]
         .as_i64()
         .unwrap_or(0)
 }
@@ -50,8 +36,7 @@ async fn expire_tokens(s: &SimApp) {
 }
 
 async fn advance(s: &SimApp, seconds: i64) {
-    sim_json(
-        s,
+    s.control(
         "POST",
         "/_sim/clock",
         Some(serde_json::json!({"advance_seconds": seconds})),
@@ -132,8 +117,7 @@ async fn a_second_consent_adds_and_reconnects_without_duplicates(backend: Backen
     let mut s = spawn_with_sim(backend).await;
     let tenants: Vec<String> = s.sim.tenants().iter().map(|(t, _)| t.to_string()).collect();
     // Xero user one sees three organisations, user two the fourth.
-    sim_json(
-        &s,
+    s.control(
         "POST",
         "/_sim/users",
         Some(serde_json::json!({
@@ -141,8 +125,7 @@ async fn a_second_consent_adds_and_reconnects_without_duplicates(backend: Backen
         })),
     )
     .await;
-    sim_json(
-        &s,
+    s.control(
         "POST",
         "/_sim/users",
         Some(serde_json::json!({
@@ -409,8 +392,7 @@ async fn a_revoked_consent_needs_reconnect_and_keeps_data(backend: Backend) {
         .await
         .unwrap();
     // The user revoked Consol in Xero: every refresh token is dead.
-    sim_json(
-        &s,
+    s.control(
         "POST",
         "/_sim/faults",
         Some(serde_json::json!({"revoke_refresh_tokens": true})),
@@ -440,7 +422,7 @@ async fn a_revoked_consent_needs_reconnect_and_keeps_data(backend: Backend) {
         .unwrap();
     assert_eq!(kept, vec![row]);
     // Reconnecting brings them back.
-    sim_json(&s, "DELETE", "/_sim/faults", None).await;
+    s.control("DELETE", "/_sim/faults", None).await;
     consent(&mut s, group, None).await;
     let entities = s.app.store().entities_for_group(group).await.unwrap();
     assert!(
@@ -452,16 +434,16 @@ async fn a_revoked_consent_needs_reconnect_and_keeps_data(backend: Backend) {
 async fn custom_connections_add_one_organisation(backend: Backend) {
     let mut s = spawn_with_sim(backend).await;
     let group = connect_demo_group(&mut s, None).await;
-    let created = sim_json(
-        &s,
-        "POST",
-        "/_sim/organisations",
-        Some(serde_json::json!({
-            "name": "Fjord Logistics AS", "base_currency": "NOK", "country_code": "NO",
-            "financial_year_end_day": 31, "financial_year_end_month": 12
-        })),
-    )
-    .await;
+    let created = s
+        .control(
+            "POST",
+            "/_sim/organisations",
+            Some(serde_json::json!({
+                "name": "Fjord Logistics AS", "base_currency": "NOK", "country_code": "NO",
+                "financial_year_end_day": 31, "financial_year_end_month": 12
+            })),
+        )
+        .await;
     let id = created["custom_connection"]["client_id"]
         .as_str()
         .unwrap()

@@ -4,39 +4,18 @@ use chrono::Utc;
 use consol::consolidation;
 use consol::domain::{Month, MonthRange};
 use consol::engine::{self, MatchStatus};
-use consol::sync::{self, SyncKind};
 
-use crate::helpers::{Backend, connect_demo_group, spawn_with_sim};
+use crate::helpers::{Backend, SyncedGroup, synced_demo_group};
 
 crate::backends!(the_demo_group_consolidates_and_ties_out);
 
 async fn the_demo_group_consolidates_and_ties_out(backend: Backend) {
-    let mut s = spawn_with_sim(backend).await;
-    let group_id = connect_demo_group(&mut s, None).await;
-    for e in s.app.store().entities_for_group(group_id).await.unwrap() {
-        sync::enqueue(s.app.store(), e.organisation_id, SyncKind::Incremental)
-            .await
-            .unwrap();
-    }
-    sync::worker(s.app.store().clone(), s.xero.clone())
-        .drain()
-        .await
-        .unwrap();
-    let uid = s
-        .app
-        .store()
-        .user_by_email(&consol::domain::Email::parse("fin@example.com").unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let (group, _) = s
-        .app
-        .store()
-        .group_for_member(group_id, uid)
-        .await
-        .unwrap()
-        .unwrap();
+    let SyncedGroup {
+        mut s,
+        group,
+        user_id: uid,
+    } = synced_demo_group(backend).await;
+    let group_id = group.id;
     let (mappings, contacts) =
         consolidation::apply_suggestions(s.app.store(), &group, true, Some(uid), Utc::now())
             .await

@@ -14,10 +14,9 @@ use consol::export::XLSX_CONTENT_TYPE;
 use consol::export::xlsx::{
     ELIMINATIONS_SHEET, PAIRS_SHEET, PNL_HEADER_ROW, PNL_SHEET, RATES_SHEET, SUMMARY_SHEET,
 };
-use consol::sync::{self, SyncKind};
 use rust_decimal::Decimal;
 
-use crate::helpers::{Backend, SimApp, connect_demo_group, spawn_with_sim};
+use crate::helpers::{Backend, SimApp, SyncedGroup, synced_demo_group};
 
 const TOKEN: &str = "consol_export_test_token";
 
@@ -30,32 +29,12 @@ struct Demo {
 }
 
 async fn demo_group(backend: Backend) -> Demo {
-    let mut s = spawn_with_sim(backend).await;
-    let group_id = connect_demo_group(&mut s, None).await;
-    for e in s.app.store().entities_for_group(group_id).await.unwrap() {
-        sync::enqueue(s.app.store(), e.organisation_id, SyncKind::Incremental)
-            .await
-            .unwrap();
-    }
-    sync::worker(s.app.store().clone(), s.xero.clone())
-        .drain()
-        .await
-        .unwrap();
-    let uid = s
-        .app
-        .store()
-        .user_by_email(&consol::domain::Email::parse("fin@example.com").unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let (group, _) = s
-        .app
-        .store()
-        .group_for_member(group_id, uid)
-        .await
-        .unwrap()
-        .unwrap();
+    let SyncedGroup {
+        s,
+        group,
+        user_id: uid,
+    } = synced_demo_group(backend).await;
+    let group_id = group.id;
     consolidation::apply_suggestions(s.app.store(), &group, true, Some(uid), Utc::now())
         .await
         .unwrap();

@@ -516,3 +516,114 @@ pub async fn consent(s: &mut SimApp, group_id: i64, login_hint: Option<&str>) ->
     assert_eq!(done.status, 303, "{}", done.body);
     done.location().unwrap().to_string()
 }
+
+/// A call to the simulator's own paths (`/_sim/...`) or Xero's, as JSON
+/// (plain text answers come back as a JSON string).
+pub async fn sim_control(
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let http = reqwest::Client::new();
+    let url = format!("{base}{path}");
+    let req = match method {
+        "POST" => http
+            .post(url)
+            .json(&body.unwrap_or(serde_json::Value::Null)),
+        "DELETE" => http.delete(url),
+        _ => http.get(url),
+    };
+    let text = req.send().await.unwrap().text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+}
+
+impl SimApp {
+    pub async fn control(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        sim_control(&self.sim.base_url(), method, path, body).await
+    }
+
+    /// Xero's own Net Profit for one month, from the simulator's ledger.
+    pub fn xero_net_profit(
+        &self,
+        tenant: uuid::Uuid,
+        m: consol::domain::Month,
+    ) -> rust_decimal::Decimal {
+        let report = self
+            .sim
+            .state()
+            .with_ledger(tenant, |l| {
+                l.profit_and_loss(&consol::sim::reports::ReportParams {
+                    from_date: Some(m.first_day()),
+                    to_date: Some(m.last_day()),
+                    ..Default::default()
+                })
+            })
+            .unwrap()
+            .unwrap();
+        consol::sim::reports::find_row(&report.reports[0], "Net Profit")
+            .and_then(|v| v.first().copied())
+            .unwrap_or_default()
+    }
+}
+
+/// The Net Profit row Consol stored for an organisation and month.
+pub async fn stored_net_profit(
+    store: &Store,
+    org: i64,
+    m: consol::domain::Month,
+) -> Option<rust_decimal::Decimal> {
+    store
+        .report_month(org, consol::store::ReportKind::ProfitAndLoss, m)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.section.is_empty() && r.label == "Net Profit")
+        .map(|r| r.amount)
+}
+
+/// The demo group connected and synced once, with its user's id.
+pub struct SyncedGroup {
+    pub s: SimApp,
+    pub group: consol::store::Group,
+    pub user_id: i64,
+}
+
+pub async fn synced_demo_group(backend: Backend) -> SyncedGroup {
+    let mut s = spawn_with_sim(backend).await;
+    let group_id = connect_demo_group(&mut s, None).await;
+    for e in s.app.store().entities_for_group(group_id).await.unwrap() {
+        consol::sync::enqueue(
+            s.app.store(),
+            e.organisation_id,
+            consol::sync::SyncKind::Incremental,
+        )
+        .await
+        .unwrap();
+    }
+    consol::sync::worker(s.app.store().clone(), s.xero.clone())
+        .drain()
+        .await
+        .unwrap();
+    let user_id = s
+        .app
+        .store()
+        .user_by_email(&consol::domain::Email::parse("fin@example.com").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (group, _) = s
+        .app
+        .store()
+        .group_for_member(group_id, user_id)
+        .await
+        .unwrap()
+        .unwrap();
+    SyncedGroup { s, group, user_id }
+}

@@ -12,7 +12,9 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Backend, SimApp, WEBHOOK_KEY, connect_demo_group, spawn_with_sim};
+use crate::helpers::{
+    Backend, SimApp, WEBHOOK_KEY, connect_demo_group, spawn_with_sim, stored_net_profit,
+};
 
 crate::backends!(
     full_then_incremental_sync_matches_xero,
@@ -20,18 +22,6 @@ crate::backends!(
     faults_leave_data_whole,
     forged_webhooks_are_refused,
 );
-
-async fn sim(s: &SimApp, method: &str, path: &str, body: Option<Value>) -> Value {
-    let http = reqwest::Client::new();
-    let url = format!("{}{path}", s.sim.base_url());
-    let req = match method {
-        "POST" => http.post(url).json(&body.unwrap_or(Value::Null)),
-        "DELETE" => http.delete(url),
-        _ => http.get(url),
-    };
-    let text = req.send().await.unwrap().text().await.unwrap();
-    serde_json::from_str(&text).unwrap_or(Value::String(text))
-}
 
 /// Queues a sync of every entity and runs the queue dry.
 async fn sync_all(s: &SimApp, group: i64, kind: SyncKind) -> Vec<SyncRun> {
@@ -52,35 +42,6 @@ async fn sync_all(s: &SimApp, group: i64, kind: SyncKind) -> Vec<SyncRun> {
         runs.push(s.app.store().sync_run(id).await.unwrap().unwrap());
     }
     runs
-}
-
-/// Xero's own Net Profit for one month, from the simulator's ledger.
-fn xero_net_profit(s: &SimApp, tenant: Uuid, m: Month) -> Decimal {
-    let report = s
-        .sim
-        .state()
-        .with_ledger(tenant, |l| {
-            l.profit_and_loss(&consol::sim::reports::ReportParams {
-                from_date: Some(m.first_day()),
-                to_date: Some(m.last_day()),
-                ..Default::default()
-            })
-        })
-        .unwrap()
-        .unwrap();
-    let values =
-        consol::sim::reports::find_row(&report.reports[0], "Net Profit").unwrap_or_default();
-    values.first().copied().unwrap_or(Decimal::ZERO)
-}
-
-async fn stored_net_profit(store: &Store, org: i64, m: Month) -> Option<Decimal> {
-    store
-        .report_month(org, ReportKind::ProfitAndLoss, m)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|r| r.section.is_empty() && r.label == "Net Profit")
-        .map(|r| r.amount)
 }
 
 fn window() -> Vec<Month> {
@@ -119,7 +80,7 @@ async fn full_then_incremental_sync_matches_xero(backend: Backend) {
         let tenant: Uuid = e.tenant_id.parse().unwrap();
         for m in window() {
             let ours = stored_net_profit(s.app.store(), e.organisation_id, m).await;
-            let theirs = xero_net_profit(&s, tenant, m);
+            let theirs = s.xero_net_profit(tenant, m);
             assert_eq!(ours.unwrap_or(Decimal::ZERO), theirs, "{} {m}", e.name);
         }
         // The call budget of a full sync: Organisation and Accounts, a call
@@ -131,7 +92,7 @@ async fn full_then_incremental_sync_matches_xero(backend: Backend) {
             .count_invoices(e.organisation_id)
             .await
             .unwrap();
-        let contacts = sim(&s, "GET", "/_sim/organisations", None).await;
+        let contacts = s.control("GET", "/_sim/organisations", None).await;
         let c = contacts
             .as_array()
             .unwrap()
@@ -248,13 +209,8 @@ async fn a_webhook_brings_a_changed_invoice(backend: Backend) {
         .unwrap();
 
     // A minute later a bookkeeper raises an invoice in Xero.
-    sim(
-        &s,
-        "POST",
-        "/_sim/clock",
-        Some(json!({"advance_seconds": 60})),
-    )
-    .await;
+    s.control("POST", "/_sim/clock", Some(json!({"advance_seconds": 60})))
+        .await;
     let token = bookkeeper_token(&s).await;
     let contact = s
         .sim
@@ -298,7 +254,7 @@ async fn a_webhook_brings_a_changed_invoice(backend: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(queued, "the webhook queued a sync");
-    let st = sim(&s, "GET", "/_sim/stats", None).await;
+    let st = s.control("GET", "/_sim/stats", None).await;
     assert!(
         st["webhooks"]["delivered"].as_i64().unwrap_or(0) >= 1,
         "{st}"
@@ -382,8 +338,7 @@ async fn faults_leave_data_whole(backend: Backend) {
     let good = snapshot(s.app.store(), e.organisation_id).await;
     // Every answer is now malformed JSON: the run fails with a readable
     // error naming the endpoint, and the earlier data is intact.
-    sim(
-        &s,
+    s.control(
         "POST",
         "/_sim/faults",
         Some(json!({"malformed_json": true})),

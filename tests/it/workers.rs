@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use consol::store::Store;
 use consol::sync::{self, SyncKind};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{Backend, SimApp, connect_demo_group, spawn_with_sim};
+use crate::helpers::{Backend, SimApp, connect_demo_group, spawn_with_sim, stored_net_profit};
 
 crate::backends!(
     a_worker_killed_mid_sync_is_resumed_by_another,
@@ -42,18 +42,6 @@ fn worker(s: &SimApp, stale_seconds: u32) -> Child {
         .expect("start a worker process")
 }
 
-async fn sim(s: &SimApp, method: &str, path: &str, body: Option<Value>) -> Value {
-    let http = reqwest::Client::new();
-    let url = format!("{}{path}", s.sim.base_url());
-    let req = match method {
-        "POST" => http.post(url).json(&body.unwrap_or(Value::Null)),
-        "DELETE" => http.delete(url),
-        _ => http.get(url),
-    };
-    let text = req.send().await.unwrap().text().await.unwrap();
-    serde_json::from_str(&text).unwrap_or(Value::String(text))
-}
-
 /// Waits (bounded) until `done` says so about the run.
 async fn wait_for(
     store: &Store,
@@ -76,7 +64,8 @@ async fn a_worker_killed_mid_sync_is_resumed_by_another(backend: Backend) {
     let group = connect_demo_group(&mut s, None).await;
     let e = s.app.store().entities_for_group(group).await.unwrap()[0].clone();
     // Slow calls, so that the kill lands in the middle of the run.
-    sim(&s, "POST", "/_sim/faults", Some(json!({"latency_ms": 300}))).await;
+    s.control("POST", "/_sim/faults", Some(json!({"latency_ms": 300})))
+        .await;
     let run = sync::enqueue(s.app.store(), e.organisation_id, SyncKind::Incremental)
         .await
         .unwrap();
@@ -90,7 +79,7 @@ async fn a_worker_killed_mid_sync_is_resumed_by_another(backend: Backend) {
     let mid = s.app.store().sync_run(run).await.unwrap().unwrap();
     assert_eq!(mid.state, "running", "the run was cut off mid-way");
 
-    sim(&s, "DELETE", "/_sim/faults", None).await;
+    s.control("DELETE", "/_sim/faults", None).await;
     let mut second = worker(&s, 3);
     wait_for(s.app.store(), run, "finished", |r| {
         r.state != "running" && r.state != "queued"
@@ -108,36 +97,12 @@ async fn a_worker_killed_mid_sync_is_resumed_by_another(backend: Backend) {
         .unwrap()
         .months()
     {
-        let ours = s
-            .app
-            .store()
-            .report_month(
-                e.organisation_id,
-                consol::store::ReportKind::ProfitAndLoss,
-                m,
-            )
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|r| r.section.is_empty() && r.label == "Net Profit")
-            .map(|r| r.amount)
-            .unwrap_or_default();
-        let theirs = s
-            .sim
-            .state()
-            .with_ledger(tenant, |l| {
-                l.profit_and_loss(&consol::sim::reports::ReportParams {
-                    from_date: Some(m.first_day()),
-                    to_date: Some(m.last_day()),
-                    ..Default::default()
-                })
-            })
-            .unwrap()
-            .unwrap();
-        let theirs = consol::sim::reports::find_row(&theirs.reports[0], "Net Profit")
-            .and_then(|v| v.first().copied())
-            .unwrap_or_default();
-        assert_eq!(ours, theirs, "{m}");
+        let ours = stored_net_profit(s.app.store(), e.organisation_id, m).await;
+        assert_eq!(
+            ours.unwrap_or_default(),
+            s.xero_net_profit(tenant, m),
+            "{m}"
+        );
     }
     let invoices = s
         .app
@@ -145,7 +110,7 @@ async fn a_worker_killed_mid_sync_is_resumed_by_another(backend: Backend) {
         .count_invoices(e.organisation_id)
         .await
         .unwrap();
-    let in_xero = sim(&s, "GET", "/_sim/organisations", None).await;
+    let in_xero = s.control("GET", "/_sim/organisations", None).await;
     let expected = in_xero
         .as_array()
         .unwrap()
@@ -160,7 +125,7 @@ async fn a_worker_killed_mid_sync_is_resumed_by_another(backend: Backend) {
 async fn two_workers_sync_each_entity_exactly_once(backend: Backend) {
     let mut s = spawn_with_sim(backend).await;
     let group = connect_demo_group(&mut s, None).await;
-    sim(&s, "DELETE", "/_sim/stats", None).await;
+    s.control("DELETE", "/_sim/stats", None).await;
     let mut runs = Vec::new();
     for e in s.app.store().entities_for_group(group).await.unwrap() {
         runs.push(
@@ -186,7 +151,7 @@ async fn two_workers_sync_each_entity_exactly_once(backend: Backend) {
         let r = s.app.store().sync_run(*run).await.unwrap().unwrap();
         assert_eq!(r.state, "succeeded", "{:?}", r.error);
     }
-    let stats = sim(&s, "GET", "/_sim/stats", None).await;
+    let stats = s.control("GET", "/_sim/stats", None).await;
     for (tenant, t) in stats["tenants"].as_object().unwrap() {
         assert_eq!(
             t["by_endpoint"]["GET /Organisation"], 1,

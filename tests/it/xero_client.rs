@@ -5,21 +5,11 @@ use std::time::Duration;
 
 use consol::sim::http::{DataChoice, Limits as SimLimits, SimConfig};
 use consol::xero::client::{Limits, RetryPolicy, XeroApi};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{Backend, connect_demo_group, spawn_with_sim_config, spawn_with_sim_limits};
-
-async fn sim(base: &str, method: &str, path: &str, body: Option<Value>) -> Value {
-    let http = reqwest::Client::new();
-    let url = format!("{base}{path}");
-    let req = match method {
-        "POST" => http.post(url).json(&body.unwrap_or(Value::Null)),
-        "DELETE" => http.delete(url),
-        _ => http.get(url),
-    };
-    let text = req.send().await.unwrap().text().await.unwrap();
-    serde_json::from_str(&text).unwrap_or(Value::String(text))
-}
+use crate::helpers::{
+    Backend, connect_demo_group, sim_control, spawn_with_sim_config, spawn_with_sim_limits,
+};
 
 /// Xero's pattern of limits (5 concurrent, 60 a window per tenant) with a
 /// two-second window so that 2,000 calls take seconds, not half an hour.
@@ -56,7 +46,7 @@ async fn two_thousand_calls_under_faults_are_all_answered_without_a_429() {
     let entities = s.app.store().entities_for_group(group).await.unwrap();
     let ts = entities[0].token_set_id.unwrap();
     let token = s.xero.tokens.access_token(ts).await.unwrap();
-    sim(
+    sim_control(
         &base,
         "POST",
         "/_sim/faults",
@@ -65,7 +55,7 @@ async fn two_thousand_calls_under_faults_are_all_answered_without_a_429() {
         })),
     )
     .await;
-    sim(&base, "DELETE", "/_sim/stats", None).await;
+    sim_control(&base, "DELETE", "/_sim/stats", None).await;
 
     // The app's own client: its limiter has seen the connect flow's calls.
     let xero = s.xero.clone();
@@ -98,7 +88,7 @@ async fn two_thousand_calls_under_faults_are_all_answered_without_a_429() {
     for t in tasks {
         calls += t.await.unwrap();
     }
-    let stats = sim(&base, "GET", "/_sim/stats", None).await;
+    let stats = sim_control(&base, "GET", "/_sim/stats", None).await;
     let tenants = stats["tenants"].as_object().unwrap();
     let rejected: i64 = tenants
         .values()
@@ -145,7 +135,7 @@ async fn a_429_waits_for_retry_after_then_succeeds() {
         client_limits,
         RetryPolicy::default(),
     );
-    sim(
+    sim_control(
         &base,
         "POST",
         "/_sim/faults",
@@ -160,7 +150,7 @@ async fn a_429_waits_for_retry_after_then_succeeds() {
     // While the client waits out Retry-After, the pressure goes away.
     let mut seen = false;
     for _ in 0..100 {
-        let st = sim(&base, "GET", "/_sim/stats", None).await;
+        let st = sim_control(&base, "GET", "/_sim/stats", None).await;
         if st["tenants"][&e.tenant_id]["rejected_429"]
             .as_i64()
             .unwrap_or(0)
@@ -172,7 +162,7 @@ async fn a_429_waits_for_retry_after_then_succeeds() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(seen, "the simulator refused the first attempt");
-    sim(&base, "DELETE", "/_sim/faults", None).await;
+    sim_control(&base, "DELETE", "/_sim/faults", None).await;
     let r = call.await.unwrap().expect("answered after waiting");
     assert!(r.calls >= 2, "retried after the 429");
 }
@@ -198,7 +188,7 @@ async fn malformed_and_truncated_answers_are_typed_errors_naming_the_endpoint() 
         .await
         .unwrap();
     for fault in ["malformed_json", "truncated_json"] {
-        sim(&base, "POST", "/_sim/faults", Some(json!({ fault: true }))).await;
+        sim_control(&base, "POST", "/_sim/faults", Some(json!({ fault: true }))).await;
         let r = s
             .xero
             .api
@@ -210,6 +200,6 @@ async fn malformed_and_truncated_answers_are_typed_errors_naming_the_endpoint() 
             }
             other => panic!("{fault}: {other:?}"),
         }
-        sim(&base, "DELETE", "/_sim/faults", None).await;
+        sim_control(&base, "DELETE", "/_sim/faults", None).await;
     }
 }
