@@ -209,7 +209,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         background.push(tokio::spawn(worker.run(shutdown.clone())));
         background.push(tokio::spawn(crate::sync::schedule::run(
             store.clone(),
-            chrono::Duration::hours(24),
+            chrono::Duration::hours(i64::from(settings.sync_interval_hours)),
             Duration::from_secs(60),
             shutdown.clone(),
         )));
@@ -237,17 +237,7 @@ async fn create_api_token(settings: &Settings, email: &str, name: &str) -> anyho
     let Some(user) = store.user_by_email(&email).await? else {
         bail!("no user with the e-mail {email}");
     };
-    let token = format!("consol_{}", crate::auth::token::random_token());
-    let now = Utc::now();
-    store
-        .create_api_token(user.id, name, &crate::auth::token::hash_token(&token), now)
-        .await?;
-    store
-        .audit(
-            &AuditEntry::new("api_token.create", Some(user.id)).detail(name),
-            now,
-        )
-        .await?;
+    let (_, token) = store.issue_api_token(user.id, name, Utc::now()).await?;
     println!("{token}");
     Ok(())
 }

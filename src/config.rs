@@ -74,6 +74,9 @@ pub struct Settings {
     /// A running job whose worker sent no heartbeat for this long is given
     /// to another worker (`CONSOL_WORKER_STALE_SECONDS`, default 60).
     pub worker_stale_seconds: u64,
+    /// Every connected organisation is synced when its last run is older
+    /// than this (`CONSOL_SYNC_INTERVAL_HOURS`, default 24: nightly).
+    pub sync_interval_hours: u32,
     /// Tracing filter, such as `info` or `consol=debug`.
     pub log: String,
 }
@@ -112,6 +115,7 @@ struct FileSettings {
     smtp_url: Option<String>,
     role: Option<String>,
     worker_stale_seconds: Option<String>,
+    sync_interval_hours: Option<String>,
     log: Option<String>,
 }
 
@@ -226,6 +230,20 @@ impl Settings {
                     )
                 })?,
         };
+        let sync_interval_hours = match pick("sync_interval_hours", file.sync_interval_hours) {
+            None => 24,
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=24 * 31).contains(n))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "CONSOL_SYNC_INTERVAL_HOURS",
+                        format!("'{v}' is not a number of hours from 1 to 744"),
+                    )
+                })?,
+        };
         let secret_key_previous = pick("secret_key_previous", file.secret_key_previous)
             .map(|v| {
                 v.split(',')
@@ -258,6 +276,7 @@ impl Settings {
             smtp_url: pick("smtp_url", file.smtp_url).map(Secret::new),
             role,
             worker_stale_seconds,
+            sync_interval_hours,
             log: pick("log", file.log).unwrap_or_else(|| "info".to_string()),
         })
     }

@@ -82,7 +82,8 @@ pub async fn run(
     ));
 
     println!("Connecting the demo organisations through Xero's consent flow...");
-    let connected = connect_through_browser_flow(&public, group_id).await?;
+    let connected =
+        connect_through_browser_flow(&public, group_id, DEMO_EMAIL, DEMO_PASSWORD).await?;
     println!("  connected {connected} organisations");
 
     let entities = store.entities_for_group(group_id).await?;
@@ -174,8 +175,14 @@ async fn ensure_user_and_group(store: &Store) -> anyhow::Result<(i64, i64)> {
 }
 
 /// Signs in and consents exactly as a browser would, so the demo goes
-/// through the same code as a real connection.
-async fn connect_through_browser_flow(base: &str, group_id: i64) -> anyhow::Result<usize> {
+/// through the same code as a real connection. Returns how many
+/// organisations were connected.
+pub async fn connect_through_browser_flow(
+    base: &str,
+    group_id: i64,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<usize> {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
@@ -192,15 +199,15 @@ async fn connect_through_browser_flow(base: &str, group_id: i64) -> anyhow::Resu
         .post(format!("{base}/login"))
         .header("cookie", cookie_header(&cookies))
         .form(&[
-            ("email", DEMO_EMAIL),
-            ("password", DEMO_PASSWORD),
+            ("email", email),
+            ("password", password),
             ("csrf_token", csrf.as_str()),
         ])
         .send()
         .await?;
     keep_cookies(&resp, &mut cookies);
     if resp.status().as_u16() != 303 {
-        bail!("the demo user could not sign in ({})", resp.status());
+        bail!("{email} could not sign in ({})", resp.status());
     }
     let (to_xero, _) = get(
         &http,

@@ -2,7 +2,13 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreResult, User, on_pool};
+use super::audit::{AuditEntry, insert_audit};
+use super::{BeginWrite, Store, StoreResult, User, on_pool};
+use crate::auth::token::{hash_token, random_token};
+
+/// What every API token starts with, so that one pasted somewhere it should
+/// not be is easy to recognise.
+pub const API_TOKEN_PREFIX: &str = "consol_";
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ApiTokenInfo {
@@ -72,6 +78,37 @@ impl Store {
         })
     }
 
+    /// Makes a new token for a user: stores only its SHA-256, audited in
+    /// the same transaction, and returns its id and the token itself, which
+    /// cannot be recovered later.
+    pub async fn issue_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(i64, String)> {
+        let token = format!("{API_TOKEN_PREFIX}{}", random_token());
+        let hash = hash_token(&token);
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(user_id)
+            .bind(name)
+            .bind(&hash)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let entry = AuditEntry::new("api_token.create", Some(user_id)).detail(name);
+            insert_audit!(&mut *tx, entry, now).await?;
+            tx.commit().await?;
+            Ok((id, token))
+        })
+    }
+
+    /// Revokes one of the user's own live tokens, audited. False when the
+    /// token is not theirs or already revoked.
     pub async fn revoke_api_token(
         &self,
         user_id: i64,
@@ -79,16 +116,24 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         on_pool!(self, pool => {
-            Ok(sqlx::query(
-                "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+            let mut tx = pool.begin_write().await?;
+            let name: Option<String> = sqlx::query_scalar(
+                "UPDATE api_tokens SET revoked_at = $1 \
+                 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL RETURNING name",
             )
             .bind(now)
             .bind(id)
             .bind(user_id)
-            .execute(pool)
-            .await?
-            .rows_affected()
-                == 1)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(name) = name else {
+                tx.rollback().await?;
+                return Ok(false);
+            };
+            let entry = AuditEntry::new("api_token.revoke", Some(user_id)).detail(name);
+            insert_audit!(&mut *tx, entry, now).await?;
+            tx.commit().await?;
+            Ok(true)
         })
     }
 }

@@ -84,4 +84,38 @@ impl Store {
             Ok(rows.into_iter().map(|r| (r.at, r.entry)).collect())
         })
     }
+
+    /// One page of a group's log, newest first, with each user's e-mail:
+    /// entries older than `before` (an entry id) when given.
+    pub async fn group_audit_page(
+        &self,
+        group_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRow>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, AuditRow>(
+                "SELECT a.id, a.at, u.email AS user_email, a.action, a.detail \
+                 FROM audit_log a LEFT JOIN users u ON u.id = a.user_id \
+                 WHERE a.group_id = $1 AND ($2 IS NULL OR a.id < $2) \
+                 ORDER BY a.id DESC LIMIT $3",
+            )
+            .bind(group_id)
+            .bind(before)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+}
+
+/// An audit entry as the audit page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// None when the entry has no user or the user was deleted.
+    pub user_email: Option<String>,
+    pub action: String,
+    pub detail: String,
 }

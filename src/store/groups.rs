@@ -74,7 +74,62 @@ impl GroupWithRole {
     }
 }
 
+/// A member of a group as the members page lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: GroupRole,
+    pub added_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    user_id: i64,
+    email: String,
+    name: String,
+    role: String,
+    added_at: DateTime<Utc>,
+}
+
+impl MemberRow {
+    fn parse(self) -> StoreResult<Member> {
+        let role = GroupRole::parse(&self.role).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        Ok(Member {
+            user_id: self.user_id,
+            email: self.email,
+            name: self.name,
+            role,
+            added_at: self.added_at,
+        })
+    }
+}
+
+/// The outcome of changing or removing a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberChange {
+    Done,
+    /// The user is not a member of the group: nothing changed.
+    NotMember,
+    /// The change would leave the group without an admin: nothing changed.
+    LastAdmin,
+}
+
 const GROUP_COLUMNS: &str = "g.id, g.name, g.presentation_currency, g.financial_year_end_month, g.history_months, g.created_at";
+
+/// Takes the group's row lock for the rest of the transaction, so that
+/// concurrent member changes of one group (which check "is this the last
+/// admin?") run one after the other on PostgreSQL; SQLite's `BEGIN
+/// IMMEDIATE` already serialises writers.
+macro_rules! lock_group {
+    ($ex:expr, $group_id:expr) => {
+        sqlx::query("UPDATE groups SET name = name WHERE id = $1")
+            .bind($group_id)
+            .execute($ex)
+            .await?
+    };
+}
 
 impl Store {
     /// Creates a group with its creator as admin, audited, in one transaction.
@@ -177,6 +232,120 @@ impl Store {
             .fetch_optional(pool)
             .await?;
             row.map(GroupWithRole::split).transpose()
+        })
+    }
+
+    /// The members of a group with their role, by e-mail.
+    pub async fn members_of(&self, group_id: i64) -> StoreResult<Vec<Member>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query_as::<_, MemberRow>(
+                "SELECT u.id AS user_id, u.email, u.name, m.role, m.added_at \
+                 FROM group_members m JOIN users u ON u.id = m.user_id \
+                 WHERE m.group_id = $1 ORDER BY u.email, u.id",
+            )
+            .bind(group_id)
+            .fetch_all(pool)
+            .await?;
+            rows.into_iter().map(MemberRow::parse).collect()
+        })
+    }
+
+    /// Changes an existing member's role, audited, refusing to demote the
+    /// group's last admin.
+    pub async fn change_member_role(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        role: GroupRole,
+        by: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<MemberChange> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            lock_group!(&mut *tx, group_id);
+            let current: Option<String> = sqlx::query_scalar(
+                "SELECT role FROM group_members WHERE group_id = $1 AND user_id = $2",
+            )
+            .bind(group_id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(current) = current else {
+                tx.rollback().await?;
+                return Ok(MemberChange::NotMember);
+            };
+            if current == "admin" && role != GroupRole::Admin {
+                let admins: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND role = 'admin'",
+                )
+                .bind(group_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if admins <= 1 {
+                    tx.rollback().await?;
+                    return Ok(MemberChange::LastAdmin);
+                }
+            }
+            sqlx::query("UPDATE group_members SET role = $1 WHERE group_id = $2 AND user_id = $3")
+                .bind(role.as_str())
+                .bind(group_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            let entry = AuditEntry::new("group.member.set", by)
+                .group(group_id)
+                .detail(format!("user {user_id} as {role}"));
+            insert_audit!(&mut *tx, entry, now).await?;
+            tx.commit().await?;
+            Ok(MemberChange::Done)
+        })
+    }
+
+    /// Removes a member, audited, refusing to remove the group's last admin.
+    pub async fn remove_member(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        by: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<MemberChange> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            lock_group!(&mut *tx, group_id);
+            let current: Option<String> = sqlx::query_scalar(
+                "SELECT role FROM group_members WHERE group_id = $1 AND user_id = $2",
+            )
+            .bind(group_id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(current) = current else {
+                tx.rollback().await?;
+                return Ok(MemberChange::NotMember);
+            };
+            if current == "admin" {
+                let admins: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND role = 'admin'",
+                )
+                .bind(group_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if admins <= 1 {
+                    tx.rollback().await?;
+                    return Ok(MemberChange::LastAdmin);
+                }
+            }
+            sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
+                .bind(group_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            let entry = AuditEntry::new("group.member.remove", by)
+                .group(group_id)
+                .detail(format!("user {user_id} ({current})"));
+            insert_audit!(&mut *tx, entry, now).await?;
+            tx.commit().await?;
+            Ok(MemberChange::Done)
         })
     }
 }

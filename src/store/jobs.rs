@@ -66,6 +66,16 @@ impl Store {
             if let Some(id) = id {
                 return Ok(Enqueued::New(id));
             }
+            // Asking again brings a queued job (such as a retry waiting out
+            // its backoff) forward to the time asked for.
+            sqlx::query(
+                "UPDATE jobs SET run_at = CASE WHEN run_at > $1 THEN $1 ELSE run_at END \
+                 WHERE dedup_key = $2 AND state = 'queued'",
+            )
+            .bind(job.run_at)
+            .bind(job.dedup_key)
+            .execute(pool)
+            .await?;
             let existing = sqlx::query_as::<_, JobRow>(
                 "SELECT id, kind, payload, dedup_key, attempts, max_attempts FROM jobs \
                  WHERE dedup_key = $1 AND state = 'queued'",

@@ -27,14 +27,14 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{PgPool, SqlitePool};
 
-pub use api_tokens::ApiTokenInfo;
-pub use audit::AuditEntry;
+pub use api_tokens::{API_TOKEN_PREFIX, ApiTokenInfo};
+pub use audit::{AuditEntry, AuditRow};
 pub use entities::EntityView;
 pub use group_setup::{
     GroupAccountRow, IcContactRow, MappingRow, RateRow, StoredAccount, StoredAmount, StoredContact,
     StoredInvoice, StoredLine,
 };
-pub use groups::{Group, GroupRole, NewGroup};
+pub use groups::{Group, GroupRole, Member, MemberChange, NewGroup};
 pub use jobs::{Enqueued, JobRow, NewJob};
 pub use organisations::OrganisationDetails;
 pub use report_amounts::{ReportAmount, ReportKind, RowKind};

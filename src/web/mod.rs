@@ -65,6 +65,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/groups/{id}/intercompany",
             web::post().to(pages::setup::save_intercompany),
         )
+        .route("/groups/{id}/members", web::get().to(pages::admin::members))
+        .route(
+            "/groups/{id}/members",
+            web::post().to(pages::admin::add_member),
+        )
+        .route(
+            "/groups/{id}/members/{user}/role",
+            web::post().to(pages::admin::change_role),
+        )
+        .route(
+            "/groups/{id}/members/{user}/remove",
+            web::post().to(pages::admin::remove_member),
+        )
+        .route("/groups/{id}/audit", web::get().to(pages::admin::audit))
+        .route(
+            "/account/api-tokens",
+            web::get().to(pages::admin::api_tokens),
+        )
+        .route(
+            "/account/api-tokens",
+            web::post().to(pages::admin::create_api_token),
+        )
+        .route(
+            "/account/api-tokens/{id}/revoke",
+            web::post().to(pages::admin::revoke_api_token),
+        )
         .route("/connect/xero", web::get().to(pages::connect::start))
         .route(
             "/connect/xero/callback",

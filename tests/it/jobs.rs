@@ -65,6 +65,34 @@ async fn queued_jobs_are_deduplicated_by_key(backend: Backend) {
             .unwrap(),
         Enqueued::New(_)
     ));
+    // A failed job waiting out its backoff is brought forward when the
+    // same work is asked for again.
+    let key = "org:3";
+    db.store
+        .enqueue_job(&job("sync", Some(key)), now)
+        .await
+        .unwrap();
+    let waiting = loop {
+        let j = db.store.claim_job("w", Utc::now()).await.unwrap().unwrap();
+        if j.dedup_key.as_deref() == Some(key) {
+            break j;
+        }
+    };
+    db.store
+        .fail_job(
+            waiting.id,
+            "boom",
+            Some(Utc::now() + Duration::hours(1)),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        db.store.enqueue_job(&job("sync", Some(key)), Utc::now()).await.unwrap(),
+        Enqueued::Existing(ref j) if j.id == waiting.id
+    ));
+    let due = db.store.claim_job("w", Utc::now()).await.unwrap();
+    assert_eq!(due.map(|j| j.id), Some(waiting.id));
 }
 
 async fn each_job_is_claimed_by_exactly_one_worker(backend: Backend) {

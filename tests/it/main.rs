@@ -1,6 +1,7 @@
 //! Consol's integration tests: one binary, so it links once. Every storage
 //! and HTTP test runs on SQLite and on PostgreSQL (see `backends!`).
 
+mod admin;
 mod browser;
 mod cli;
 mod connect;
