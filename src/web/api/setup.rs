@@ -609,19 +609,7 @@ pub async fn validate_mappings(
     let mut seen: HashMap<(i64, String), usize> = HashMap::new();
     for r in rows {
         let mut errors = Vec::new();
-        let entity = match r.entity_id {
-            None => {
-                errors.push("entity_id is missing or not a number".to_string());
-                None
-            }
-            Some(id) => {
-                let v = views.iter().find(|v| v.id == id);
-                if v.is_none() {
-                    errors.push(format!("entity {id} is not in this group"));
-                }
-                v
-            }
-        };
+        let entity = entity_in(&views, r.entity_id, &mut errors);
         let account = match (&r.account_id, entity) {
             (None, _) => {
                 errors.push("account_id is missing".to_string());
@@ -917,6 +905,23 @@ pub struct RawContact {
 
 /// Checks contact rows against the group: both entities are in it and
 /// differ, and the contact is in the entity's synced contacts.
+/// The group's entity a row names, or an error for the row.
+fn entity_in<'a>(
+    views: &'a [EntityView],
+    id: Option<i64>,
+    errors: &mut Vec<String>,
+) -> Option<&'a EntityView> {
+    let Some(id) = id else {
+        errors.push("entity_id is missing or not a number".to_string());
+        return None;
+    };
+    let v = views.iter().find(|v| v.id == id);
+    if v.is_none() {
+        errors.push(format!("entity {id} is not in this group"));
+    }
+    v
+}
+
 pub async fn validate_contacts(
     store: &Store,
     group: &Group,
@@ -929,19 +934,7 @@ pub async fn validate_contacts(
     let mut seen: HashMap<(i64, String), usize> = HashMap::new();
     for r in rows {
         let mut errors = Vec::new();
-        let entity = match r.entity_id {
-            None => {
-                errors.push("entity_id is missing or not a number".to_string());
-                None
-            }
-            Some(id) => {
-                let v = views.iter().find(|v| v.id == id);
-                if v.is_none() {
-                    errors.push(format!("entity {id} is not in this group"));
-                }
-                v
-            }
-        };
+        let entity = entity_in(&views, r.entity_id, &mut errors);
         let contact = match (&r.contact_id, entity) {
             (None, _) => {
                 errors.push("contact_id is missing".to_string());
