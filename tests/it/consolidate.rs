@@ -215,6 +215,41 @@ async fn the_demo_group_consolidates_and_ties_out(backend: Backend) {
     );
     assert!(header.ends_with("Eliminations,Consolidated"), "{header}");
     assert_eq!(csv.lines().count(), report.lines.len() + 1);
+    // A cell's provenance as JSON: its parts add up to the cell.
+    let line = report
+        .lines
+        .iter()
+        .find(|l| {
+            l.kind == engine::LineKind::Account
+                && !l.values.get("eliminations").unwrap_or_default().is_zero()
+        })
+        .expect("a line with eliminations");
+    let prov: serde_json::Value = http
+        .get(format!(
+            "{}/api/v1/groups/{group_id}/reports/profit-and-loss/cell?from={from}&to={to}&line={}&column=eliminations",
+            s.app.address,
+            line.key.replace(':', "%3A")
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let parts: rust_decimal::Decimal = prov["eliminations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            e["cell_amount"]
+                .as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(parts, line.values.get("eliminations").unwrap());
     let missing = http
         .get(format!(
             "{}/api/v1/groups/999999/reports/profit-and-loss",

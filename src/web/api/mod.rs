@@ -48,6 +48,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::get().to(reports::profit_and_loss),
             )
             .route(
+                "/groups/{id}/reports/profit-and-loss/cell",
+                web::get().to(reports::cell),
+            )
+            .route(
                 "/groups/{id}/reports/intercompany",
                 web::get().to(reports::intercompany),
             )

@@ -216,3 +216,38 @@ pub async fn intercompany(
     }
     Ok(HttpResponse::Ok().json(&rec))
 }
+
+#[derive(Deserialize)]
+pub struct CellQuery {
+    from: Option<String>,
+    to: Option<String>,
+    line: String,
+    column: String,
+}
+
+/// `GET /api/v1/groups/{id}/reports/profit-and-loss/cell`: what made one
+/// cell: the source amounts (entity, AccountID, month, sync run, rate) and
+/// the intercompany invoice lines removed. Its `cell_amount`s add up to the
+/// cell.
+pub async fn cell(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<CellQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (group, _) = user.group(&state, &path, GroupRole::Viewer).await?;
+    let q = query.into_inner();
+    let period = period(&ReportQuery {
+        from: q.from,
+        to: q.to,
+        format: None,
+    })?;
+    let data = consolidation::load(&state.store, &group, period).await?;
+    let result = engine::consolidate(&data, period)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let prov = result
+        .provenance
+        .cell(&q.line, &q.column)
+        .ok_or_else(ApiError::not_found)?;
+    Ok(HttpResponse::Ok().json(prov))
+}
