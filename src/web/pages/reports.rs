@@ -76,6 +76,74 @@ struct ReportPage {
     warnings: Vec<String>,
     error: Option<String>,
     presets: Vec<Preset>,
+    compare: String,
+}
+
+/// The page's query: the period, and what to compare it with.
+#[derive(Deserialize)]
+pub struct PageQuery {
+    from: Option<String>,
+    to: Option<String>,
+    /// `prior` (the same number of months just before) or `last_year`.
+    compare: Option<String>,
+}
+
+/// The comparison period and its column title.
+fn comparison(period: MonthRange, compare: &str) -> Option<(MonthRange, String)> {
+    let len = period.len() as i32;
+    let (from, to, title) = match compare {
+        "prior" => (
+            period.from().plus(-len),
+            period.from().prev(),
+            "Prior period",
+        ),
+        "last_year" => (period.from().plus(-12), period.to().plus(-12), "Last year"),
+        _ => return None,
+    };
+    let range = MonthRange::new(from, to).ok()?;
+    Some((range, format!("{title} ({from} to {to})")))
+}
+
+/// Adds the comparison's consolidated value, the variance and the variance
+/// in percent to every line (matched by line key).
+fn add_comparison(
+    rows: &mut [Row],
+    keys: &[Option<String>],
+    current: &ProfitAndLossReport,
+    other: &ProfitAndLossReport,
+    places: u32,
+) {
+    for (row, key) in rows.iter_mut().zip(keys) {
+        let Some(key) = key else { continue };
+        let now = current
+            .line(key)
+            .and_then(|l| l.values.get("consolidated"))
+            .unwrap_or_default();
+        let then = other
+            .line(key)
+            .and_then(|l| l.values.get("consolidated"))
+            .unwrap_or_default();
+        let variance = now - then;
+        let pct = if then.is_zero() {
+            "-".to_string()
+        } else {
+            format!(
+                "{}%",
+                (variance * rust_decimal::Decimal::ONE_HUNDRED / then.abs()).round_dp(1)
+            )
+        };
+        for (v, text) in [
+            (then, accounting(then, places)),
+            (variance, accounting(variance, places)),
+            (variance, pct),
+        ] {
+            row.cells.push(Cell {
+                text,
+                negative: v.is_sign_negative() && !v.is_zero(),
+                href: None,
+            });
+        }
+    }
 }
 
 fn presets(fye: u32) -> Vec<Preset> {
@@ -112,7 +180,14 @@ fn presets(fye: u32) -> Vec<Preset> {
     ]
 }
 
-fn rows_of(report: &ProfitAndLossReport, places: u32, group_id: i64) -> Vec<Row> {
+/// The report's rows, and beside each the key of its report line (none for
+/// section headings).
+fn rows_of(
+    report: &ProfitAndLossReport,
+    places: u32,
+    group_id: i64,
+) -> (Vec<Row>, Vec<Option<String>>) {
+    let mut keys = Vec::new();
     let period = format!("from={}&to={}", report.period.from, report.period.to);
     let mut out = Vec::new();
     let mut section = String::new();
@@ -122,6 +197,7 @@ fn rows_of(report: &ProfitAndLossReport, places: u32, group_id: i64) -> Vec<Row>
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
         if line.kind == LineKind::Account && name != section {
+            keys.push(None);
             out.push(Row {
                 label: name.clone(),
                 code: String::new(),
@@ -130,6 +206,7 @@ fn rows_of(report: &ProfitAndLossReport, places: u32, group_id: i64) -> Vec<Row>
             });
             section = name;
         }
+        keys.push(Some(line.key.clone()));
         let class = match line.kind {
             LineKind::Account => "account",
             LineKind::SectionTotal => "total",
@@ -160,7 +237,7 @@ fn rows_of(report: &ProfitAndLossReport, places: u32, group_id: i64) -> Vec<Row>
                 .collect(),
         });
     }
-    out
+    (out, keys)
 }
 
 /// A warning in words, naming what to fix and where.
@@ -236,11 +313,16 @@ pub async fn profit_and_loss(
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<PeriodQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
     let id: i64 = path.parse().map_err(|_| WebError::NotFound)?;
     let (group, _) = require_role(&state, &user, id, GroupRole::Viewer).await?;
     let fye = group.financial_year_end_month.clamp(1, 12) as u32;
+    let compare = query.compare.clone().unwrap_or_default();
+    let query = PeriodQuery {
+        from: query.from.clone(),
+        to: query.to.clone(),
+    };
     let mut page = ReportPage {
         nav: Nav::of(&user),
         currency: group.presentation_currency.to_string(),
@@ -253,6 +335,7 @@ pub async fn profit_and_loss(
         warnings: Vec::new(),
         error: None,
         presets: presets(fye),
+        compare: compare.clone(),
     };
     let period = match period_of(&query) {
         Ok(p) => p,
@@ -279,7 +362,17 @@ pub async fn profit_and_loss(
             (c.name.clone(), class)
         })
         .collect();
-    page.rows = rows_of(&report, places, page.group.id);
+    let (mut rows, keys) = rows_of(&report, places, page.group.id);
+    if let Some((other_period, title)) = comparison(period, &compare) {
+        let (_, other) = consolidation::consolidate_group(&state.store, &page.group, other_period)
+            .await
+            .map_err(|e| WebError::Internal(e.into()))?;
+        add_comparison(&mut rows, &keys, &report, &other, places);
+        page.headings.push((title, "cmp"));
+        page.headings.push(("Variance".into(), "cmp"));
+        page.headings.push(("Variance %".into(), "cmp"));
+    }
+    page.rows = rows;
     page.rates = report
         .rates
         .iter()
