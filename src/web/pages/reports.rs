@@ -77,6 +77,8 @@ struct ReportPage {
     error: Option<String>,
     presets: Vec<Preset>,
     compare: String,
+    hide_entities: bool,
+    totals_only: bool,
 }
 
 /// The page's query: the period, and what to compare it with.
@@ -86,6 +88,10 @@ pub struct PageQuery {
     to: Option<String>,
     /// `prior` (the same number of months just before) or `last_year`.
     compare: Option<String>,
+    /// `hide` shows only the eliminations and consolidated columns.
+    entities: Option<String>,
+    /// `totals` collapses every section to its total.
+    view: Option<String>,
 }
 
 /// The comparison period and its column title.
@@ -319,6 +325,8 @@ pub async fn profit_and_loss(
     let (group, _) = require_role(&state, &user, id, GroupRole::Viewer).await?;
     let fye = group.financial_year_end_month.clamp(1, 12) as u32;
     let compare = query.compare.clone().unwrap_or_default();
+    let hide_entities = query.entities.as_deref() == Some("hide");
+    let totals_only = query.view.as_deref() == Some("totals");
     let query = PeriodQuery {
         from: query.from.clone(),
         to: query.to.clone(),
@@ -336,6 +344,8 @@ pub async fn profit_and_loss(
         error: None,
         presets: presets(fye),
         compare: compare.clone(),
+        hide_entities,
+        totals_only,
     };
     let period = match period_of(&query) {
         Ok(p) => p,
@@ -371,6 +381,28 @@ pub async fn profit_and_loss(
         page.headings.push((title, "cmp"));
         page.headings.push(("Variance".into(), "cmp"));
         page.headings.push(("Variance %".into(), "cmp"));
+    }
+    // Views: hidden entity columns and collapsed sections are left out on
+    // the server, so the table needs no JavaScript.
+    let shown: Vec<bool> = page
+        .headings
+        .iter()
+        .map(|(_, class)| !(hide_entities && *class == "entity"))
+        .collect();
+    if hide_entities {
+        page.headings.retain(|(_, class)| *class != "entity");
+    }
+    for row in &mut rows {
+        if !row.cells.is_empty() {
+            let mut i = 0;
+            row.cells.retain(|_| {
+                i += 1;
+                shown.get(i - 1).copied().unwrap_or(true)
+            });
+        }
+    }
+    if totals_only {
+        rows.retain(|r| r.class != "account" && r.class != "section");
     }
     page.rows = rows;
     page.rates = report
