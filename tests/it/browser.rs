@@ -130,6 +130,36 @@ async fn a_finance_user_does_the_month_end_review_in_a_browser() {
     consol::demo::demo_rates(s.app.store(), &group)
         .await
         .unwrap();
+    // Intercompany contacts are left for the user to confirm in the page.
+    let mut contacts = s.app.store().intercompany_contacts(group.id).await.unwrap();
+    for c in &mut contacts {
+        c.confirmed = false;
+    }
+    s.app
+        .store()
+        .set_intercompany_contacts(group.id, &contacts, Some(uid), chrono::Utc::now())
+        .await
+        .unwrap();
+    let confirmed = || async {
+        s.app
+            .store()
+            .intercompany_contacts(group.id)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|c| c.confirmed)
+            .count()
+    };
+    b.goto(&format!("{app}/groups/{}/intercompany", group.id))
+        .await;
+    b.wait_for("#suggested").await;
+    b.click("#suggested button.link").await;
+    b.wait_for("#confirmed").await;
+    assert_eq!(confirmed().await, 1, "one contact confirmed from the page");
+    b.click("input[value=confirm_all] + button").await;
+    b.wait_for("#confirmed").await;
+    b.screenshot("06-intercompany-contacts").await;
+    assert_eq!(confirmed().await, contacts.len(), "all confirmed");
     b.goto(&format!("{app}/groups/{}", group.id)).await;
     b.wait_for("#kpis").await;
     b.screenshot("03-dashboard").await;
