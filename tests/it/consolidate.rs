@@ -144,6 +144,147 @@ async fn the_demo_group_consolidates_and_ties_out(backend: Backend) {
         .await;
     assert_eq!(bad.status, 422);
 
+    // Every number of an account line opens what made it.
+    let hrefs: Vec<String> = page
+        .body
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .filter(|h| h.contains("/reports/cell?"))
+        .map(|h| h.replace("&amp;", "&").replace("&#38;", "&"))
+        .collect();
+    let elim = hrefs
+        .iter()
+        .find(|h| h.contains("column=eliminations"))
+        .expect("an elimination cell link");
+    let cell = s.app.client.get(elim).await;
+    assert_eq!(cell.status, 200, "{elim}");
+    assert!(cell.body.contains("Intercompany invoice lines removed"));
+    assert!(cell.body.contains("ACCREC") || cell.body.contains("ACCPAY"));
+    let entity = hrefs
+        .iter()
+        .find(|h| h.contains("column=entity"))
+        .expect("an entity cell link");
+    let cell = s.app.client.get(entity).await;
+    assert_eq!(cell.status, 200);
+    assert!(cell.body.contains("Amounts from Xero"));
+    assert!(cell.body.contains("Sync run"));
+    let nothing = s
+        .app
+        .client
+        .get(&format!(
+            "/groups/{group_id}/reports/cell?line=nope&column=consolidated"
+        ))
+        .await;
+    assert_eq!(nothing.status, 404);
+
+    // Compared with the same months a year earlier: the comparison column
+    // is that period's consolidated figure, and the variance the difference.
+    let year_ago = MonthRange::new(period.from().plus(-12), period.to().plus(-12)).unwrap();
+    let (_, before) = consolidation::consolidate_group(s.app.store(), &group, year_ago)
+        .await
+        .unwrap();
+    let cmp = s
+        .app
+        .client
+        .get(&format!(
+            "/groups/{group_id}/reports/profit-and-loss?from={from}&to={to}&compare=last_year"
+        ))
+        .await;
+    assert_eq!(cmp.status, 200);
+    assert!(cmp.body.contains(&format!(
+        "Last year ({} to {})",
+        year_ago.from(),
+        year_ago.to()
+    )));
+    assert!(cmp.body.contains("Variance %"));
+    let now_np = report.net_profit.get("consolidated").unwrap();
+    let then_np = before.net_profit.get("consolidated").unwrap();
+    let net_row = cmp.body.rsplit("Net Profit").next().unwrap();
+    let net_row = &net_row[..net_row.find("</tr>").unwrap()];
+    for figure in [now_np, then_np, now_np - then_np] {
+        let text = consol::web::format::accounting(figure, 2);
+        assert!(net_row.contains(&text), "{text} in {net_row}");
+    }
+    let prior = s
+        .app
+        .client
+        .get(&format!(
+            "/groups/{group_id}/reports/profit-and-loss?from={from}&to={to}&compare=prior"
+        ))
+        .await;
+    assert!(prior.body.contains("Prior period ("));
+
+    // Entity columns hidden and sections collapsed, still without script.
+    let short = s
+        .app
+        .client
+        .get(&format!(
+            "/groups/{group_id}/reports/profit-and-loss?from={from}&to={to}&entities=hide&view=totals"
+        ))
+        .await;
+    assert_eq!(short.status, 200);
+    let table = &short.body[short.body.find("id=\"pnl\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert!(!table.contains("Kea Holdings"), "entity columns are hidden");
+    assert!(table.contains("Net Profit"));
+    assert!(!table.contains("class=\"account\""), "only totals");
+    let head = &table[..table.find("</thead>").unwrap()];
+    let cols = head.matches("<th").count() - head.matches("<thead").count();
+    assert_eq!(cols, 3, "label, eliminations and consolidated");
+
+    // The group page is a dashboard: KPIs, trend charts from a vendored
+    // library served by Consol itself, and what needs attention.
+    let dash = s.app.client.get(&format!("/groups/{group_id}")).await;
+    assert_eq!(dash.status, 200);
+    assert!(dash.body.contains("Financial year to date"));
+    assert!(dash.body.contains("id=\"kpis\""));
+    assert!(dash.body.contains("data-series="));
+    let start = dash
+        .body
+        .find("/static/uplot.iife.min.js?v=")
+        .expect("the chart library");
+    let end = dash.body[start..].find('"').unwrap() + start;
+    let js = s.app.client.get(&dash.body[start..end]).await;
+    assert_eq!(js.status, 200);
+    assert!(
+        js.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+
+    // The reconciliation page finds the broken pairs, and its seller ×
+    // buyer matrix drills into one pair's items.
+    let recon = s
+        .app
+        .client
+        .get(&format!(
+            "/groups/{group_id}/reports/intercompany?from={}&to={to}",
+            wide.from()
+        ))
+        .await;
+    assert_eq!(recon.status, 200);
+    assert!(recon.body.contains("counterpart missing"));
+    assert!(recon.body.contains("amount differs"));
+    assert!(recon.body.contains("id=\"matrix\""));
+    let link = recon
+        .body
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .find(|h| h.contains("seller=") && h.contains("buyer="))
+        .expect("a matrix cell link")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    let pair = s
+        .app
+        .client
+        .get(&format!("/groups/{group_id}/reports/intercompany{link}"))
+        .await;
+    assert_eq!(pair.status, 200);
+    assert!(pair.body.contains("All items: "), "filtered to one pair");
+
     let token = "consol_test_token_value";
     s.app
         .store()

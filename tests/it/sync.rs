@@ -131,6 +131,31 @@ async fn full_then_incremental_sync_matches_xero(backend: Backend) {
         snapshot(s.app.store(), entities[0].organisation_id).await,
         before
     );
+
+    // The group page shows each entity's last run and Xero budget, and
+    // queues a sync on demand.
+    let page = s.app.client.get(&format!("/groups/{group}")).await;
+    assert!(page.body.contains("of 5,000"), "the day's budget is shown");
+    assert!(!page.body.contains(">stale<"), "just synced");
+    let csrf = crate::helpers::session_csrf(&mut s.app.client).await;
+    let r = s
+        .app
+        .client
+        .post_form(&format!("/groups/{group}/sync"), &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(
+        r.location(),
+        Some(format!("/groups/{group}?notice=sync_queued").as_str())
+    );
+    let queued = s.app.store().job_counts().await.unwrap();
+    assert!(queued.contains(&("queued".to_string(), 4)), "{queued:?}");
+    // Without the form's token nothing is queued.
+    let forged = s
+        .app
+        .client
+        .post_form(&format!("/groups/{group}/sync"), &[("csrf_token", "x")])
+        .await;
+    assert_eq!(forged.status, 403);
 }
 
 /// A bookkeeper's app with write scopes, to change data in "Xero".

@@ -25,6 +25,22 @@ pub struct ReconQuery {
     to: Option<String>,
     /// `all` lists matched pairs too.
     show: Option<String>,
+    /// Only the items between these two entities (from the matrix).
+    seller: Option<i64>,
+    buyer: Option<i64>,
+}
+
+/// A cell of the seller × buyer matrix.
+struct MatrixCell {
+    text: String,
+    net: String,
+    class: &'static str,
+    href: String,
+}
+
+struct MatrixRow {
+    seller: String,
+    cells: Vec<Option<MatrixCell>>,
 }
 
 struct PairRow {
@@ -73,6 +89,9 @@ struct ReconPage {
     items: Vec<ItemRow>,
     show_all: bool,
     error: Option<String>,
+    buyers: Vec<String>,
+    matrix: Vec<MatrixRow>,
+    filtered: Option<String>,
 }
 
 fn side_text(s: &Option<Side>) -> (String, String) {
@@ -108,6 +127,9 @@ pub async fn page(
         items: Vec::new(),
         show_all: q.show.as_deref() == Some("all"),
         error: None,
+        buyers: Vec::new(),
+        matrix: Vec::new(),
+        filtered: None,
     };
     let period = match period_of(&PeriodQuery {
         from: q.from,
@@ -133,11 +155,9 @@ pub async fn page(
     let places = page.group.presentation_currency.minor_units();
 
     // Months summed per pair of entities.
-    let mut by_pair: BTreeMap<(String, String), PairTotals> = BTreeMap::new();
+    let mut by_pair: BTreeMap<(i64, i64), PairTotals> = BTreeMap::new();
     for s in &rec.summary {
-        let e = by_pair
-            .entry((name(&s.seller), name(&s.buyer)))
-            .or_default();
+        let e = by_pair.entry((s.seller.0, s.buyer.0)).or_default();
         e.matched += s.matched;
         e.differs += s.amount_differs;
         e.missing += s.counterpart_missing;
@@ -145,11 +165,49 @@ pub async fn page(
         e.buyer += s.buyer_amount;
         e.net += s.net_effect;
     }
+    // The matrix: a row per seller, a column per buyer.
+    let mut entities: Vec<(i64, String)> = names.iter().map(|(id, n)| (*id, n.clone())).collect();
+    entities.sort_by(|a, b| a.1.cmp(&b.1));
+    page.buyers = entities.iter().map(|(_, n)| n.clone()).collect();
+    page.matrix = entities
+        .iter()
+        .map(|(seller, seller_name)| MatrixRow {
+            seller: seller_name.clone(),
+            cells: entities
+                .iter()
+                .map(|(buyer, _)| {
+                    let t = by_pair.get(&(*seller, *buyer))?;
+                    Some(MatrixCell {
+                        text: format!("{} / {} / {}", t.matched, t.differs, t.missing),
+                        net: accounting(t.net, places),
+                        class: if t.missing > 0 {
+                            "bad"
+                        } else if t.differs > 0 {
+                            "warn"
+                        } else {
+                            "ok"
+                        },
+                        href: format!(
+                            "?from={}&to={}&seller={seller}&buyer={buyer}&show=all",
+                            page.from, page.to
+                        ),
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    if let (Some(sel), Some(buy)) = (q.seller, q.buyer) {
+        page.filtered = Some(format!(
+            "{} to {}",
+            names.get(&sel).cloned().unwrap_or_default(),
+            names.get(&buy).cloned().unwrap_or_default()
+        ));
+    }
     page.pairs = by_pair
         .into_iter()
         .map(|((seller, buyer), t)| PairRow {
-            seller,
-            buyer,
+            seller: names.get(&seller).cloned().unwrap_or_default(),
+            buyer: names.get(&buyer).cloned().unwrap_or_default(),
             matched: t.matched,
             differs: t.differs,
             missing: t.missing,
@@ -162,6 +220,8 @@ pub async fn page(
         .pairs
         .iter()
         .filter(|p: &&IntercompanyPair| page.show_all || p.status != MatchStatus::Matched)
+        .filter(|p| q.seller.is_none_or(|id| p.seller.0 == id))
+        .filter(|p| q.buyer.is_none_or(|id| p.buyer.0 == id))
         .map(|p| {
             let (invoice, seller_total) = side_text(&p.seller_invoice);
             let (bill, buyer_total) = side_text(&p.buyer_bill);
