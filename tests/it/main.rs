@@ -2,6 +2,7 @@
 //! and HTTP test runs on SQLite and on PostgreSQL (see `backends!`).
 
 mod admin;
+mod api;
 mod browser;
 mod cli;
 mod connect;
