@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -310,9 +310,4 @@ fn healthcheck(addr: SocketAddr) -> anyhow::Result<()> {
     } else {
         bail!("unhealthy: {}", resp.lines().next().unwrap_or("no answer"))
     }
-}
-
-/// The data directory's database URL, for commands given `--data-dir`.
-pub fn data_dir_url(dir: &Path) -> String {
-    default_database_url(dir)
 }

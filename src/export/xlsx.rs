@@ -46,8 +46,6 @@ pub enum ExportError {
     Engine(#[from] EngineError),
     #[error("the spreadsheet could not be written: {0}")]
     Xlsx(#[from] XlsxError),
-    #[error("the report's period is not a range of months: {0}")]
-    Period(String),
 }
 
 /// The accountant's number format for amounts with `minor_units` decimals:
@@ -185,20 +183,16 @@ fn name_of(names: &HashMap<EntityId, String>, id: EntityId) -> String {
         .unwrap_or_else(|| format!("entity {}", id.0))
 }
 
-/// The consolidated P&L as a workbook: the report, the eliminated invoice
-/// lines behind its eliminations column, and the rates it used.
-///
-/// `report` must be the engine's report of `data` for the report's period:
-/// the eliminated lines are read from the provenance of the same run, made
-/// again here (the engine is pure).
+/// The consolidated P&L of `data` for `period` as a workbook: the report,
+/// the eliminated invoice lines behind its eliminations column (from the
+/// same engine run's provenance), and the rates it used.
 pub fn profit_and_loss_xlsx(
-    report: &ProfitAndLossReport,
     data: &GroupData,
+    period: MonthRange,
     group_name: &str,
 ) -> Result<Vec<u8>, ExportError> {
-    let period = MonthRange::new(report.period.from, report.period.to)
-        .map_err(|e| ExportError::Period(e.to_string()))?;
     let run = engine::consolidate(data, period)?;
+    let report = &run.report;
     let names = entity_names(data);
     let eliminated = eliminated_lines(report, &run.provenance, &names);
     let styles = Styles::new(report.currency);
@@ -849,7 +843,7 @@ mod tests {
         let data = group();
         let period = MonthRange::single(month());
         let report = consolidate(&data, period).unwrap().report;
-        let bytes = profit_and_loss_xlsx(&report, &data, "Kea Group").unwrap();
+        let bytes = profit_and_loss_xlsx(&data, period, "Kea Group").unwrap();
 
         let wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.clone())).unwrap();
         assert_eq!(

@@ -1,7 +1,6 @@
 //! The JSON API's contract routes with an API token: groups, entities,
 //! sync runs, and the error shape.
 
-use chrono::Utc;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, connect_demo_group, create_user, spawn_with_sim};
@@ -11,25 +10,9 @@ crate::backends!(the_api_serves_groups_entities_and_sync_runs);
 async fn the_api_serves_groups_entities_and_sync_runs(backend: Backend) {
     let mut s = spawn_with_sim(backend).await;
     let group = connect_demo_group(&mut s, None).await;
-    let uid = s
-        .app
-        .store()
-        .user_by_email(&consol::domain::Email::parse("fin@example.com").unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let uid = crate::helpers::user_id(s.app.store(), "fin@example.com").await;
     let token = "consol_api_test_token";
-    s.app
-        .store()
-        .create_api_token(
-            uid,
-            "api tests",
-            &consol::auth::token::hash_token(token),
-            Utc::now(),
-        )
-        .await
-        .unwrap();
+    crate::helpers::api_token(s.app.store(), uid, token).await;
     let http = reqwest::Client::new();
     let api = |path: &str| format!("{}/api/v1{path}", s.app.address);
 
@@ -148,24 +131,8 @@ async fn the_api_serves_groups_entities_and_sync_runs(backend: Backend) {
     // Another user sees none of it: 404, not 403, so ids cannot be probed.
     create_user(s.app.store(), "other@example.com", "another long pw").await;
     let other = "consol_other_token";
-    let other_id = s
-        .app
-        .store()
-        .user_by_email(&consol::domain::Email::parse("other@example.com").unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    s.app
-        .store()
-        .create_api_token(
-            other_id,
-            "other",
-            &consol::auth::token::hash_token(other),
-            Utc::now(),
-        )
-        .await
-        .unwrap();
+    let other_id = crate::helpers::user_id(s.app.store(), "other@example.com").await;
+    crate::helpers::api_token(s.app.store(), other_id, other).await;
     for path in [
         format!("/groups/{group}"),
         format!("/groups/{group}/entities"),

@@ -102,14 +102,7 @@ async fn a_finance_user_does_the_month_end_review_in_a_browser() {
     );
 
     // Set the group up the way the demo does, then review.
-    let uid = s
-        .app
-        .store()
-        .user_by_email(&consol::domain::Email::parse("cfo@example.com").unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let uid = crate::helpers::user_id(s.app.store(), "cfo@example.com").await;
     let group = s
         .app
         .store()

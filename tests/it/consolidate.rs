@@ -286,16 +286,7 @@ async fn the_demo_group_consolidates_and_ties_out(backend: Backend) {
     assert!(pair.body.contains("All items: "), "filtered to one pair");
 
     let token = "consol_test_token_value";
-    s.app
-        .store()
-        .create_api_token(
-            uid,
-            "tests",
-            &consol::auth::token::hash_token(token),
-            Utc::now(),
-        )
-        .await
-        .unwrap();
+    crate::helpers::api_token(s.app.store(), uid, token).await;
     let http = reqwest::Client::new();
     let url = format!(
         "{}/api/v1/groups/{group_id}/reports/profit-and-loss?from={from}&to={to}",

@@ -41,16 +41,7 @@ async fn demo_group(backend: Backend) -> Demo {
     consol::demo::demo_rates(s.app.store(), &group)
         .await
         .unwrap();
-    s.app
-        .store()
-        .create_api_token(
-            uid,
-            "export tests",
-            &consol::auth::token::hash_token(TOKEN),
-            Utc::now(),
-        )
-        .await
-        .unwrap();
+    crate::helpers::api_token(s.app.store(), uid, TOKEN).await;
     Demo { s, group_id, group }
 }
 

@@ -610,14 +610,7 @@ pub async fn synced_demo_group(backend: Backend) -> SyncedGroup {
         .drain()
         .await
         .unwrap();
-    let user_id = s
-        .app
-        .store()
-        .user_by_email(&consol::domain::Email::parse("fin@example.com").unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let user_id = user_id(s.app.store(), "fin@example.com").await;
     let (group, _) = s
         .app
         .store()
@@ -626,4 +619,27 @@ pub async fn synced_demo_group(backend: Backend) -> SyncedGroup {
         .unwrap()
         .unwrap();
     SyncedGroup { s, group, user_id }
+}
+
+/// The id of a user by e-mail.
+pub async fn user_id(store: &Store, email: &str) -> i64 {
+    store
+        .user_by_email(&consol::domain::Email::parse(email).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// Stores an API token (hashed, as Consol does) for a user.
+pub async fn api_token(store: &Store, user_id: i64, token: &str) {
+    store
+        .create_api_token(
+            user_id,
+            "tests",
+            &consol::auth::token::hash_token(token),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
 }

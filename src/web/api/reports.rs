@@ -125,22 +125,29 @@ pub async fn profit_and_loss(
     let (group, _) = user.group(&state, &path, GroupRole::Viewer).await?;
     let period = period(&query)?;
     let format = format_of(&req, &query, &[Format::Json, Format::Csv, Format::Xlsx])?;
-    let (data, report) = consolidation::consolidate_group(&state.store, &group, period)
+    let stem = format!("consolidated-pnl-{}-{}", period.from(), period.to());
+    if format == Format::Xlsx {
+        // The workbook runs the engine itself: one run gives the report and
+        // the provenance its eliminations sheet needs.
+        let data = consolidation::load(&state.store, &group, period).await?;
+        let name = group.name.clone();
+        let bytes = xlsx(move || export::profit_and_loss_xlsx(&data, period, &name)).await?;
+        return Ok(attachment(
+            XLSX_CONTENT_TYPE,
+            &format!("{stem}.xlsx"),
+            bytes,
+        ));
+    }
+    let (_, report) = consolidation::consolidate_group(&state.store, &group, period)
         .await
         .map_err(|e| internal("consolidation", e))?;
-    let stem = format!("consolidated-pnl-{}-{}", period.from(), period.to());
     Ok(match format {
-        Format::Json => HttpResponse::Ok().json(&report),
         Format::Csv => attachment(
             "text/csv; charset=utf-8",
             &format!("{stem}.csv"),
             to_csv(&report),
         ),
-        Format::Xlsx => {
-            let name = group.name.clone();
-            let bytes = xlsx(move || export::profit_and_loss_xlsx(&report, &data, &name)).await?;
-            attachment(XLSX_CONTENT_TYPE, &format!("{stem}.xlsx"), bytes)
-        }
+        _ => HttpResponse::Ok().json(&report),
     })
 }
 
