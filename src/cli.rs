@@ -70,6 +70,10 @@ pub enum Command {
         /// Grows the demo parent's invoices (41 gives about 100,000).
         #[arg(long, default_value_t = 1)]
         scale: u32,
+        /// Copies of the four-organisation demo group (5 gives 20
+        /// organisations), for load tests.
+        #[arg(long, default_value_t = 1)]
+        copies: u32,
     },
     /// API tokens for scripts and BI tools.
     ApiToken {
@@ -162,12 +166,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             auto_approve,
             seed,
             scale,
+            copies,
         } => {
             let data = match data {
                 SimData::Demo => crate::sim::http::DataChoice::Demo,
                 SimData::Empty => crate::sim::http::DataChoice::Empty,
             };
-            crate::sim::http::run_cli(listen, data, auto_approve, seed, scale).await
+            crate::sim::http::run_cli(crate::sim::http::SimConfig {
+                listen,
+                data,
+                auto_approve,
+                seed,
+                scale,
+                copies,
+                ..crate::sim::http::SimConfig::default()
+            })
+            .await
         }
         Command::ApiToken {
             command:
@@ -203,6 +217,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         let config = crate::jobs::WorkerConfig {
             stale_after: stale,
             heartbeat: stale / 6,
+            concurrency: settings.worker_concurrency,
             ..crate::jobs::WorkerConfig::default()
         };
         let worker = crate::sync::worker_with(store.clone(), xero.clone(), config);

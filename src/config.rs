@@ -74,6 +74,10 @@ pub struct Settings {
     /// A running job whose worker sent no heartbeat for this long is given
     /// to another worker (`CONSOL_WORKER_STALE_SECONDS`, default 60).
     pub worker_stale_seconds: u64,
+    /// Jobs one worker process runs at once (`CONSOL_WORKER_CONCURRENCY`,
+    /// default 20). Sync jobs mostly wait on Xero's per-organisation
+    /// limits, so one process can sync many organisations side by side.
+    pub worker_concurrency: usize,
     /// Every connected organisation is synced when its last run is older
     /// than this (`CONSOL_SYNC_INTERVAL_HOURS`, default 24: nightly).
     pub sync_interval_hours: u32,
@@ -115,8 +119,30 @@ struct FileSettings {
     smtp_url: Option<String>,
     role: Option<String>,
     worker_stale_seconds: Option<String>,
+    worker_concurrency: Option<String>,
     sync_interval_hours: Option<String>,
     log: Option<String>,
+}
+
+/// A whole number setting within `range`; `default` when unset.
+fn number<T>(
+    setting: &str,
+    raw: Option<String>,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+    what: &str,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd,
+{
+    let Some(v) = raw else {
+        return Ok(default);
+    };
+    v.trim()
+        .parse::<T>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| ConfigError::new(setting, format!("'{v}' is not {what}")))
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -215,35 +241,27 @@ impl Settings {
             ));
         }
 
-        let stale_raw = pick("worker_stale_seconds", file.worker_stale_seconds);
-        let worker_stale_seconds = match stale_raw {
-            None => 60,
-            Some(v) => v
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n >= 3)
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        "CONSOL_WORKER_STALE_SECONDS",
-                        format!("'{v}' is not a number of seconds (3 or more)"),
-                    )
-                })?,
-        };
-        let sync_interval_hours = match pick("sync_interval_hours", file.sync_interval_hours) {
-            None => 24,
-            Some(v) => v
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=24 * 31).contains(n))
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        "CONSOL_SYNC_INTERVAL_HOURS",
-                        format!("'{v}' is not a number of hours from 1 to 744"),
-                    )
-                })?,
-        };
+        let worker_stale_seconds = number(
+            "CONSOL_WORKER_STALE_SECONDS",
+            pick("worker_stale_seconds", file.worker_stale_seconds),
+            60,
+            3..=u64::MAX,
+            "a number of seconds (3 or more)",
+        )?;
+        let worker_concurrency = number(
+            "CONSOL_WORKER_CONCURRENCY",
+            pick("worker_concurrency", file.worker_concurrency),
+            20,
+            1..=256,
+            "a number of jobs from 1 to 256",
+        )?;
+        let sync_interval_hours = number(
+            "CONSOL_SYNC_INTERVAL_HOURS",
+            pick("sync_interval_hours", file.sync_interval_hours),
+            24,
+            1..=24 * 31,
+            "a number of hours from 1 to 744",
+        )?;
         let secret_key_previous = pick("secret_key_previous", file.secret_key_previous)
             .map(|v| {
                 v.split(',')
@@ -276,6 +294,7 @@ impl Settings {
             smtp_url: pick("smtp_url", file.smtp_url).map(Secret::new),
             role,
             worker_stale_seconds,
+            worker_concurrency,
             sync_interval_hours,
             log: pick("log", file.log).unwrap_or_else(|| "info".to_string()),
         })

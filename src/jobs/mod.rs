@@ -69,7 +69,7 @@ impl Default for WorkerConfig {
             poll: Duration::from_millis(500),
             heartbeat: Duration::from_secs(10),
             stale_after: Duration::from_secs(60),
-            concurrency: 4,
+            concurrency: 20,
         }
     }
 }

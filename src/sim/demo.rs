@@ -27,6 +27,10 @@ pub struct DemoOptions {
     pub scale: u32,
     /// Months of history (24 by default).
     pub months: u32,
+    /// Copies of the whole group (1 by default). Copy n > 1 has its own
+    /// seed and names ending in " n" ("Kea Holdings 2"), for load tests
+    /// that need many organisations of a realistic shape.
+    pub copies: u32,
 }
 
 impl DemoOptions {
@@ -36,6 +40,7 @@ impl DemoOptions {
             today,
             scale: 1,
             months: 24,
+            copies: 1,
         }
     }
 }
@@ -65,7 +70,7 @@ pub struct Anomaly {
 #[derive(Debug)]
 pub struct DemoGroup {
     pub clock: SimClock,
-    /// Parent first: NZ, AU, UK, US.
+    /// Parent first: NZ, AU, UK, US (then the same for each further copy).
     pub organisations: Vec<Ledger>,
     pub anomalies: Vec<Anomaly>,
 }
@@ -369,16 +374,53 @@ const FLOWS: [IcFlow; 5] = [
 /// Builds the demo group. The same options always give the same data.
 pub fn build_demo(opts: &DemoOptions) -> DemoGroup {
     let months = opts.months.max(1) as i32;
-    let last = Month::of(opts.today).prev();
-    let first = last.plus(1 - months);
-    let clock = SimClock::fixed(
-        first
-            .first_day()
+    let first = Month::of(opts.today).prev().plus(1 - months);
+    let start = first
+        .first_day()
+        .and_time(NaiveTime::from_hms_opt(8, 0, 0).expect("time"))
+        .and_utc()
+        - Duration::days(7);
+    let clock = SimClock::fixed(start);
+    let mut organisations = Vec::new();
+    let mut anomalies = Vec::new();
+    for copy in 1..=opts.copies.max(1) {
+        // Every copy is written from the start of the history again, so
+        // all share one clock (the simulator's).
+        clock.set(start);
+        let (orgs, found) = build_copy(opts, &clock, copy);
+        organisations.extend(orgs);
+        anomalies.extend(found);
+    }
+    clock.set(
+        opts.today
             .and_time(NaiveTime::from_hms_opt(8, 0, 0).expect("time"))
-            .and_utc()
-            - Duration::days(7),
+            .and_utc(),
     );
-    let mut rng = SplitMix64::new(opts.seed);
+    DemoGroup {
+        clock,
+        organisations,
+        anomalies,
+    }
+}
+
+/// The trading and legal names of `spec` in copy `copy` (1 is the original).
+fn copy_names(spec: &OrgSpec, copy: u32) -> (String, String) {
+    if copy <= 1 {
+        return (spec.name.into(), spec.legal.into());
+    }
+    let name = format!("{} {copy}", spec.name);
+    (name.clone(), spec.legal.replacen(spec.name, &name, 1))
+}
+
+fn build_copy(opts: &DemoOptions, clock: &SimClock, copy: u32) -> (Vec<Ledger>, Vec<Anomaly>) {
+    let months = opts.months.max(1) as i32;
+    let first = Month::of(opts.today).prev().plus(1 - months);
+    let names_of: Vec<(String, String)> = ORGS.iter().map(|s| copy_names(s, copy)).collect();
+    let legal = |k: usize| names_of[k].1.as_str();
+    let seed = opts
+        .seed
+        .wrapping_add(u64::from(copy - 1).wrapping_mul(0x9E37_79B9));
+    let mut rng = SplitMix64::new(seed);
     let mut orgs: Vec<Ledger> = Vec::new();
     let mut regions: Vec<Vec<LineItemTracking>> = Vec::new();
     let mut customers: Vec<Vec<String>> = Vec::new();
@@ -388,8 +430,8 @@ pub fn build_demo(opts: &DemoOptions) -> DemoGroup {
     for (k, spec) in ORGS.iter().enumerate() {
         let mut l = Ledger::new(
             OrgSettings {
-                name: spec.name.into(),
-                legal_name: Some(spec.legal.into()),
+                name: names_of[k].0.clone(),
+                legal_name: Some(names_of[k].1.clone()),
                 base_currency: code(spec.currency),
                 country_code: spec.country.into(),
                 financial_year_end_day: spec.fye.0,
@@ -398,7 +440,7 @@ pub fn build_demo(opts: &DemoOptions) -> DemoGroup {
                 is_demo_company: true,
             },
             clock.clone(),
-            opts.seed ^ (0xD1CE_0000 + k as u64),
+            seed ^ (0xD1CE_0000 + k as u64),
         );
         for c in spec.extra {
             l.put_currency(Currency {
@@ -461,7 +503,7 @@ pub fn build_demo(opts: &DemoOptions) -> DemoGroup {
         for (j, other) in ORGS.iter().enumerate() {
             if j != k {
                 contacts.push(Contact {
-                    name: Some(other.legal.into()),
+                    name: Some(legal(j).into()),
                     default_currency: Some(code(other.currency)).filter(|c| l.is_subscribed(*c)),
                     ..Default::default()
                 });
@@ -601,7 +643,7 @@ pub fn build_demo(opts: &DemoOptions) -> DemoGroup {
             let sale = Invoice {
                 invoice_type: Some(InvoiceType::AccRec),
                 invoice_number: Some(number.clone()),
-                contact: named(ORGS[flow.buyer].legal),
+                contact: named(legal(flow.buyer)),
                 date: Some(date.into()),
                 due_date: Some((date + Duration::days(30)).into()),
                 status: Some(InvoiceStatus::Authorised),
@@ -621,8 +663,8 @@ pub fn build_demo(opts: &DemoOptions) -> DemoGroup {
             if f == 0 && m == missing_month {
                 anomalies.push(Anomaly {
                     kind: AnomalyKind::MissingBill,
-                    seller: ORGS[flow.seller].legal.into(),
-                    buyer: ORGS[flow.buyer].legal.into(),
+                    seller: legal(flow.seller).into(),
+                    buyer: legal(flow.buyer).into(),
                     invoice_number: number,
                     currency: cur,
                     seller_total: amount,
@@ -636,8 +678,8 @@ pub fn build_demo(opts: &DemoOptions) -> DemoGroup {
                 bill_amount = amount + Decimal::new(25000, 2);
                 anomalies.push(Anomaly {
                     kind: AnomalyKind::AmountMismatch,
-                    seller: ORGS[flow.seller].legal.into(),
-                    buyer: ORGS[flow.buyer].legal.into(),
+                    seller: legal(flow.seller).into(),
+                    buyer: legal(flow.buyer).into(),
                     invoice_number: number.clone(),
                     currency: cur,
                     seller_total: amount,
@@ -648,7 +690,7 @@ pub fn build_demo(opts: &DemoOptions) -> DemoGroup {
             let bill = Invoice {
                 invoice_type: Some(InvoiceType::AccPay),
                 invoice_number: Some(number),
-                contact: named(ORGS[flow.seller].legal),
+                contact: named(legal(flow.seller)),
                 date: Some(date.into()),
                 due_date: Some((date + Duration::days(30)).into()),
                 status: Some(InvoiceStatus::Authorised),
@@ -671,7 +713,7 @@ pub fn build_demo(opts: &DemoOptions) -> DemoGroup {
             let l = &mut orgs[k];
             let mut due_now: Vec<Pending> = std::mem::take(&mut pending[k]);
             let mut new_pending = Vec::new();
-            let created = flush(l, &clock, batch, &mut new_pending);
+            let created = flush(l, clock, batch, &mut new_pending);
 
             // A few sales are voided or deleted afterwards (POST /Invoices).
             let mut changes = Vec::new();
@@ -807,16 +849,7 @@ pub fn build_demo(opts: &DemoOptions) -> DemoGroup {
             pending[k] = new_pending;
         }
     }
-    clock.set(
-        opts.today
-            .and_time(NaiveTime::from_hms_opt(8, 0, 0).expect("time"))
-            .and_utc(),
-    );
-    DemoGroup {
-        clock,
-        organisations: orgs,
-        anomalies,
-    }
+    (orgs, anomalies)
 }
 
 /// The credit balance of the tax account (820) at `date`, from the trial

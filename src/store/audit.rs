@@ -87,21 +87,27 @@ impl Store {
 
     /// One page of a group's log, newest first, with each user's e-mail:
     /// entries older than `before` (an entry id) when given.
+    /// A page of a group's log, newest first: entries older than `before`
+    /// whose action starts with `action_prefix` (all when None).
     pub async fn group_audit_page(
         &self,
         group_id: i64,
         before: Option<i64>,
+        action_prefix: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<AuditRow>> {
         on_pool!(self, pool => {
+            // substr, not LIKE: action names contain `_`, LIKE's wildcard.
             Ok(sqlx::query_as::<_, AuditRow>(
                 "SELECT a.id, a.at, u.email AS user_email, a.action, a.detail \
                  FROM audit_log a LEFT JOIN users u ON u.id = a.user_id \
                  WHERE a.group_id = $1 AND ($2 IS NULL OR a.id < $2) \
-                 ORDER BY a.id DESC LIMIT $3",
+                 AND ($3 IS NULL OR substr(a.action, 1, length($3)) = $3) \
+                 ORDER BY a.id DESC LIMIT $4",
             )
             .bind(group_id)
             .bind(before)
+            .bind(action_prefix)
             .bind(limit)
             .fetch_all(pool)
             .await?)

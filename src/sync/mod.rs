@@ -178,17 +178,54 @@ struct Run {
     by_endpoint: BTreeMap<String, i32>,
 }
 
+/// A Xero call running on its own task; aborted if dropped unfinished
+/// (the run failed meanwhile).
+struct Ahead<T> {
+    path: &'static str,
+    task: tokio::task::JoinHandle<Result<Fetched<T>, CallError>>,
+}
+
+impl<T> Drop for Ahead<T> {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 impl Run {
-    async fn get<T: serde::de::DeserializeOwned>(
+    async fn get<T: serde::de::DeserializeOwned + Send + 'static>(
         &mut self,
-        path: &str,
-        query: &[(&str, String)],
+        path: &'static str,
+        query: Vec<(&'static str, String)>,
         since: Option<DateTime<Utc>>,
     ) -> Result<T, SyncError> {
-        let r: Result<Fetched<T>, CallError> = self
-            .xero
-            .get(self.token_set, &self.target.tenant_id, path, query, since)
-            .await;
+        let call = self.start(path, query, since);
+        self.finish(call).await
+    }
+
+    /// Starts a call; [`Run::finish`] takes its answer.
+    fn start<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        path: &'static str,
+        query: Vec<(&'static str, String)>,
+        since: Option<DateTime<Utc>>,
+    ) -> Ahead<T> {
+        let xero = self.xero.clone();
+        let tenant = self.target.tenant_id.clone();
+        let token_set = self.token_set;
+        let task =
+            tokio::spawn(async move { xero.get(token_set, &tenant, path, &query, since).await });
+        Ahead { path, task }
+    }
+
+    async fn finish<T>(&mut self, mut call: Ahead<T>) -> Result<T, SyncError> {
+        let path = call.path;
+        let r: Result<Fetched<T>, CallError> = match (&mut call.task).await {
+            Ok(r) => r,
+            Err(e) => {
+                self.count(path, 1);
+                return Err(SyncError::Data(format!("GET /{path} stopped: {e}")));
+            }
+        };
         let fetched = match r {
             Ok(f) => f,
             Err(e) => {
@@ -254,7 +291,12 @@ async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), S
     let org_id = run.target.id;
 
     // 1. Organisation: its period lock date decides what can still change.
-    let orgs: Organisations = run.get("Organisation", &[], None).await?;
+    // From here on, each call is started before the previous answer is
+    // written, so that calls keep to the rate limiter's schedule however
+    // long the database takes (SQLite writes one transaction at a time, and
+    // many organisations may be syncing).
+    let orgs: Organisations = run.get("Organisation", vec![], None).await?;
+    let accounts_call = run.start::<Accounts>("Accounts", vec![], None);
     let org = orgs
         .organisations
         .first()
@@ -269,7 +311,8 @@ async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), S
     run.step(0).await?;
 
     // 2. Accounts: the whole chart (small), every time.
-    let accounts: Accounts = run.get("Accounts", &[], None).await?;
+    let accounts: Accounts = run.finish(accounts_call).await?;
+    let mut contacts_call = Some(run.start::<Contacts>("Contacts", page_query(1), since));
     let rows = accounts
         .accounts
         .iter()
@@ -281,13 +324,20 @@ async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), S
     run.step(0).await?;
 
     // 3. Contacts and 4. invoices, changed since the last run, by pages.
+    let mut invoices_call = None;
     let mut page = 1;
-    loop {
-        let q = [
-            ("page", page.to_string()),
-            ("pageSize", PAGE_SIZE.to_string()),
-        ];
-        let c: Contacts = run.get("Contacts", &q, since).await?;
+    while let Some(call) = contacts_call.take() {
+        let c: Contacts = run.finish(call).await?;
+        let more = has_more(
+            c.contacts.len(),
+            page,
+            c.pagination.as_ref().map(|p| p.page_count),
+        );
+        if more {
+            contacts_call = Some(run.start("Contacts", page_query(page + 1), since));
+        } else {
+            invoices_call = Some(run.start::<Invoices>("Invoices", page_query(1), since));
+        }
         let rows = c
             .contacts
             .iter()
@@ -296,26 +346,15 @@ async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), S
             .map_err(|e| SyncError::Data(e.to_string()))?;
         let ch = store.upsert_contacts(org_id, &rows).await?;
         run.changed(ch);
-        let more = has_more(
-            c.contacts.len(),
-            page,
-            c.pagination.as_ref().map(|p| p.page_count),
-        );
         run.step(i32::from(more)).await?;
-        if !more {
-            break;
-        }
         page += 1;
     }
 
     let mut changed_months = BTreeSet::new();
+    let mut reports: Vec<ReportPlan> = Vec::new();
     let mut page = 1;
-    loop {
-        let q = [
-            ("page", page.to_string()),
-            ("pageSize", PAGE_SIZE.to_string()),
-        ];
-        let inv: Invoices = run.get("Invoices", &q, since).await?;
+    while let Some(call) = invoices_call.take() {
+        let inv: Invoices = run.finish(call).await?;
         let rows = inv
             .invoices
             .iter()
@@ -323,48 +362,126 @@ async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), S
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| SyncError::Data(e.to_string()))?;
         changed_months.extend(rows.iter().map(|r| Month::of(r.date)));
-        let ch = store.upsert_invoices(org_id, &rows).await?;
-        run.changed(ch);
         let more = has_more(
             inv.invoices.len(),
             page,
             inv.pagination.as_ref().map(|p| p.page_count),
         );
+        if more {
+            invoices_call = Some(run.start("Invoices", page_query(page + 1), since));
+        } else {
+            // Every changed month is known: plan the reports, and start the
+            // first report call while the last page is written.
+            reports = plan_reports(&run, lock, &changed_months, p.kind, since).await?;
+        }
+        let first_report = if more {
+            None
+        } else {
+            reports.first().map(|r| r.start(&run))
+        };
+        let ch = store.upsert_invoices(org_id, &rows).await?;
+        run.changed(ch);
         run.step(i32::from(more)).await?;
-        if !more {
-            break;
-        }
         page += 1;
-    }
-
-    // 5. Monthly P&L and balance sheet for the history window.
-    let history = store.history_months(org_id).await?;
-    let current = Month::of(Utc::now().date_naive());
-    let last_complete = current.prev();
-    let window: Vec<Month> = MonthRange::new(last_complete.plus(-(history - 1)), last_complete)
-        .map_err(|e| SyncError::Data(e.to_string()))?
-        .months()
-        .collect();
-    let full = p.kind == SyncKind::Full || since.is_none();
-    for report in [ReportKind::ProfitAndLoss, ReportKind::BalanceSheet] {
-        let stored: BTreeSet<Month> = store
-            .stored_months(org_id, report.as_str())
-            .await?
-            .into_iter()
-            .collect();
-        let needed = plan::months_to_fetch(&window, &stored, lock, &changed_months, full);
-        let anchors = plan::anchors(&needed);
-        run.progress.total += anchors.len() as i32 - 1;
-        for anchor in anchors {
-            fetch_report(&mut run, report, anchor, current, &needed).await?;
-            run.step(0).await?;
-        }
-        if needed.is_empty() {
-            run.step(0).await?;
+        if !more {
+            // 5. Monthly P&L and balance sheet for the history window.
+            store_reports(&mut run, &reports, first_report).await?;
         }
     }
     if let Some(n) = run.xero.api.day_remaining(&run.target.tenant_id) {
         store.set_day_calls_remaining(org_id, n).await?;
+    }
+    Ok(())
+}
+
+fn page_query(page: usize) -> Vec<(&'static str, String)> {
+    vec![
+        ("page", page.to_string()),
+        ("pageSize", PAGE_SIZE.to_string()),
+    ]
+}
+
+/// One report call: twelve months ending with `anchor`, of which `needed`
+/// are stored.
+struct ReportPlan {
+    report: ReportKind,
+    anchor: Month,
+    needed: Arc<BTreeSet<Month>>,
+}
+
+impl ReportPlan {
+    fn start(&self, run: &Run) -> Ahead<Reports> {
+        let (path, query) = report_query(self.report, self.anchor);
+        run.start(path, query, None)
+    }
+}
+
+/// The report calls of this run, P&L first, and the progress steps they
+/// take (one per call, or one for a report with nothing to fetch).
+async fn plan_reports(
+    run: &Run,
+    lock: Option<chrono::NaiveDate>,
+    changed_months: &BTreeSet<Month>,
+    kind: SyncKind,
+    since: Option<DateTime<Utc>>,
+) -> Result<Vec<ReportPlan>, SyncError> {
+    let org_id = run.target.id;
+    let history = run.store.history_months(org_id).await?;
+    let last_complete = Month::of(Utc::now().date_naive()).prev();
+    let window: Vec<Month> = MonthRange::new(last_complete.plus(-(history - 1)), last_complete)
+        .map_err(|e| SyncError::Data(e.to_string()))?
+        .months()
+        .collect();
+    let full = kind == SyncKind::Full || since.is_none();
+    let mut calls = Vec::new();
+    for report in [ReportKind::ProfitAndLoss, ReportKind::BalanceSheet] {
+        let stored: BTreeSet<Month> = run
+            .store
+            .stored_months(org_id, report.as_str())
+            .await?
+            .into_iter()
+            .collect();
+        let needed = Arc::new(plan::months_to_fetch(
+            &window,
+            &stored,
+            lock,
+            changed_months,
+            full,
+        ));
+        calls.extend(plan::anchors(&needed).into_iter().map(|anchor| ReportPlan {
+            report,
+            anchor,
+            needed: needed.clone(),
+        }));
+    }
+    Ok(calls)
+}
+
+/// Runs the planned report calls (the first already started), each started
+/// before the previous answer is stored.
+async fn store_reports(
+    run: &mut Run,
+    plans: &[ReportPlan],
+    first: Option<Ahead<Reports>>,
+) -> Result<(), SyncError> {
+    // The initial total counts one step per report: one per call, or one
+    // for a report with nothing to fetch.
+    let idle = [ReportKind::ProfitAndLoss, ReportKind::BalanceSheet]
+        .iter()
+        .filter(|k| !plans.iter().any(|p| p.report == **k))
+        .count() as i32;
+    run.progress.total += plans.len() as i32 + idle - 2;
+    let current = Month::of(Utc::now().date_naive());
+    let mut call = first;
+    for (i, plan) in plans.iter().enumerate() {
+        let Some(this) = call.take() else { break };
+        let reports: Reports = run.finish(this).await?;
+        call = plans.get(i + 1).map(|next| next.start(run));
+        store_report(run, plan, current, reports).await?;
+        run.step(0).await?;
+    }
+    for _ in 0..idle {
+        run.step(0).await?;
     }
     Ok(())
 }
@@ -378,14 +495,8 @@ fn has_more(items: usize, page: usize, page_count: Option<u32>) -> bool {
     }
 }
 
-async fn fetch_report(
-    run: &mut Run,
-    report: ReportKind,
-    anchor: Month,
-    current: Month,
-    needed: &BTreeSet<Month>,
-) -> Result<(), SyncError> {
-    let (path, query) = match report {
+fn report_query(report: ReportKind, anchor: Month) -> (&'static str, Vec<(&'static str, String)>) {
+    match report {
         ReportKind::ProfitAndLoss => (
             "Reports/ProfitAndLoss",
             vec![
@@ -405,8 +516,18 @@ async fn fetch_report(
                 ("standardLayout", "true".to_string()),
             ],
         ),
-    };
-    let reports: Reports = run.get(path, &query, None).await?;
+    }
+}
+
+/// Stores the months of one report answer that this run needs.
+async fn store_report(
+    run: &mut Run,
+    plan: &ReportPlan,
+    current: Month,
+    reports: Reports,
+) -> Result<(), SyncError> {
+    let (report, anchor, needed) = (plan.report, plan.anchor, &plan.needed);
+    let (path, _) = report_query(report, anchor);
     let first = reports
         .reports
         .first()

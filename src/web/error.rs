@@ -19,6 +19,9 @@ pub enum WebError {
     TooManyRequests(String),
     #[error("{0}")]
     Forbidden(String),
+    /// A malformed link or query (the message says what was wrong).
+    #[error("{0}")]
+    BadRequest(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -51,6 +54,7 @@ impl ResponseError for WebError {
             Self::Csrf => StatusCode::FORBIDDEN,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -388,7 +388,7 @@ async fn the_audit_log_is_for_admins(backend: Backend) {
     // Paging past the newest entry leaves only the older one.
     let log = app
         .store()
-        .group_audit_page(group.id, None, 10)
+        .group_audit_page(group.id, None, None, 10)
         .await
         .unwrap();
     assert_eq!(log.len(), 2);
@@ -398,6 +398,27 @@ async fn the_audit_log_is_for_admins(backend: Backend) {
         .await;
     assert!(older.body.contains("group.create"));
     assert!(!older.body.contains("group.member.set"));
+
+    // Filtered by kind: members only, then group only; an unknown kind is
+    // refused with a message.
+    let members_only = app.client.get(&format!("{audit}?kind=members")).await;
+    assert_eq!(members_only.status, 200);
+    assert!(members_only.body.contains("<code>group.member.set</code>"));
+    assert!(!members_only.body.contains("<code>group.create</code>"));
+    assert!(
+        members_only
+            .body
+            .contains(r#"<option value="members" selected>"#),
+        "the choice stays selected"
+    );
+    let group_only = app.client.get(&format!("{audit}?kind=group")).await;
+    assert!(group_only.body.contains("<code>group.create</code>"));
+    assert!(!group_only.body.contains("<code>group.member.set</code>"));
+    let rates_only = app.client.get(&format!("{audit}?kind=rates")).await;
+    assert!(rates_only.body.contains("No entries."));
+    let unknown = app.client.get(&format!("{audit}?kind=passwords")).await;
+    assert_eq!(unknown.status, 400);
+    assert!(unknown.body.contains("unknown kind of entry: passwords"));
 
     let mut bob_client = app.new_client();
     login(&mut bob_client, BOB.0, BOB.1).await;

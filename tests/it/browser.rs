@@ -1,6 +1,12 @@
 //! The month-end review in a real headless Chromium: first run, a group,
-//! Xero's consent page, a sync, the consolidated P&L, a period change and a
-//! cell's provenance. Screenshots land in `target/screenshots/`.
+//! Xero's consent page, a sync, the consolidated P&L, a period change, the
+//! Excel download read back, and a cell's provenance. Screenshots land in
+//! `target/screenshots/`.
+
+use std::str::FromStr;
+
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use rust_decimal::Decimal;
 
 use consol::shutdown;
 use consol::sim::http::{DataChoice, SimConfig};
@@ -175,6 +181,53 @@ async fn a_finance_user_does_the_month_end_review_in_a_browser() {
     .await;
     b.wait_for("#pnl").await;
     assert!(b.page().await.contains(&format!("{last} to {last}")));
+
+    // Download the Excel file from the page and read it back: its Net
+    // Profit row equals the page's, column by column.
+    let html_net_profit = b
+        .execute(
+            "const row = [...document.querySelectorAll('#pnl tbody tr')]
+               .find(r => r.cells.length > 1 && r.cells[0].textContent.trim() === 'Net Profit');
+             const heads = [...document.querySelectorAll('#pnl thead th')].slice(1);
+             return heads.map((h, i) => [h.textContent.trim(), row.cells[i + 1].textContent.trim()]);",
+        )
+        .await;
+    let html_net_profit: Vec<(String, String)> = serde_json::from_value(html_net_profit).unwrap();
+    assert!(
+        html_net_profit.len() >= 6,
+        "entities, eliminations and consolidated: {html_net_profit:?}"
+    );
+    b.click("a[href*='format=xlsx']").await;
+    let file = b
+        .downloaded(&format!("consolidated-pnl-{last}-{last}.xlsx"))
+        .await;
+    let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(file)).unwrap();
+    let sheet = book
+        .worksheet_range(consol::export::xlsx::PNL_SHEET)
+        .unwrap();
+    let header = consol::export::xlsx::PNL_HEADER_ROW;
+    let (last_row, last_col) = sheet.end().expect("a non-empty sheet");
+    let row = (header + 1..=last_row)
+        .find(|r| sheet.get_value((*r, 1)) == Some(&Data::String("Net Profit".into())))
+        .expect("a Net Profit row in the workbook");
+    for (name, shown) in &html_net_profit {
+        let col = (2..=last_col)
+            .find(|c| sheet.get_value((header, *c)) == Some(&Data::String(name.clone())))
+            .unwrap_or_else(|| panic!("no column {name} in the workbook"));
+        let in_excel = match sheet.get_value((row, col)) {
+            Some(Data::Float(f)) => Decimal::from_str(&format!("{f:.2}")).unwrap(),
+            Some(Data::Int(i)) => Decimal::from(*i),
+            other => panic!("{name}: not a number: {other:?}"),
+        };
+        let places = shown.split_once('.').map_or(0, |(_, f)| {
+            f.chars().filter(char::is_ascii_digit).count() as u32
+        });
+        assert_eq!(
+            consol::web::format::accounting(in_excel, places),
+            *shown,
+            "Net Profit, {name}: Excel has {in_excel}"
+        );
+    }
 
     // Open the provenance of an elimination.
     b.click("a.cell[href*='column=eliminations']").await;

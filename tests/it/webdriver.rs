@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 
 pub struct Browser {
     driver: Child,
+    /// Where downloads land (a fresh directory per browser).
+    pub downloads: std::path::PathBuf,
     base: String,
     session: String,
     http: reqwest::Client,
@@ -46,8 +48,15 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let profile = std::env::temp_dir().join(format!("consol-chrome-{port}"));
+        let downloads = std::env::temp_dir().join(format!("consol-downloads-{port}"));
+        let _ = std::fs::remove_dir_all(&downloads);
+        std::fs::create_dir_all(&downloads).unwrap();
         let caps = json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
+            "prefs": {
+                "download.default_directory": downloads.display().to_string(),
+                "download.prompt_for_download": false,
+            },
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--window-size=1280,1000", format!("--user-data-dir={}", profile.display())]
@@ -67,6 +76,7 @@ impl Browser {
             .to_string();
         Browser {
             driver,
+            downloads,
             base,
             session,
             http,
@@ -159,6 +169,32 @@ impl Browser {
             .to_string()
     }
 
+    /// Runs `script` (a function body) in the page and returns its value.
+    pub async fn execute(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
+    /// Waits (bounded) for a finished download named `name`.
+    pub async fn downloaded(&self, name: &str) -> Vec<u8> {
+        let path = self.downloads.join(name);
+        for _ in 0..200 {
+            // Chromium writes `<name>.crdownload` and renames it when done.
+            if let Ok(bytes) = std::fs::read(&path) {
+                return bytes;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let found: Vec<_> = std::fs::read_dir(&self.downloads)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        panic!("{name} was never downloaded (found {found:?})");
+    }
+
     pub async fn page(&self) -> String {
         self.call("GET", "/source", None)
             .await
@@ -186,5 +222,6 @@ impl Browser {
             .await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.downloads);
     }
 }

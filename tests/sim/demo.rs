@@ -437,6 +437,53 @@ fn scale_grows_only_the_parent() {
     assert_eq!(big.anomalies.len(), 2);
 }
 
+#[test]
+fn copies_repeat_the_group_with_their_own_names_and_data() {
+    let base = demo();
+    let two = build_demo(&DemoOptions {
+        copies: 2,
+        ..DemoOptions::new(42, today())
+    });
+    assert_eq!(two.organisations.len(), 8);
+    // The first copy is the demo group itself.
+    for k in 0..4 {
+        assert_eq!(two.organisations[k].name(), base.organisations[k].name());
+        assert_eq!(
+            two.organisations[k].invoice_count(),
+            base.organisations[k].invoice_count()
+        );
+    }
+    let names: Vec<&str> = two.organisations[4..].iter().map(|l| l.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "Kea Holdings 2",
+            "Wattle Trading 2",
+            "Thistle & Co 2",
+            "Redwood Supply 2"
+        ]
+    );
+    assert_eq!(two.organisations[7].legal_name(), "Redwood Supply 2 Inc.");
+    let mut tenants: Vec<_> = two.organisations.iter().map(|l| l.tenant_id()).collect();
+    tenants.sort();
+    tenants.dedup();
+    assert_eq!(tenants.len(), 8, "every organisation is its own tenant");
+    // The second copy trades with its own siblings, on its own seed.
+    assert_eq!(two.anomalies.len(), 4);
+    assert!(
+        two.anomalies[2..]
+            .iter()
+            .all(|a| a.seller.contains(" 2 ") && a.buyer.contains(" 2 "))
+    );
+    // The same shape (volumes follow the specification) with other data.
+    assert_eq!(
+        two.organisations[0].invoice_count(),
+        two.organisations[4].invoice_count()
+    );
+    assert_ne!(two.anomalies[0].seller_total, two.anomalies[2].seller_total);
+    assert_ne!(two.anomalies[1].seller_total, two.anomalies[3].seller_total);
+}
+
 /// About 100,000 invoices in Kea Holdings (about 12 s in a debug build).
 #[test]
 fn one_hundred_thousand_invoices() {

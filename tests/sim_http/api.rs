@@ -376,14 +376,20 @@ async fn app_minute_limit_spans_tenants() {
 
 #[tokio::test]
 async fn run_cli_serves_demo_data_with_a_ready_made_app() {
-    use consol::sim::http::{DEMO_CLIENT_ID, DataChoice, run_cli};
+    use consol::sim::http::{DEMO_CLIENT_ID, DataChoice, SimConfig, run_cli};
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let task = tokio::spawn(run_cli(addr, DataChoice::Demo, true, 7, 1));
+    let task = tokio::spawn(run_cli(SimConfig {
+        listen: addr,
+        data: DataChoice::Demo,
+        auto_approve: true,
+        seed: 7,
+        ..SimConfig::default()
+    }));
     let http = client();
     let mut orgs = Value::Null;
     for _ in 0..600 {

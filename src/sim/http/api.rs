@@ -644,12 +644,12 @@ pub async fn handle(
     let base = st.base_url();
     let mut events = Vec::new();
     let result = {
-        let mut g = st.lock();
-        let Some(org) = g.org_mut(tenant) else {
+        let Some(ledger) = st.lock().org(tenant).map(|o| o.ledger.clone()) else {
             return problem(403, "AuthenticationUnsuccessful");
         };
+        let mut l = ledger.lock().unwrap_or_else(|e| e.into_inner());
         execute(
-            &mut org.ledger,
+            &mut l,
             &base,
             &method,
             res,

@@ -53,6 +53,7 @@ struct LimitsPatch {
     per_minute: Option<u32>,
     per_day: Option<u32>,
     app_per_minute: Option<u32>,
+    minute_seconds: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -164,11 +165,11 @@ pub async fn handle(st: Shared, req: HttpRequest, segs: Vec<String>, body: &[u8]
                 .iter()
                 .map(|o| {
                     j!({
-                        "tenant_id": o.ledger.tenant_id(),
-                        "name": o.ledger.name(),
-                        "base_currency": o.ledger.base_currency().as_str(),
-                        "invoices": o.ledger.invoice_count(),
-                        "contacts": o.ledger.contact_count(),
+                        "tenant_id": o.tenant_id,
+                        "name": o.ledger().name(),
+                        "base_currency": o.ledger().base_currency().as_str(),
+                        "invoices": o.ledger().invoice_count(),
+                        "contacts": o.ledger().contact_count(),
                         "custom_connection": {"client_id": o.custom_client_id, "client_secret": o.custom_client_secret},
                     })
                 })
@@ -269,6 +270,9 @@ pub async fn handle(st: Shared, req: HttpRequest, segs: Vec<String>, body: &[u8]
             }
             if let Some(x) = p.app_per_minute {
                 l.app_per_minute = x;
+            }
+            if let Some(x) = p.minute_seconds {
+                l.minute_seconds = x.max(1);
             }
             let l = *l;
             json(StatusCode::OK, &l)

@@ -74,6 +74,8 @@ pub struct SimConfig {
     pub seed: u64,
     /// Demo data size (1 gives about 2,500 invoices).
     pub scale: u32,
+    /// Copies of the demo group (see [`DemoOptions::copies`]).
+    pub copies: u32,
     /// The demo's "today"; the clock starts at 08:00 UTC on this day.
     pub today: NaiveDate,
     pub limits: Limits,
@@ -92,6 +94,7 @@ impl Default for SimConfig {
             auto_approve: false,
             seed: 1,
             scale: 1,
+            copies: 1,
             today: Utc::now().date_naive(),
             limits: Limits::default(),
             real_time: false,
@@ -212,6 +215,7 @@ fn build_state(cfg: &SimConfig) -> anyhow::Result<Shared> {
         DataChoice::Demo => {
             let group = build_demo(&DemoOptions {
                 scale: cfg.scale.max(1),
+                copies: cfg.copies.max(1),
                 ..DemoOptions::new(cfg.seed, cfg.today)
             });
             let st = Arc::new(SimState::new(
@@ -281,21 +285,11 @@ async fn dispatch(req: HttpRequest, body: web::Bytes, st: web::Data<SimState>) -
 /// it, and runs until Ctrl-C. With demo data it also registers a
 /// ready-made app ([`DEMO_CLIENT_ID`]) whose redirect URIs are Consol's
 /// callback on localhost ports 8080 and 3000.
-pub async fn run_cli(
-    listen: SocketAddr,
-    data: DataChoice,
-    auto_approve: bool,
-    seed: u64,
-    scale: u32,
-) -> anyhow::Result<()> {
+pub async fn run_cli(config: SimConfig) -> anyhow::Result<()> {
+    let (data, auto_approve) = (config.data, config.auto_approve);
     let handle = SimServer::start(SimConfig {
-        listen,
-        data,
-        auto_approve,
-        seed,
-        scale,
         real_time: true,
-        ..SimConfig::default()
+        ..config
     })
     .await?;
     let base = handle.base_url();
@@ -318,8 +312,8 @@ pub async fn run_cli(
             for o in &g.orgs {
                 println!(
                     "  {}  {}  {} / {}",
-                    o.ledger.tenant_id(),
-                    o.ledger.name(),
+                    o.tenant_id,
+                    o.ledger().name(),
                     o.custom_client_id,
                     o.custom_client_secret
                 );

@@ -164,7 +164,7 @@ pub fn authorize(st: &Shared, req: &HttpRequest) -> HttpResponse {
     let mut orgs = String::new();
     for t in user.iter().flat_map(|u| u.organisations.iter()) {
         if let Some(o) = g.org(*t) {
-            orgs.push_str(&format!("<li>{}</li>", esc(o.ledger.name())));
+            orgs.push_str(&format!("<li>{}</li>", esc(o.ledger().name())));
         }
     }
     drop(g);

@@ -75,8 +75,19 @@ pub struct XeroUser {
     pub organisations: Vec<Uuid>,
 }
 
+impl Org {
+    pub fn ledger(&self) -> MutexGuard<'_, Ledger> {
+        self.ledger.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 pub(crate) struct Org {
-    pub ledger: Ledger,
+    /// Never changes, so it is read without the ledger's lock.
+    pub tenant_id: Uuid,
+    /// Each organisation has its own lock, so that calls for different
+    /// tenants run in parallel, as at Xero (take it after, never before,
+    /// the state's lock).
+    pub ledger: Arc<Mutex<Ledger>>,
     pub custom_client_id: String,
     pub custom_client_secret: String,
 }
@@ -355,7 +366,8 @@ impl SimState {
         let client_id = format!("cc-{}", g.rng.uuid().simple());
         let secret = format!("{}{}", g.rng.uuid().simple(), g.rng.uuid().simple());
         g.orgs.push(Org {
-            ledger,
+            tenant_id: tenant,
+            ledger: Arc::new(Mutex::new(ledger)),
             custom_client_id: client_id.clone(),
             custom_client_secret: secret.clone(),
         });
@@ -397,14 +409,15 @@ impl SimState {
         self.lock()
             .orgs
             .iter()
-            .map(|o| (o.ledger.tenant_id(), o.ledger.name().to_string()))
+            .map(|o| (o.tenant_id, o.ledger().name().to_string()))
             .collect()
     }
 
     /// Runs `f` on one organisation's ledger.
     pub fn with_ledger<T>(&self, tenant: Uuid, f: impl FnOnce(&mut Ledger) -> T) -> Option<T> {
-        let mut g = self.lock();
-        g.org_mut(tenant).map(|o| f(&mut o.ledger))
+        let ledger = self.lock().org(tenant).map(|o| o.ledger.clone())?;
+        let mut l = ledger.lock().unwrap_or_else(|e| e.into_inner());
+        Some(f(&mut l))
     }
 
     /// A snapshot of the statistics.
@@ -415,13 +428,7 @@ impl SimState {
 
 impl Inner {
     pub fn org(&self, tenant: Uuid) -> Option<&Org> {
-        self.orgs.iter().find(|o| o.ledger.tenant_id() == tenant)
-    }
-
-    pub fn org_mut(&mut self, tenant: Uuid) -> Option<&mut Org> {
-        self.orgs
-            .iter_mut()
-            .find(|o| o.ledger.tenant_id() == tenant)
+        self.orgs.iter().find(|o| o.tenant_id == tenant)
     }
 
     pub fn user(&self, id: Uuid) -> Option<&XeroUser> {
@@ -442,7 +449,7 @@ impl Inner {
         } else if let Some(o) = self.orgs.iter().find(|o| o.custom_client_id == client_id)
             && o.custom_client_secret == secret
         {
-            return Ok(Some(o.ledger.tenant_id()));
+            return Ok(Some(o.tenant_id));
         }
         Err(oauth_err(401, "invalid_client", None))
     }
@@ -706,7 +713,7 @@ impl Inner {
         let Some(g) = self.grants.get(grant) else {
             return vec![];
         };
-        let name = |t: Uuid| self.org(t).map(|o| o.ledger.name().to_string());
+        let name = |t: Uuid| self.org(t).map(|o| o.ledger().name().to_string());
         match (g.tenant, g.user_id) {
             (Some(t), _) => vec![Connection {
                 id: t,

@@ -281,6 +281,20 @@ pub async fn remove_member(
 /// Entries per page of the audit log.
 const AUDIT_PAGE: i64 = 200;
 
+/// The audit log's filter: (query value, label, action prefix).
+const AUDIT_KINDS: [(&str, &str, &str); 6] = [
+    ("connections", "Xero connections", "connection."),
+    ("mappings", "Account mappings", "mappings."),
+    ("rates", "FX rates", "fx_rates."),
+    (
+        "intercompany",
+        "Intercompany contacts",
+        "intercompany_contacts.",
+    ),
+    ("members", "Members and roles", "group.member."),
+    ("group", "Group", "group.create"),
+];
+
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPage {
@@ -290,6 +304,9 @@ struct AuditPage {
     /// The `before` of the next (older) page, when there is one.
     older: Option<i64>,
     paged: bool,
+    /// (value, label) of each filter choice, and the one chosen ("" = all).
+    kinds: Vec<(&'static str, &'static str)>,
+    kind: String,
 }
 
 struct AuditLine {
@@ -302,9 +319,11 @@ struct AuditLine {
 #[derive(Deserialize)]
 pub struct AuditQuery {
     before: Option<i64>,
+    kind: Option<String>,
 }
 
-/// `GET /groups/{id}/audit[?before=<entry id>]` (admins), newest first.
+/// `GET /groups/{id}/audit[?kind=<kind>][&before=<entry id>]` (admins),
+/// newest first; an unknown kind is a 400.
 pub async fn audit(
     user: CurrentUser,
     state: web::Data<AppState>,
@@ -313,9 +332,20 @@ pub async fn audit(
 ) -> Result<HttpResponse, WebError> {
     let id = parse_id(&path)?;
     let (group, _) = require_role(&state, &user, id, GroupRole::Admin).await?;
+    let kind = query.kind.as_deref().filter(|k| !k.is_empty());
+    let prefix = match kind {
+        None => None,
+        Some(k) => Some(
+            AUDIT_KINDS
+                .iter()
+                .find(|(value, _, _)| *value == k)
+                .map(|(_, _, prefix)| *prefix)
+                .ok_or_else(|| WebError::BadRequest(format!("unknown kind of entry: {k}")))?,
+        ),
+    };
     let mut rows: Vec<AuditRow> = state
         .store
-        .group_audit_page(id, query.before, AUDIT_PAGE + 1)
+        .group_audit_page(id, query.before, prefix, AUDIT_PAGE + 1)
         .await?;
     let older = if rows.len() as i64 > AUDIT_PAGE {
         rows.truncate(AUDIT_PAGE as usize);
@@ -340,6 +370,8 @@ pub async fn audit(
             entries,
             older,
             paged: query.before.is_some(),
+            kinds: AUDIT_KINDS.iter().map(|(v, l, _)| (*v, *l)).collect(),
+            kind: kind.unwrap_or_default().to_string(),
         },
     )
 }

@@ -1,10 +1,12 @@
 //! Client-side rate limiting, so Consol waits for capacity instead of being
 //! refused. Xero counts fixed windows on its own clock; Consol cannot see
-//! where those windows start, so it keeps a sliding log of when its calls
-//! *finished*: a new call starts only when fewer than the limit finished in
-//! the last window and are still in flight. The server sees each call after
-//! it started and before it finished, so any fixed window of the server's
-//! then holds at most the limit.
+//! where those windows start, so it keeps a sliding log of when Xero
+//! *answered* its calls (the response headers arrived): a new call starts
+//! only when fewer than the limit were answered in the last window or are
+//! still unanswered. The server counts each call after it started and
+//! before it answered, so any fixed window of the server's then holds at
+//! most the limit. The log is written at the headers, not after the body
+//! is read and parsed, so a large page does not hold back the next window.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -197,8 +199,10 @@ impl Slot {
         *day = Some((Utc::now().date_naive(), remaining));
     }
 
-    /// Marks the call finished now (it then counts in the window).
-    pub fn finish(mut self) {
+    /// Marks the call answered now (it then counts in the window). The
+    /// concurrency permit is held until the slot is dropped, after the
+    /// body is read, as Xero counts a call as concurrent until then.
+    pub fn answered(&mut self) {
         self.close();
     }
 
@@ -222,8 +226,8 @@ impl Slot {
 }
 
 impl Drop for Slot {
-    /// A dropped call (cancelled, or a panic) still counts: Xero may have
-    /// seen it.
+    /// A call dropped unanswered (cancelled, or a panic) still counts: Xero
+    /// may have seen it.
     fn drop(&mut self) {
         self.close();
     }
@@ -257,9 +261,29 @@ mod tests {
         let third = tokio::time::timeout(Duration::from_millis(50), limiter.acquire("t")).await;
         assert!(third.is_err(), "the third waits");
         let _other = limiter.acquire("other").await.unwrap();
-        a.finish();
+        let mut a = a;
+        a.answered();
+        let third = tokio::time::timeout(Duration::from_millis(50), limiter.acquire("t")).await;
+        assert!(third.is_err(), "answered, but its body is still being read");
+        drop(a);
         let third = tokio::time::timeout(Duration::from_millis(200), limiter.acquire("t")).await;
         assert!(third.is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_window_counts_a_call_from_its_answer() {
+        let limiter = Limiter::new(Limits {
+            tenant_per_window: 1,
+            window: Duration::from_millis(300),
+            ..Limits::default()
+        });
+        let mut a = limiter.acquire("t").await.unwrap();
+        a.answered();
+        // The body is still being read, yet the window runs from the answer.
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        let next = tokio::time::timeout(Duration::from_millis(200), limiter.acquire("t")).await;
+        assert!(next.is_ok(), "the window began at the answer");
+        drop(a);
     }
 
     #[tokio::test]
@@ -267,7 +291,7 @@ mod tests {
         let limiter = Limiter::new(Limits::default());
         let slot = limiter.acquire("t").await.unwrap();
         slot.observe_day_remaining(0);
-        slot.finish();
+        drop(slot);
         assert_eq!(limiter.acquire("t").await.err(), Some(DayBudgetSpent));
     }
 }

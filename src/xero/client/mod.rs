@@ -156,7 +156,7 @@ impl XeroApi {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let slot = self.limiter.acquire(limit_key).await.map_err(|_| {
+            let mut slot = self.limiter.acquire(limit_key).await.map_err(|_| {
                 XeroError::DayBudgetExhausted {
                     endpoint: endpoint.clone(),
                 }
@@ -178,6 +178,7 @@ impl XeroApi {
             }
             calls += 1;
             let sent = req.send().await;
+            slot.answered();
             let outcome = match sent {
                 Err(e) => Outcome::Retry(
                     self.backoff(attempt),
@@ -193,7 +194,7 @@ impl XeroApi {
                     self.read(resp, &endpoint, attempt).await
                 }
             };
-            slot.finish();
+            drop(slot);
             match outcome {
                 Outcome::Done(r) => return r.map(|value| Fetched { value, calls }),
                 Outcome::Retry(wait, err) => {
