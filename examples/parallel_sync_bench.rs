@@ -157,11 +157,18 @@ async fn main() -> anyhow::Result<()> {
         a.per_window, a.window
     );
     println!("calls per organisation: {fewest_calls} to {most_calls}; 429s served: {rejected}");
-    println!(
-        "time: {:.1} s; unavoidable: {bound} s; ratio {:.3}",
-        elapsed.as_secs_f64(),
-        elapsed.as_secs_f64() / bound.max(1) as f64
-    );
+    if bound == 0 {
+        println!(
+            "time: {:.1} s; the limits never bind at {most_calls} calls per organisation",
+            elapsed.as_secs_f64()
+        );
+    } else {
+        println!(
+            "time: {:.1} s; unavoidable: {bound} s; ratio {:.3}",
+            elapsed.as_secs_f64(),
+            elapsed.as_secs_f64() / bound as f64
+        );
+    }
     if let (Some(first), Some(last)) = (starts.first(), starts.last()) {
         println!(
             "runs started {first:.1} s to {last:.1} s after the request; each ran {:.1} s (fastest) to {:.1} s (slowest)",

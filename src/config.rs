@@ -454,6 +454,32 @@ mod tests {
     }
 
     #[test]
+    fn numbers_are_checked_against_their_range() {
+        let s = Settings::from_sources(None, &env(&[])).unwrap();
+        assert_eq!(
+            (
+                s.worker_concurrency,
+                s.worker_stale_seconds,
+                s.sync_interval_hours
+            ),
+            (20, 60, 24)
+        );
+        let s =
+            Settings::from_sources(None, &env(&[("CONSOL_WORKER_CONCURRENCY", " 4 ")])).unwrap();
+        assert_eq!(s.worker_concurrency, 4);
+        for (setting, bad) in [
+            ("CONSOL_WORKER_CONCURRENCY", "0"),
+            ("CONSOL_WORKER_CONCURRENCY", "many"),
+            ("CONSOL_WORKER_STALE_SECONDS", "2"),
+            ("CONSOL_SYNC_INTERVAL_HOURS", "745"),
+        ] {
+            let e = Settings::from_sources(None, &env(&[(setting, bad)])).unwrap_err();
+            assert_eq!(e.setting, setting);
+            assert!(e.message.starts_with(&format!("'{bad}' is not ")), "{e}");
+        }
+    }
+
+    #[test]
     fn file_then_environment() {
         let dir = std::env::temp_dir().join(format!("consol-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
