@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 pub use api_tokens::{API_TOKEN_PREFIX, ApiTokenInfo};
 pub use audit::{AuditEntry, AuditRow};
@@ -156,7 +156,10 @@ impl Store {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // A statement waiting its turn for SQLite's one writer is not
+            // slow SQL: warn only past the busy timeout's order of time.
+            .log_slow_statements(log::LevelFilter::Warn, Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(opts)

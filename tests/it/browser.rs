@@ -229,6 +229,25 @@ async fn a_finance_user_does_the_month_end_review_in_a_browser() {
         );
     }
 
+    // Fold the first section to its total, then unfold everything.
+    let shown =
+        "return [...document.querySelectorAll('#pnl tr.account')].filter(r => !r.hidden).length;";
+    let all = b.execute(shown).await.as_u64().unwrap();
+    b.click("#pnl button.fold").await;
+    let folded = b.execute(shown).await.as_u64().unwrap();
+    assert!(folded < all, "{folded} of {all} account rows still shown");
+    let total_hidden = b
+        .execute("return document.querySelector('#pnl tr.total[data-section=\"1\"]').hidden;")
+        .await;
+    assert_eq!(
+        total_hidden,
+        serde_json::json!(false),
+        "the section's total stays"
+    );
+    b.screenshot("07-pnl-folded").await;
+    b.click(".fold-all button:last-child").await;
+    assert_eq!(b.execute(shown).await.as_u64().unwrap(), all);
+
     // Open the provenance of an elimination.
     b.click("a.cell[href*='column=eliminations']").await;
     b.wait_for("#eliminations").await;

@@ -53,6 +53,10 @@ struct Row {
     label: String,
     code: String,
     class: &'static str,
+    /// The section a heading, account or section total belongs to (1, 2
+    /// ...; 0 for profit lines), so that report.js can fold a section to
+    /// its total.
+    section: usize,
     cells: Vec<Cell>,
 }
 
@@ -197,17 +201,20 @@ fn rows_of(
     let period = format!("from={}&to={}", report.period.from, report.period.to);
     let mut out = Vec::new();
     let mut section = String::new();
+    let mut number = 0;
     for line in &report.lines {
         let name = serde_json::to_value(line.section)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
         if line.kind == LineKind::Account && name != section {
+            number += 1;
             keys.push(None);
             out.push(Row {
                 label: name.clone(),
                 code: String::new(),
                 class: "section",
+                section: number,
                 cells: Vec::new(),
             });
             section = name;
@@ -222,6 +229,10 @@ fn rows_of(
             label: line.account_name.clone(),
             code: line.account_code.clone().unwrap_or_default(),
             class,
+            section: match line.kind {
+                LineKind::GrossProfit | LineKind::NetProfit => 0,
+                _ => number,
+            },
             cells: report
                 .columns
                 .iter()
