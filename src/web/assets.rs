@@ -27,6 +27,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../static/dashboard.js"),
     },
     Asset {
+        name: "rates.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/rates.js"),
+    },
+    Asset {
         name: "report.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../static/report.js"),

@@ -46,6 +46,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/groups/{id}/sync", web::post().to(pages::groups::sync_now))
         .route("/groups/{id}/rates", web::get().to(pages::setup::rates))
         .route(
+            "/groups/{id}/rates/table",
+            web::post().to(pages::setup::save_rates_table),
+        )
+        .route(
             "/groups/{id}/rates",
             web::post().to(pages::setup::save_rates),
         )

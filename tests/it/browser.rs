@@ -159,6 +159,44 @@ async fn a_finance_user_does_the_month_end_review_in_a_browser() {
     b.wait_for("#confirmed").await;
     b.screenshot("06-intercompany-contacts").await;
     assert_eq!(confirmed().await, contacts.len(), "all confirmed");
+    // Rates from a CSV file: the file is read into the box, then saved.
+    let csv_file = b.downloads.join("rates.csv");
+    std::fs::write(
+        &csv_file,
+        "currency,month,average,closing\nJPY,2026-01,0.0109,0.0111\n",
+    )
+    .unwrap();
+    b.goto(&format!("{app}/groups/{}/rates", group.id)).await;
+    b.wait_for("#rates-file").await;
+    b.choose_file("#rates-file", &csv_file).await;
+    let mut boxed = String::new();
+    for _ in 0..50 {
+        boxed = b
+            .execute("return document.querySelector('textarea.csv-input').value;")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if !boxed.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(boxed.contains("JPY,2026-01,0.0109,0.0111"), "{boxed:?}");
+    b.click("form[action$='/rates'] button[type=submit]").await;
+    b.wait_for(".alert-ok").await;
+    b.screenshot("08-fx-rates").await;
+    let jpy = s
+        .app
+        .store()
+        .fx_rates(group.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.currency.as_str() == "JPY")
+        .count();
+    assert_eq!(jpy, 1, "the rate from the file is stored");
+
     b.goto(&format!("{app}/groups/{}", group.id)).await;
     b.wait_for("#kpis").await;
     b.screenshot("03-dashboard").await;

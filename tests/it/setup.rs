@@ -649,6 +649,86 @@ async fn setup_pages_render_validate_and_check_csrf(backend: Backend) {
     assert_eq!(p.status, 303, "{}", p.body);
     assert_eq!(stored_rates(app.store(), id).await.len(), 2);
 
+    // The table editor: change a stored cell and add a month in one save.
+    let rates = app.client.get(&format!("/groups/{id}/rates")).await;
+    assert!(
+        rates
+            .body
+            .contains(r#"name="average|USD|2026-01" value="1.0823456789""#),
+        "{}",
+        rates.body
+    );
+    let table = format!("/groups/{id}/rates/table");
+    let p = app
+        .client
+        .post_form(
+            &table,
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("average|USD|2026-01", "1.1"),
+                ("closing|USD|2026-01", "1.2"),
+                ("average|AUD|2026-01", "0.9"),
+                ("closing|AUD|2026-01", "0.91"),
+                ("new_month", "2026-02"),
+                ("average|AUD|new", "0.95"),
+                ("closing|AUD|new", "0.96"),
+                ("average|USD|new", ""),
+                ("closing|USD|new", ""),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let after = stored_rates(app.store(), id).await;
+    assert!(
+        after.contains(&"USD 2026-01 1.1 1.2".to_string()),
+        "{after:?}"
+    );
+    assert!(
+        after.contains(&"AUD 2026-02 0.95 0.96".to_string()),
+        "{after:?}"
+    );
+    assert_eq!(
+        after.len(),
+        3,
+        "the empty USD pair added nothing: {after:?}"
+    );
+
+    // A bad cell is named, shown again as typed, and nothing is saved.
+    let p = app
+        .client
+        .post_form(
+            &table,
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("average|USD|2026-01", "-1"),
+                ("closing|USD|2026-01", "1.2"),
+                ("new_month", "2026-13"),
+                ("average|AUD|new", "0.97"),
+                ("closing|AUD|new", "0.98"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(
+        p.body
+            .contains("USD 2026-01: average must be greater than 0"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("AUD 2026-13:"), "{}", p.body);
+    assert!(p.body.contains(r#"name="average|USD|2026-01" value="-1""#));
+    assert!(p.body.contains(r#"name="new_month" value="2026-13""#));
+    assert_eq!(stored_rates(app.store(), id).await, after);
+    let p = app
+        .client
+        .post_form(
+            &table,
+            &[("average|USD|2026-01", "2"), ("closing|USD|2026-01", "2")],
+        )
+        .await;
+    assert_eq!(p.status, 403, "the CSRF token is required");
+    assert_eq!(stored_rates(app.store(), id).await, after);
+
     // Without the CSRF token every form is refused.
     for (page, form) in [
         ("rates", vec![("csv", "JPY,2026-01,0.01,0.01")]),
@@ -661,5 +741,5 @@ async fn setup_pages_render_validate_and_check_csrf(backend: Backend) {
             .await;
         assert_eq!(p.status, 403, "{page}: {}", p.body);
     }
-    assert_eq!(stored_rates(app.store(), id).await.len(), 2);
+    assert_eq!(stored_rates(app.store(), id).await.len(), 3);
 }

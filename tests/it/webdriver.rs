@@ -160,6 +160,17 @@ impl Browser {
         .await;
     }
 
+    /// Chooses a file in an `<input type=file>`.
+    pub async fn choose_file(&self, css: &str, path: &std::path::Path) {
+        let id = self.find(css).await;
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": path.display().to_string() })),
+        )
+        .await;
+    }
+
     pub async fn text(&self, css: &str) -> String {
         let id = self.find(css).await;
         self.call("GET", &format!("/element/{id}/text"), None)

@@ -1,4 +1,5 @@
-//! A group's set-up pages: FX rates (paste CSV), account mappings and
+//! A group's set-up pages: FX rates (a table editor, and CSV pasted or
+//! read from a file), account mappings and
 //! intercompany contacts. Viewers see them; editors change them. The
 //! parsing and validation are the API's (`crate::web::api::setup`), so a
 //! form and a PUT accept and refuse the same rows.
@@ -16,7 +17,8 @@ use super::{Nav, render};
 use crate::store::{Group, GroupRole};
 use crate::web::api::setup::{
     AccountMappingJson, GroupAccountJson, IcContactJson, RATES_HEADER, RawContact, RawMapping,
-    RowErrors, contacts_view, mappings_view, parse_rates_csv, validate_contacts, validate_mappings,
+    RawRate, RowErrors, contacts_view, mappings_view, parse_rates, parse_rates_csv,
+    validate_contacts, validate_mappings,
 };
 use crate::web::{AppState, CurrentUser, WebError};
 
@@ -90,10 +92,21 @@ struct RatesPage {
     can_edit: bool,
     currencies: Vec<String>,
     months: Vec<RateMonth>,
+    /// The editor's row for a month not yet stored: (month, cells).
+    new_month: (String, Vec<(String, String)>),
     csv: String,
     header: &'static str,
     errors: Vec<String>,
     notice: Option<String>,
+}
+
+/// What was typed into the table editor, shown again when it is refused.
+#[derive(Default)]
+struct TypedRates {
+    /// (currency, month or [`NEW_MONTH`]) to (average, closing).
+    cells: BTreeMap<(String, String), (String, String)>,
+    /// The month typed into the extra row.
+    new_month: String,
 }
 
 async fn rates_page(
@@ -103,6 +116,7 @@ async fn rates_page(
     role: GroupRole,
     out: Outcome,
     csv: String,
+    typed: TypedRates,
 ) -> Result<HttpResponse, WebError> {
     let rows = state.store.fx_rates(group.id).await?;
     let mut currencies: Vec<String> = rows.iter().map(|r| r.currency.to_string()).collect();
@@ -114,6 +128,19 @@ async fn rates_page(
             r.currency.to_string(),
             (r.average.to_string(), r.closing.to_string()),
         );
+    }
+    let mut new_month = (
+        typed.new_month,
+        vec![(String::new(), String::new()); currencies.len()],
+    );
+    for ((currency, month), cell) in typed.cells {
+        if month == NEW_MONTH {
+            if let Some(i) = currencies.iter().position(|c| *c == currency) {
+                new_month.1[i] = cell;
+            }
+        } else if month.len() == 7 {
+            by_month.entry(month).or_default().insert(currency, cell);
+        }
     }
     let months = by_month
         .into_iter()
@@ -134,6 +161,7 @@ async fn rates_page(
             can_edit: role >= GroupRole::Editor,
             currencies,
             months,
+            new_month,
             csv,
             header: RATES_HEADER,
             errors: out.errors,
@@ -158,6 +186,7 @@ pub async fn rates(
         role,
         Outcome::ok(notice),
         String::new(),
+        TypedRates::default(),
     )
     .await
 }
@@ -203,6 +232,114 @@ pub async fn save_rates(
                 role,
                 Outcome::invalid(errors),
                 form.csv,
+                TypedRates::default(),
+            )
+            .await
+        }
+    }
+}
+
+/// The month field of the table editor's extra row.
+const NEW_MONTH: &str = "new";
+
+/// `POST /groups/{id}/rates/table`: the table editor. Fields are
+/// `average|CUR|YYYY-MM` and `closing|CUR|YYYY-MM` for stored months, the
+/// same with `new` for the extra row, whose month is `new_month`. A cell
+/// pair left empty changes nothing; every other pair is checked as a CSV
+/// line is, and nothing is saved unless all are good.
+pub async fn save_rates_table(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let fields = form.into_inner();
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    user.check_csrf(csrf)?;
+    let (group, role) = require_role(&state, &user, group_id(&path)?, GroupRole::Editor).await?;
+    let mut typed = TypedRates {
+        new_month: fields
+            .iter()
+            .find(|(k, _)| k == "new_month")
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default(),
+        ..TypedRates::default()
+    };
+    for (key, value) in &fields {
+        let mut parts = key.splitn(3, '|');
+        let (Some(which), Some(currency), Some(month)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let cell = typed
+            .cells
+            .entry((currency.to_string(), month.to_string()))
+            .or_default();
+        match which {
+            "average" => cell.0 = value.trim().to_string(),
+            "closing" => cell.1 = value.trim().to_string(),
+            _ => {}
+        }
+    }
+    // Each pair that says something is a row, labelled for its messages.
+    let mut labels = Vec::new();
+    let mut raw = Vec::new();
+    for ((currency, month), (average, closing)) in &typed.cells {
+        if average.is_empty() && closing.is_empty() {
+            continue;
+        }
+        let month = if month == NEW_MONTH {
+            typed.new_month.as_str()
+        } else {
+            month.as_str()
+        };
+        labels.push(format!("{currency} {month}"));
+        raw.push(RawRate {
+            row: labels.len(),
+            currency,
+            month,
+            average,
+            closing,
+        });
+    }
+    let result = if raw.is_empty() {
+        Err(vec![
+            "Nothing to save: type a rate into the table.".to_string(),
+        ])
+    } else {
+        parse_rates(&raw, group.presentation_currency).map_err(|bad| {
+            let mut errors = vec!["Nothing was saved: correct these rates and save again.".into()];
+            errors.extend(row_messages(&bad, |n| {
+                labels.get(n - 1).cloned().unwrap_or_default()
+            }));
+            errors
+        })
+    };
+    match result {
+        Ok(rows) => {
+            state
+                .store
+                .set_fx_rates(group.id, &rows, Some(user.user.id), Utc::now())
+                .await?;
+            Ok(see_other(format!(
+                "/groups/{}/rates?saved={}",
+                group.id,
+                rows.len()
+            )))
+        }
+        Err(errors) => {
+            rates_page(
+                &state,
+                &user,
+                group,
+                role,
+                Outcome::invalid(errors),
+                String::new(),
+                typed,
             )
             .await
         }
