@@ -47,6 +47,30 @@ async fn connections_filter_by_auth_event_and_delete_then_403() {
         );
     }
     let event = list[0]["authEventId"].as_str().unwrap().to_string();
+    // The access token is a JWT, as Xero's, whose claims name the consent.
+    let claims: Value = {
+        use base64::Engine;
+        let parts: Vec<&str> = tok.split('.').collect();
+        assert_eq!(parts.len(), 3, "{tok}");
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(parts[1])
+            .unwrap();
+        serde_json::from_slice(&raw).unwrap()
+    };
+    assert_eq!(claims["authentication_event_id"], event.as_str());
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["nbf"].as_i64().unwrap(),
+        1800
+    );
+    assert!(claims["xero_userid"].is_string(), "{claims}");
+    assert!(
+        claims["scope"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "offline_access"),
+        "{claims}"
+    );
     let filtered = connections(&sim, &tok, &format!("?authEventId={event}")).await;
     assert_eq!(filtered.len(), 2);
     let none = connections(&sim, &tok, &format!("?authEventId={}", Uuid::new_v4())).await;

@@ -124,6 +124,9 @@ pub(crate) struct Grant {
     /// Some for client credentials: the one organisation.
     pub tenant: Option<Uuid>,
     pub scope: String,
+    /// The consent that made the grant (its access tokens carry it as the
+    /// `authentication_event_id` claim); None for client credentials.
+    pub auth_event_id: Option<Uuid>,
     /// `POST /connect/revocation`: the refresh token and its access tokens.
     pub revoked: bool,
 }
@@ -519,7 +522,7 @@ impl Inner {
         grant: usize,
         with_refresh: bool,
     ) -> TokenResponse {
-        let access = random_token(32);
+        let access = access_token(base_url, &self.grants[grant], now);
         self.access.insert(
             access.clone(),
             AccessTok {
@@ -598,10 +601,10 @@ impl Inner {
             user_id: Some(c.user_id),
             tenant: None,
             scope: c.scope.clone(),
+            auth_event_id: Some(c.auth_event_id),
             revoked: false,
         });
         let g = self.grants.len() - 1;
-        let _ = c.auth_event_id;
         Ok(self.issue(now, base_url, g, has_scope(&c.scope, &["offline_access"])))
     }
 
@@ -657,6 +660,7 @@ impl Inner {
             user_id: None,
             tenant: Some(tenant),
             scope,
+            auth_event_id: None,
             revoked: false,
         });
         let g = self.grants.len() - 1;
@@ -741,6 +745,36 @@ impl Inner {
             (None, None) => vec![],
         }
     }
+}
+
+/// An access token shaped as Xero's: a JWT whose claims say who and what
+/// it is for, including the consent's `authentication_event_id` (which
+/// filters `/connections`). Its third part is random, not a signature:
+/// Xero's are RS256-signed, and clients use the claims without checking.
+fn access_token(base_url: &str, g: &Grant, now: DateTime<Utc>) -> String {
+    let header = serde_json::json!({"alg": "RS256", "typ": "JWT"});
+    let mut payload = serde_json::json!({
+        "nbf": now.timestamp(),
+        "exp": now.timestamp() + ACCESS_TOKEN_SECONDS,
+        "iss": base_url,
+        "aud": format!("{base_url}/resources"),
+        "client_id": g.client_id,
+        "jti": random_token(16),
+        "scope": g.scope.split_whitespace().collect::<Vec<_>>(),
+    });
+    if let Some(u) = g.user_id {
+        payload["sub"] = u.simple().to_string().into();
+        payload["xero_userid"] = u.to_string().into();
+    }
+    if let Some(e) = g.auth_event_id {
+        payload["authentication_event_id"] = e.to_string().into();
+    }
+    format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(payload.to_string()),
+        random_token(32)
+    )
 }
 
 /// An id_token shaped like a JWT (`header.payload.`) with `alg: none`: it
