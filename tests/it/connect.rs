@@ -12,6 +12,7 @@ use crate::helpers::{Backend, SimApp, connect_demo_group, consent, sim_settings,
 crate::backends!(
     the_consent_adds_every_granted_organisation,
     a_second_consent_adds_and_reconnects_without_duplicates,
+    each_consent_adds_only_the_organisations_it_granted,
     a_denied_or_forged_callback_changes_nothing,
     tokens_are_encrypted_at_rest,
     twenty_tasks_with_an_expired_token_refresh_once,
@@ -154,6 +155,121 @@ async fn a_second_consent_adds_and_reconnects_without_duplicates(backend: Backen
             .filter(|(_, e)| e.action == "connection.reconnect")
             .count(),
         3
+    );
+}
+
+async fn entity_names(s: &SimApp, group: i64) -> Vec<String> {
+    s.app
+        .store()
+        .entities_for_group(group)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect()
+}
+
+/// Starts the connect flow for a group and answers the simulator's consent
+/// page choosing `tenants`; returns the simulator's answer.
+async fn consent_choosing(s: &mut SimApp, group: i64, tenants: &[&str]) -> reqwest::Response {
+    let start = s
+        .app
+        .client
+        .get(&format!("/connect/xero?group={group}"))
+        .await;
+    let authorize = start.location().unwrap().to_string();
+    let page = s.app.client.get_absolute(&authorize).await;
+    assert_eq!(page.status, 200, "the consent page: {}", page.body);
+    for t in tenants {
+        assert!(
+            page.body.contains(&format!("value=\"{t}\" checked")),
+            "{}",
+            page.body
+        );
+    }
+    let query = authorize.split_once('?').unwrap().1;
+    let mut body = format!("{query}&decision=allow");
+    for t in tenants {
+        body.push_str(&format!("&tenant={t}"));
+    }
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/identity/connect/authorize", s.sim.base_url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Xero's `/connections` lists every organisation the user ever connected
+/// to the app; Consol takes only those of this consent (its access token's
+/// `authentication_event_id`), so a second group does not pick up the
+/// first group's organisations.
+async fn each_consent_adds_only_the_organisations_it_granted(backend: Backend) {
+    let mut s = crate::helpers::spawn_with_sim_config(
+        backend,
+        consol::sim::http::SimConfig {
+            data: consol::sim::http::DataChoice::Demo,
+            auto_approve: false,
+            ..consol::sim::http::SimConfig::default()
+        },
+    )
+    .await;
+    let tenants: Vec<(String, String)> = s
+        .sim
+        .tenants()
+        .iter()
+        .map(|(t, n)| (t.to_string(), n.clone()))
+        .collect();
+    let uid =
+        crate::helpers::create_user(s.app.store(), "fin@example.com", "finance team pw").await;
+    crate::helpers::login(&mut s.app.client, "fin@example.com", "finance team pw").await;
+    let mut groups = Vec::new();
+    for name in ["Parent only", "Subsidiary only"] {
+        let g = s
+            .app
+            .store()
+            .create_group(
+                &consol::store::NewGroup {
+                    name,
+                    presentation_currency: consol::domain::CurrencyCode::parse("NZD").unwrap(),
+                    financial_year_end_month: 3,
+                },
+                uid,
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        groups.push(g.id);
+    }
+
+    // Choosing nothing connects nothing.
+    let none = consent_choosing(&mut s, groups[0], &[]).await;
+    assert_eq!(none.status(), 400);
+    assert!(
+        none.text()
+            .await
+            .unwrap()
+            .contains("Choose at least one organisation")
+    );
+    assert!(entity_names(&s, groups[0]).await.is_empty());
+
+    for (group, (tenant, _)) in groups.iter().zip(&tenants) {
+        let answer = consent_choosing(&mut s, *group, &[tenant.as_str()]).await;
+        assert_eq!(answer.status(), 302, "{:?}", answer.text().await);
+        let callback = answer.headers()["location"].to_str().unwrap().to_string();
+        let path = callback.strip_prefix(&s.app.address).unwrap().to_string();
+        let done = s.app.client.get(&path).await;
+        assert_eq!(done.status, 303, "{}", done.body);
+    }
+    assert_eq!(entity_names(&s, groups[0]).await, [tenants[0].1.clone()]);
+    assert_eq!(
+        entity_names(&s, groups[1]).await,
+        [tenants[1].1.clone()],
+        "the second consent's organisation only"
     );
 }
 

@@ -291,10 +291,16 @@ async fn consent_page_lists_orgs_and_deny_redirects_with_access_denied() {
         ..SimConfig::default()
     })
     .await;
-    sim.setup().await;
+    let tenants = sim.setup().await;
     let r = sim.authorize(&[("login_hint", "user@example.com")]).await;
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
+    for t in &tenants {
+        assert!(
+            html.contains(&format!("name=\"tenant\" value=\"{t}\" checked")),
+            "each organisation can be chosen: {html}"
+        );
+    }
     assert!(
         html.contains("Alpha Ltd") && html.contains("Beta Pty"),
         "{html}"
@@ -322,10 +328,22 @@ async fn consent_page_lists_orgs_and_deny_redirects_with_access_denied() {
     assert_eq!(param(&p, "error").as_deref(), Some("access_denied"));
     assert_eq!(param(&p, "state").as_deref(), Some("s1"));
     assert!(param(&p, "code").is_none());
+    // Allowing with no organisation chosen is refused on the page.
     let r = sim
         .http
         .post(sim.url("/identity/connect/authorize"))
         .form(&form("allow"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let tenant = tenants[0].to_string();
+    let mut chosen = form("allow");
+    chosen.push(("tenant", tenant.as_str()));
+    let r = sim
+        .http
+        .post(sim.url("/identity/connect/authorize"))
+        .form(&chosen)
         .send()
         .await
         .unwrap();

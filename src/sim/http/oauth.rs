@@ -131,7 +131,8 @@ fn validate(st: &Shared, p: &[(String, String)]) -> Result<AuthRequest, HttpResp
     })
 }
 
-fn approve(st: &Shared, a: &AuthRequest) -> HttpResponse {
+/// Gives consent for `chosen` organisations (all of the user's when None).
+fn approve(st: &Shared, a: &AuthRequest, chosen: Option<&[Uuid]>) -> HttpResponse {
     let now = st.now();
     let code = st.lock().consent(
         now,
@@ -140,6 +141,7 @@ fn approve(st: &Shared, a: &AuthRequest) -> HttpResponse {
         &a.scope,
         a.user,
         a.challenge.clone(),
+        chosen,
     );
     let mut v = vec![("code", code.as_str()), ("scope", a.scope.as_str())];
     if let Some(s) = &a.state {
@@ -156,7 +158,7 @@ pub fn authorize(st: &Shared, req: &HttpRequest) -> HttpResponse {
         Err(r) => return r,
     };
     if st.auto_approve {
-        return approve(st, &a);
+        return approve(st, &a, None);
     }
     let g = st.lock();
     let user = g.user(a.user).cloned();
@@ -164,7 +166,10 @@ pub fn authorize(st: &Shared, req: &HttpRequest) -> HttpResponse {
     let mut orgs = String::new();
     for t in user.iter().flat_map(|u| u.organisations.iter()) {
         if let Some(o) = g.org(*t) {
-            orgs.push_str(&format!("<li>{}</li>", esc(o.ledger().name())));
+            orgs.push_str(&format!(
+                "<li><label><input type=\"checkbox\" name=\"tenant\" value=\"{t}\" checked> {}</label></li>",
+                esc(o.ledger().name())
+            ));
         }
     }
     drop(g);
@@ -188,10 +193,10 @@ pub fn authorize(st: &Shared, req: &HttpRequest) -> HttpResponse {
     let body = format!(
         "<h1>Connect to the Xero simulator</h1>\
          <p>Logged in as <strong>{email}</strong>.</p>\
-         <p>The app <strong>{app_name}</strong> wants access to these organisations:</p>\
+         <p>The app <strong>{app_name}</strong> wants access. Choose the organisations:</p>\
+         <form method=\"post\" action=\"/identity/connect/authorize\">{hidden}\
          <ul id=\"organisations\">{orgs}</ul>\
          <p>Scopes: <code>{scope}</code></p>\
-         <form method=\"post\" action=\"/identity/connect/authorize\">{hidden}\
          <button type=\"submit\" name=\"decision\" value=\"allow\">Allow access</button> \
          <button type=\"submit\" name=\"decision\" value=\"deny\">Cancel</button></form>",
         scope = esc(&a.scope),
@@ -207,7 +212,16 @@ pub fn consent(st: &Shared, body: &[u8]) -> HttpResponse {
         Err(r) => return r,
     };
     if get(&p, "decision") == Some("allow") {
-        approve(st, &a)
+        // As at Xero, the user picks which organisations to connect.
+        let chosen: Vec<Uuid> = p
+            .iter()
+            .filter(|(k, _)| k == "tenant")
+            .filter_map(|(_, v)| Uuid::parse_str(v).ok())
+            .collect();
+        if chosen.is_empty() {
+            return error_page("Choose at least one organisation to connect.");
+        }
+        approve(st, &a, Some(&chosen))
     } else {
         let mut v = vec![("error", "access_denied")];
         if let Some(s) = &a.state {

@@ -457,8 +457,10 @@ impl Inner {
         Err(oauth_err(401, "invalid_client", None))
     }
 
-    /// The consent: connects every organisation of the user to the app under
-    /// one new `authEventId`, and returns a fresh authorisation code.
+    /// The consent: connects the chosen organisations of the user (all of
+    /// them when None) to the app under one new `authEventId`, and returns
+    /// a fresh authorisation code. Connections made by earlier consents
+    /// keep their own `authEventId`.
     #[allow(clippy::too_many_arguments)]
     pub fn consent(
         &mut self,
@@ -468,12 +470,16 @@ impl Inner {
         scope: &str,
         user_id: Uuid,
         challenge: Option<String>,
+        chosen: Option<&[Uuid]>,
     ) -> String {
         let auth_event_id = self.rng.uuid();
-        let tenants = self
+        let tenants: Vec<Uuid> = self
             .user(user_id)
             .map(|u| u.organisations.clone())
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| chosen.is_none_or(|c| c.contains(t)))
+            .collect();
         for t in tenants {
             match self
                 .connections
