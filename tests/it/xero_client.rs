@@ -203,3 +203,89 @@ async fn malformed_and_truncated_answers_are_typed_errors_naming_the_endpoint() 
         sim_control(&base, "DELETE", "/_sim/faults", None).await;
     }
 }
+
+/// Two processes of one app share each tenant's minute budget at Xero.
+/// The second process learns what the first used from Xero's
+/// `X-MinLimit-Remaining` and waits for the next window instead of being
+/// refused.
+#[tokio::test]
+async fn a_second_process_waits_for_the_budget_the_first_one_used() {
+    let mut s = spawn_with_sim_config(
+        Backend::Sqlite,
+        SimConfig {
+            data: DataChoice::Demo,
+            auto_approve: true,
+            limits: SimLimits {
+                per_minute: 5,
+                ..SimLimits::default()
+            },
+            ..SimConfig::default()
+        },
+    )
+    .await;
+    let base = s.sim.base_url();
+    let group = connect_demo_group(&mut s, None).await;
+    let e = &s.app.store().entities_for_group(group).await.unwrap()[0];
+    let token = s
+        .xero
+        .tokens
+        .access_token(e.token_set_id.unwrap())
+        .await
+        .unwrap();
+    // The simulator's clock stands still: a new window starts only when
+    // the test moves it. Start from an empty one.
+    let advance = || {
+        sim_control(
+            &base,
+            "POST",
+            "/_sim/clock",
+            Some(json!({"advance_seconds": 60})),
+        )
+    };
+    advance().await;
+    sim_control(&base, "DELETE", "/_sim/stats", None).await;
+    // Each "process" has its own client; a 429 is an error, not a retry.
+    let process = || {
+        XeroApi::new(
+            consol::xero::client::XeroEndpoints::at(&base),
+            Limits {
+                tenant_per_window: 5,
+                window: Duration::from_secs(1),
+                ..Limits::default()
+            },
+            RetryPolicy {
+                max_attempts: 1,
+                ..RetryPolicy::default()
+            },
+        )
+    };
+    let (first, second) = (process(), process());
+    let get = |api: &XeroApi| {
+        let (token, tenant) = (token.clone(), e.tenant_id.clone());
+        let api = api.clone();
+        async move {
+            api.get::<serde_json::Value>(&token, &tenant, "Organisation", &[], None)
+                .await
+        }
+    };
+    for _ in 0..4 {
+        get(&first).await.expect("within the budget");
+    }
+    // The fifth call of the window, and the second process's first.
+    get(&second).await.expect("within the budget");
+    let next = tokio::spawn(get(&second));
+    // Had it gone at once, Xero's window would have refused it; it waits
+    // for its own window (one second) and by then Xero's has moved on.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    advance().await;
+    next.await
+        .unwrap()
+        .expect("answered in the next window, not refused");
+    let stats = sim_control(&base, "GET", "/_sim/stats", None).await;
+    assert_eq!(
+        stats["tenants"][&e.tenant_id]["rejected_429"],
+        json!(0),
+        "{stats}"
+    );
+    assert_eq!(stats["tenants"][&e.tenant_id]["calls"], json!(6));
+}

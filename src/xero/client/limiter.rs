@@ -43,8 +43,7 @@ struct Window {
 }
 
 impl Window {
-    /// Takes a slot, or says how long to wait before asking again.
-    fn try_take(&mut self, limit: usize, window: Duration, now: Instant) -> Result<(), Duration> {
+    fn forget_before(&mut self, window: Duration, now: Instant) {
         while self
             .finished
             .front()
@@ -52,6 +51,11 @@ impl Window {
         {
             self.finished.pop_front();
         }
+    }
+
+    /// Takes a slot, or says how long to wait before asking again.
+    fn try_take(&mut self, limit: usize, window: Duration, now: Instant) -> Result<(), Duration> {
+        self.forget_before(window, now);
         if self.in_flight + self.finished.len() < limit {
             self.in_flight += 1;
             return Ok(());
@@ -72,6 +76,22 @@ impl Window {
 
     fn release(&mut self) {
         self.in_flight = self.in_flight.saturating_sub(1);
+    }
+
+    /// Xero said `remaining` calls are left in its current window. When it
+    /// has counted more than this process has made (another process of the
+    /// same app called too), the difference is logged as calls made now, so
+    /// this process waits for them to leave the window instead of drawing
+    /// 429s. A single process never adds anything: Xero's window holds no
+    /// more of its calls than this sliding log does.
+    fn observe_remaining(&mut self, limit: usize, remaining: i64, window: Duration, now: Instant) {
+        self.forget_before(window, now);
+        let counted = limit.saturating_sub(usize::try_from(remaining).unwrap_or(0));
+        // Calls still in flight are counted as Xero has seen them: they
+        // are in the log soon, and a process running five at once must not
+        // count them twice.
+        let missing = counted.saturating_sub(self.finished.len() + self.in_flight);
+        self.finished.extend(std::iter::repeat_n(now, missing));
     }
 }
 
@@ -199,6 +219,28 @@ impl Slot {
         *day = Some((Utc::now().date_naive(), remaining));
     }
 
+    /// Records Xero's `X-MinLimit-Remaining` (this tenant) and
+    /// `X-AppMinLimit-Remaining` (the app) from an answer, after
+    /// [`Slot::answered`]: calls other processes made count here too.
+    pub fn observe_minute_remaining(&self, tenant: Option<i64>, app: Option<i64>) {
+        let now = Instant::now();
+        let limits = self.limiter.limits;
+        if let Some(r) = tenant {
+            self.tenant
+                .window
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .observe_remaining(limits.tenant_per_window, r, limits.window, now);
+        }
+        if let Some(r) = app {
+            self.limiter
+                .app
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .observe_remaining(limits.app_per_window, r, limits.window, now);
+        }
+    }
+
     /// Marks the call answered now (it then counts in the window). The
     /// concurrency permit is held until the slot is dropped, after the
     /// body is read, as Xero counts a call as concurrent until then.
@@ -268,6 +310,45 @@ mod tests {
         drop(a);
         let third = tokio::time::timeout(Duration::from_millis(200), limiter.acquire("t")).await;
         assert!(third.is_ok());
+    }
+
+    #[tokio::test]
+    async fn calls_another_process_made_count_in_the_window() {
+        let limiter = Limiter::new(Limits {
+            tenant_per_window: 5,
+            window: Duration::from_millis(400),
+            ..Limits::default()
+        });
+        let mut a = limiter.acquire("t").await.unwrap();
+        a.answered();
+        // Our one call, yet Xero has counted all five: wait for the window.
+        a.observe_minute_remaining(Some(0), Some(9_000));
+        drop(a);
+        let next = tokio::time::timeout(Duration::from_millis(150), limiter.acquire("t")).await;
+        assert!(next.is_err(), "the tenant's window is full");
+        let other = tokio::time::timeout(Duration::from_millis(150), limiter.acquire("u")).await;
+        assert!(other.is_ok(), "other tenants and the app still have room");
+        let later = tokio::time::timeout(Duration::from_millis(600), limiter.acquire("t")).await;
+        assert!(later.is_ok(), "free again once the window has passed");
+    }
+
+    #[test]
+    fn a_remaining_count_never_frees_calls_this_process_made() {
+        let mut w = Window::default();
+        let t0 = Instant::now();
+        let win = Duration::from_secs(60);
+        for _ in 0..3 {
+            w.try_take(10, win, t0).unwrap();
+            w.finish(t0);
+        }
+        // Xero's window began after two of ours: it says 9 of 10 are left.
+        w.observe_remaining(10, 9, win, t0);
+        assert_eq!(w.finished.len(), 3, "the log already holds more");
+        w.observe_remaining(10, 2, win, t0);
+        assert_eq!(w.finished.len(), 8, "five calls from elsewhere");
+        assert!(w.try_take(10, win, t0).is_ok());
+        assert!(w.try_take(10, win, t0).is_ok());
+        assert!(w.try_take(10, win, t0).is_err());
     }
 
     #[tokio::test]

@@ -179,6 +179,12 @@ impl XeroApi {
             calls += 1;
             let sent = req.send().await;
             slot.answered();
+            if let Ok(resp) = &sent {
+                slot.observe_minute_remaining(
+                    header_i64(resp.headers(), "x-minlimit-remaining"),
+                    header_i64(resp.headers(), "x-appminlimit-remaining"),
+                );
+            }
             let outcome = match sent {
                 Err(e) => Outcome::Retry(
                     self.backoff(attempt),
