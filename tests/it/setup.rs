@@ -140,6 +140,15 @@ async fn put_csv(base: &str, path: &str, token: &str, csv: &str) -> Answer {
     .await
 }
 
+/// How many entity accounts the mappings API lists for the group.
+async fn view_accounts(base: &str, group_id: &i64, token: &str) -> usize {
+    let path = format!("/groups/{group_id}/account-mappings");
+    call(base, "GET", &path, Some(token), None).await.json()["accounts"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
 /// Stored rates as `CUR YYYY-MM average closing` lines.
 async fn stored_rates(store: &Store, group: i64) -> Vec<String> {
     store
@@ -545,6 +554,32 @@ async fn mappings_and_intercompany_contacts_are_confirmed(backend: Backend) {
         .await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("confirmed"), "{}", page.body);
+    // A hundred accounts a page, each with its select; the rest on page 2.
+    let all = view_accounts(&base, &group_id, &token).await;
+    assert!(all > 100, "the demo group has {all} accounts");
+    assert_eq!(page.body.matches("<select name=\"map.").count(), 100);
+    assert!(
+        page.body.contains(&format!("Accounts 1 to 100 of {all}.")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("page=2\" rel=\"next\""), "{}", page.body);
+    let second = s
+        .app
+        .client
+        .get(&format!("/groups/{group_id}/mappings?page=2"))
+        .await;
+    assert_eq!(
+        second.body.matches("<select name=\"map.").count(),
+        all - 100
+    );
+    assert!(
+        second
+            .body
+            .contains(&format!("Accounts 101 to {all} of {all}."))
+    );
+    assert!(second.body.contains("page=1\" rel=\"prev\""));
+    assert_eq!(second.input_value("page").as_deref(), Some("2"));
     let page = s
         .app
         .client

@@ -442,7 +442,7 @@ pub async fn profit_and_loss(
 }
 
 /// Percent-encodes a query value (keys hold `:` and ids).
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

@@ -42,6 +42,8 @@ fn row_messages(rows: &[RowErrors], label: impl Fn(usize) -> String) -> Vec<Stri
 pub struct NoticeQuery {
     saved: Option<usize>,
     q: Option<String>,
+    /// The mappings page's page, from 1.
+    page: Option<usize>,
 }
 
 /// What a page says after a request: its status, errors and notice.
@@ -254,19 +256,10 @@ pub async fn save_rates_table(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
     let fields = form.into_inner();
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_default();
-    user.check_csrf(csrf)?;
+    user.check_csrf(field(&fields, "csrf_token"))?;
     let (group, role) = require_role(&state, &user, group_id(&path)?, GroupRole::Editor).await?;
     let mut typed = TypedRates {
-        new_month: fields
-            .iter()
-            .find(|(k, _)| k == "new_month")
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default(),
+        new_month: field(&fields, "new_month").trim().to_string(),
         ..TypedRates::default()
     };
     for (key, value) in &fields {
@@ -359,9 +352,19 @@ struct MappingsPage {
     accounts: Vec<AccountMappingJson>,
     suggested: usize,
     total: usize,
+    /// Rows that match `q`, of which `accounts` shows page `page` of
+    /// `pages`, starting at row `first` (from 1).
+    matching: usize,
+    first: usize,
+    page: usize,
+    pages: usize,
     errors: Vec<String>,
     notice: Option<String>,
 }
+
+/// Account rows per mappings page: each row carries a select of the whole
+/// group chart, so a page must stay small for large groups.
+const MAPPINGS_PER_PAGE: usize = 100;
 
 fn matches(a: &AccountMappingJson, q: &str) -> bool {
     let q = q.to_lowercase();
@@ -377,14 +380,24 @@ async fn mappings_page(
     role: GroupRole,
     out: Outcome,
     q: String,
+    page: usize,
 ) -> Result<HttpResponse, WebError> {
     let view = mappings_view(&state.store, &group).await?;
     let suggested = view.suggestions().len();
     let total = view.accounts.len();
-    let accounts = view
+    let matching: Vec<AccountMappingJson> = view
         .accounts
         .into_iter()
         .filter(|a| q.trim().is_empty() || matches(a, q.trim()))
+        .collect();
+    let pages = matching.len().div_ceil(MAPPINGS_PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let first = (page - 1) * MAPPINGS_PER_PAGE;
+    let count = matching.len();
+    let accounts = matching
+        .into_iter()
+        .skip(first)
+        .take(MAPPINGS_PER_PAGE)
         .collect();
     render(
         out.status,
@@ -397,6 +410,10 @@ async fn mappings_page(
             accounts,
             suggested,
             total,
+            matching: count,
+            first: first + 1,
+            page,
+            pages,
             errors: out.errors,
             notice: out.notice,
         },
@@ -413,7 +430,17 @@ pub async fn mappings(
     let (group, role) = require_role(&state, &user, group_id(&path)?, GroupRole::Viewer).await?;
     let q = query.into_inner();
     let out = Outcome::ok(saved_notice(q.saved, "mapping"));
-    mappings_page(&state, &user, group, role, out, q.q.unwrap_or_default()).await
+    let page = q.page.unwrap_or(1);
+    mappings_page(
+        &state,
+        &user,
+        group,
+        role,
+        out,
+        q.q.unwrap_or_default(),
+        page,
+    )
+    .await
 }
 
 /// The value of a form field (the first of that name).
@@ -476,11 +503,12 @@ pub async fn save_mappings(
             .collect()
     };
     let q = field(&form, "q").to_string();
+    let page = field(&form, "page").parse().unwrap_or(1);
     if raw.is_empty() {
         let out = Outcome::invalid(vec![
             "Nothing to save: choose a group account for at least one account.".into(),
         ]);
-        return mappings_page(&state, &user, group, role, out, q).await;
+        return mappings_page(&state, &user, group, role, out, q, page).await;
     }
     match validate_mappings(&state.store, &group, &raw).await? {
         Ok(rows) => {
@@ -489,9 +517,10 @@ pub async fn save_mappings(
                 .set_mappings(group.id, &rows, Some(user.user.id), Utc::now())
                 .await?;
             Ok(see_other(format!(
-                "/groups/{}/mappings?saved={}",
+                "/groups/{}/mappings?saved={}&q={}&page={page}",
                 group.id,
-                rows.len()
+                rows.len(),
+                super::reports::encode(&q)
             )))
         }
         Err(bad) => {
@@ -499,7 +528,16 @@ pub async fn save_mappings(
             errors.extend(row_messages(&bad, |n| {
                 labels.get(n - 1).cloned().unwrap_or_default()
             }));
-            mappings_page(&state, &user, group, role, Outcome::invalid(errors), q).await
+            mappings_page(
+                &state,
+                &user,
+                group,
+                role,
+                Outcome::invalid(errors),
+                q,
+                page,
+            )
+            .await
         }
     }
 }
