@@ -82,6 +82,16 @@ pub struct Worker {
     config: WorkerConfig,
 }
 
+/// Rung when a job is queued in this process, so that a worker of the same
+/// process (`--role all`, the demo) starts it at once instead of at its
+/// next poll. Workers of other processes still find it by polling.
+static QUEUED: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Wakes this process's idle workers: a job is waiting.
+pub fn wake_workers() {
+    QUEUED.notify_waiters();
+}
+
 /// Backoff before attempt `n + 1`: 5 s, 10 s, 20 s ... capped at an hour.
 pub fn retry_delay(attempts: i32) -> chrono::Duration {
     let secs = 5i64.saturating_mul(1i64 << attempts.clamp(1, 20).saturating_sub(1));
@@ -117,6 +127,11 @@ impl Worker {
             if stopping.is_triggered() {
                 break;
             }
+            // Listen before looking, so that a job queued after the look
+            // below still wakes this worker.
+            let queued = QUEUED.notified();
+            tokio::pin!(queued);
+            queued.as_mut().enable();
             let now = Utc::now();
             let stale =
                 now - chrono::Duration::from_std(self.config.stale_after).unwrap_or_default();
@@ -144,6 +159,7 @@ impl Worker {
             tokio::select! {
                 _ = &mut stop => break,
                 _ = tokio::time::sleep(self.config.poll) => {},
+                _ = &mut queued => {},
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {},
             }
         }

@@ -67,7 +67,10 @@ pub async fn enqueue(store: &Store, organisation_id: i64, kind: SyncKind) -> Res
         run_at: now,
     };
     match store.enqueue_job(&job, now).await? {
-        Enqueued::New(_) => Ok(run_id),
+        Enqueued::New(_) => {
+            crate::jobs::wake_workers();
+            Ok(run_id)
+        }
         Enqueued::Existing(existing) => {
             // The queued sync will do; the new run record is not needed.
             store.delete_sync_run(run_id).await?;

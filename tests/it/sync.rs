@@ -20,7 +20,43 @@ crate::backends!(
     a_webhook_brings_a_changed_invoice,
     faults_leave_data_whole,
     forged_webhooks_are_refused,
+    a_queued_sync_wakes_the_idle_worker_of_its_process,
 );
+
+/// A worker of the same process starts a queued sync at once, not at its
+/// next poll (a minute here, so only the wake-up can start it in time).
+async fn a_queued_sync_wakes_the_idle_worker_of_its_process(backend: Backend) {
+    let mut s = spawn_with_sim(backend).await;
+    let group = connect_demo_group(&mut s, None).await;
+    let config = consol::jobs::WorkerConfig {
+        poll: std::time::Duration::from_secs(60),
+        ..consol::jobs::WorkerConfig::default()
+    };
+    let (stop, shutdown) = consol::shutdown::channel();
+    let worker = tokio::spawn(
+        sync::worker_with(s.app.store().clone(), s.xero.clone(), config).run(shutdown),
+    );
+    // Let the worker look, find nothing and settle into waiting.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let e = &s.app.store().entities_for_group(group).await.unwrap()[0];
+    let run = sync::enqueue(s.app.store(), e.organisation_id, SyncKind::Full)
+        .await
+        .unwrap();
+    let done = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        loop {
+            let r = s.app.store().sync_run(run).await.unwrap().unwrap();
+            if r.state == "succeeded" || r.state == "failed" {
+                return r;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the sync ran long before the worker's next poll");
+    assert_eq!(done.state, "succeeded", "{:?}", done.error);
+    stop.trigger();
+    worker.await.unwrap();
+}
 
 /// Queues a sync of every entity and runs the queue dry.
 async fn sync_all(s: &SimApp, group: i64, kind: SyncKind) -> Vec<SyncRun> {
