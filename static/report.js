@@ -1,9 +1,20 @@
-// Folds the consolidated P&L's sections to their totals. Without
-// JavaScript every row shows; with it, each section heading becomes a
-// button, and "Collapse all" / "Expand all" fold the whole report. The
-// choice is kept for the tab, so a period change keeps the same view.
+// The consolidated P&L page: a named period shows as soon as it is chosen,
+// and sections fold to their totals. Without JavaScript every row shows;
+// with it, each section heading becomes a button, and "Collapse all" /
+// "Expand all" fold the whole report. The choice is kept for the tab, so a
+// period change keeps the same view.
 (function () {
   "use strict";
+  // Choosing a named period shows it at once (the Go button is for pages
+  // without JavaScript).
+  var picker = document.querySelector("#period-picker select[name=period]");
+  if (picker) {
+    picker.addEventListener("change", function () {
+      if (picker.value) {
+        picker.form.submit();
+      }
+    });
+  }
   var table = document.getElementById("pnl");
   if (!table) {
     return;

@@ -297,10 +297,67 @@ pub struct ProfitAndLossReport {
     pub months: Vec<MonthlyReport>,
 }
 
+/// A line that a total is made of, and whether it adds (+1) or is taken
+/// away (-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part<'a> {
+    pub line: &'a ReportLine,
+    pub sign: Decimal,
+}
+
 impl ProfitAndLossReport {
     /// The line with this key.
     pub fn line(&self, key: &str) -> Option<&ReportLine> {
         self.lines.iter().find(|l| l.key == key)
+    }
+
+    /// What a total line is made of, for its provenance: a section total
+    /// sums its account lines; Gross Profit is Income less Cost of Sales;
+    /// Net Profit is Gross Profit, plus Other Income and Unmapped, less the
+    /// expense sections. `None` for an account line or an unknown key.
+    pub fn parts(&self, key: &str) -> Option<Vec<Part<'_>>> {
+        let total = self.line(key)?;
+        let totals_of = |sections: &[Section]| -> Vec<Part<'_>> {
+            self.lines
+                .iter()
+                .filter(|l| l.kind == LineKind::SectionTotal && sections.contains(&l.section))
+                .map(|l| Part {
+                    line: l,
+                    sign: l.section.display_sign(),
+                })
+                .collect()
+        };
+        Some(match total.kind {
+            LineKind::Account => return None,
+            LineKind::SectionTotal => self
+                .lines
+                .iter()
+                .filter(|l| l.kind == LineKind::Account && l.section == total.section)
+                .map(|l| Part {
+                    line: l,
+                    sign: Decimal::ONE,
+                })
+                .collect(),
+            LineKind::GrossProfit => totals_of(&[Section::Income, Section::CostOfSales]),
+            LineKind::NetProfit => {
+                let gross = self
+                    .lines
+                    .iter()
+                    .filter(|l| l.kind == LineKind::GrossProfit);
+                gross
+                    .map(|l| Part {
+                        line: l,
+                        sign: Decimal::ONE,
+                    })
+                    .chain(totals_of(&[
+                        Section::OtherIncome,
+                        Section::OperatingExpenses,
+                        Section::OtherExpenses,
+                        Section::Unmapped,
+                    ]))
+                    .collect()
+            }
+        })
     }
 
     /// The monthly breakdown of one month.

@@ -37,6 +37,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../static/report.js"),
     },
     Asset {
+        name: "sync.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/sync.js"),
+    },
+    Asset {
         name: "uplot.iife.min.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../static/vendor/uplot.iife.min.js"),

@@ -30,6 +30,13 @@ pub fn accounting(v: Decimal, places: u32) -> String {
     }
 }
 
+/// [`accounting`] with every decimal place the value has (at least
+/// `min_places`), for source amounts that must show exactly as Xero sent
+/// them.
+pub fn accounting_exact(v: Decimal, min_places: u32) -> String {
+    accounting(v, v.normalize().scale().max(min_places))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,5 +55,12 @@ mod tests {
         assert_eq!(accounting(d("12"), 0), "12");
         assert_eq!(accounting(d("-123456"), 0), "(123,456)");
         assert_eq!(accounting(d("100"), 2), "100.00");
+    }
+
+    #[test]
+    fn exact_keeps_every_place() {
+        assert_eq!(accounting_exact(d("-1234.5"), 2), "(1,234.50)");
+        assert_eq!(accounting_exact(d("1234.5678"), 2), "1,234.5678");
+        assert_eq!(accounting_exact(d("1200"), 0), "1,200");
     }
 }

@@ -394,11 +394,22 @@ proptest! {
             let values: Vec<&ColumnValues> = month.lines.iter().map(|l| &l.values).collect();
             check_footing(&r.lines, &values, &month.net_profit);
         }
-        // Each account cell opens to sources that add up to it.
-        for l in r.lines.iter().filter(|l| l.kind == LineKind::Account) {
-            for (col, v) in l.values.iter() {
-                let p = c.provenance.cell(&l.key, col).unwrap();
-                prop_assert_eq!(p.total(), v, "{} {}", &l.key, col);
+        // Each account cell opens to sources that add up to it, and each
+        // total to the lines it is made of.
+        for l in &r.lines {
+            let parts = r.parts(&l.key);
+            prop_assert_eq!(parts.is_none(), l.kind == LineKind::Account, "{}", &l.key);
+            for (i, (col, v)) in l.values.iter().enumerate() {
+                match &parts {
+                    None => {
+                        let p = c.provenance.cell(&l.key, col).unwrap();
+                        prop_assert_eq!(p.total(), v, "{} {}", &l.key, col);
+                    }
+                    Some(parts) => {
+                        let sum: Decimal = parts.iter().map(|p| p.sign * p.line.values.at(i)).sum();
+                        prop_assert_eq!(sum, v, "{} {}", &l.key, col);
+                    }
+                }
             }
         }
     }

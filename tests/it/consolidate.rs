@@ -177,6 +177,41 @@ async fn the_demo_group_consolidates_and_ties_out(backend: Backend) {
         ))
         .await;
     assert_eq!(nothing.status, 404);
+    // Totals open too: Net Profit is made of Gross Profit and the section
+    // totals, each a link to its own parts, and the page's total is the
+    // report's.
+    let np_href = hrefs
+        .iter()
+        .find(|h| h.contains("line=net_profit") && h.contains("column=consolidated"))
+        .expect("a link on consolidated Net Profit");
+    let np = s.app.client.get(np_href).await;
+    assert_eq!(np.status, 200, "{np_href}");
+    let parts = &np.body[np.body.find("id=\"parts\"").expect("the parts table")..];
+    for text in ["Gross Profit", "Total Operating Expenses", "less", "plus"] {
+        assert!(parts.contains(text), "{text}");
+    }
+    let np_text =
+        consol::web::format::accounting(report.net_profit.get("consolidated").unwrap(), 2);
+    assert!(
+        np.body.contains(&format!("<strong>{np_text}</strong>")),
+        "{np_text}"
+    );
+    let gp_href = parts
+        .split("href=\"")
+        .nth(1)
+        .and_then(|h| h.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    assert!(gp_href.contains("line=gross_profit"), "{gp_href}");
+    let gp = s.app.client.get(&gp_href).await;
+    assert_eq!(gp.status, 200);
+    assert!(gp.body.contains("Total Income") && gp.body.contains("Total Cost of Sales"));
+    // Cells carry their column's shading.
+    assert!(
+        page.body.contains("class=\"num elim"),
+        "eliminations cells are marked"
+    );
 
     // Compared with the same months a year earlier: the comparison column
     // is that period's consolidated figure, and the variance the difference.
@@ -214,6 +249,49 @@ async fn the_demo_group_consolidates_and_ties_out(backend: Backend) {
         ))
         .await;
     assert!(prior.body.contains("Prior period ("));
+    // The quick picks keep the comparison.
+    assert!(
+        prior.body.contains("compare=prior\">Last month</a>"),
+        "{}",
+        prior.body
+    );
+
+    // The picker's named periods follow the group's financial year: the
+    // year to date starts in the month after the year end, and a chosen
+    // period wins over from and to.
+    let fye = group.financial_year_end_month as u32;
+    let last = Month::of(chrono::Utc::now().date_naive()).prev();
+    let fy_from = last.financial_year_end(fye).plus(-11);
+    let value = format!("{fy_from}:{last}");
+    assert!(
+        page.body.contains(&format!("<option value=\"{value}\"")),
+        "the year to date is offered: {value}"
+    );
+    let ytd = s
+        .app
+        .client
+        .get(&format!(
+            "/groups/{group_id}/reports/profit-and-loss?period={value}&from=2020-01&to=2020-01&compare=prior"
+        ))
+        .await;
+    assert_eq!(ytd.status, 200);
+    assert!(ytd.body.contains(&format!("{fy_from} to {last}, in")));
+    assert!(
+        ytd.body
+            .contains(&format!("<option value=\"{value}\" selected>"))
+    );
+    assert!(
+        ytd.body.contains("Prior period ("),
+        "the comparison is kept"
+    );
+    let bad = s
+        .app
+        .client
+        .get(&format!(
+            "/groups/{group_id}/reports/profit-and-loss?period=2026-05:2026-01"
+        ))
+        .await;
+    assert_eq!(bad.status, 422);
 
     // Entity columns hidden and sections collapsed, still without script.
     let short = s

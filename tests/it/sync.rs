@@ -173,6 +173,10 @@ async fn full_then_incremental_sync_matches_xero(backend: Backend) {
     let page = s.app.client.get(&format!("/groups/{group}")).await;
     assert!(page.body.contains("of 5,000"), "the day's budget is shown");
     assert!(!page.body.contains(">stale<"), "just synced");
+    assert!(
+        !page.body.contains("sync-progress") && !page.body.contains("sync.js"),
+        "nothing is syncing"
+    );
     let csrf = crate::helpers::session_csrf(&mut s.app.client).await;
     let r = s
         .app
@@ -185,6 +189,23 @@ async fn full_then_incremental_sync_matches_xero(backend: Backend) {
     );
     let queued = s.app.store().job_counts().await.unwrap();
     assert!(queued.contains(&("queued".to_string(), 4)), "{queued:?}");
+    // Each queued run has its progress bar, followed by sync.js (or, with
+    // no JavaScript, by the page refreshing itself).
+    let page = s.app.client.get(&format!("/groups/{group}")).await;
+    for run in s.app.store().latest_runs_for_group(group).await.unwrap() {
+        assert_eq!(run.state, "queued");
+        assert!(
+            page.body.contains(&format!("data-run=\"{}\"", run.id)),
+            "a progress bar for run {}",
+            run.id
+        );
+    }
+    assert_eq!(page.body.matches("<progress").count(), 4);
+    assert!(page.body.contains("/static/sync.js?v="));
+    assert!(
+        page.body
+            .contains(r#"<meta http-equiv="refresh" content="5">"#)
+    );
     // Without the form's token nothing is queued.
     let forged = s
         .app

@@ -1,5 +1,5 @@
 //! The report endpoints: the consolidated P&L as JSON, CSV or Excel, and
-//! the intercompany reconciliation as JSON or Excel.
+//! the intercompany reconciliation as JSON, CSV or Excel.
 
 use std::collections::HashMap;
 
@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::{ApiError, ApiUser};
 use crate::consolidation;
-use crate::engine::{self, ProfitAndLossReport};
-use crate::export::{self, XLSX_CONTENT_TYPE};
+use crate::engine;
+use crate::export::{self, CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE};
 use crate::store::GroupRole;
 use crate::web::AppState;
 use crate::web::pages::reports::{PeriodQuery, period_of};
@@ -143,59 +143,12 @@ pub async fn profit_and_loss(
         .map_err(|e| internal("consolidation", e))?;
     Ok(match format {
         Format::Csv => attachment(
-            "text/csv; charset=utf-8",
+            CSV_CONTENT_TYPE,
             &format!("{stem}.csv"),
-            to_csv(&report),
+            export::profit_and_loss_csv(&report),
         ),
         _ => HttpResponse::Ok().json(&report),
     })
-}
-
-/// One row per report line, one column per report column; plain decimals
-/// (no separators) so spreadsheets read them as numbers.
-pub fn to_csv(report: &ProfitAndLossReport) -> String {
-    let mut out = String::new();
-    let mut head = vec![
-        "section".to_string(),
-        "account_code".into(),
-        "account_name".into(),
-    ];
-    head.extend(report.columns.iter().map(|c| c.name.clone()));
-    push_row(&mut out, &head);
-    for line in &report.lines {
-        let section = serde_json::to_value(line.section)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        let mut row = vec![
-            section,
-            line.account_code.clone().unwrap_or_default(),
-            line.account_name.clone(),
-        ];
-        row.extend(
-            report
-                .columns
-                .iter()
-                .map(|c| line.values.get(&c.key).unwrap_or_default().to_string()),
-        );
-        push_row(&mut out, &row);
-    }
-    out
-}
-
-fn push_row(out: &mut String, cells: &[String]) {
-    let quoted: Vec<String> = cells
-        .iter()
-        .map(|c| {
-            if c.contains([',', '"', '\n']) {
-                format!("\"{}\"", c.replace('"', "\"\""))
-            } else {
-                c.clone()
-            }
-        })
-        .collect();
-    out.push_str(&quoted.join(","));
-    out.push_str("\r\n");
 }
 
 pub async fn intercompany(
@@ -207,21 +160,28 @@ pub async fn intercompany(
 ) -> Result<HttpResponse, ApiError> {
     let (group, _) = user.group(&state, &path, GroupRole::Viewer).await?;
     let period = period(&query)?;
-    let format = format_of(&req, &query, &[Format::Json, Format::Xlsx])?;
+    let format = format_of(&req, &query, &[Format::Json, Format::Csv, Format::Xlsx])?;
     let data = consolidation::load(&state.store, &group, period).await?;
     let rec = engine::reconcile_intercompany(&data, period)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
-    if format == Format::Xlsx {
-        let names: HashMap<engine::EntityId, String> = data
-            .entities
-            .iter()
-            .map(|e| (e.id, e.name.clone()))
-            .collect();
-        let bytes = xlsx(move || export::intercompany_xlsx(&rec, &names)).await?;
-        let name = format!("intercompany-{}-{}.xlsx", period.from(), period.to());
-        return Ok(attachment(XLSX_CONTENT_TYPE, &name, bytes));
-    }
-    Ok(HttpResponse::Ok().json(&rec))
+    let names: HashMap<engine::EntityId, String> = data
+        .entities
+        .iter()
+        .map(|e| (e.id, e.name.clone()))
+        .collect();
+    let stem = format!("intercompany-{}-{}", period.from(), period.to());
+    Ok(match format {
+        Format::Xlsx => {
+            let bytes = xlsx(move || export::intercompany_xlsx(&rec, &names)).await?;
+            attachment(XLSX_CONTENT_TYPE, &format!("{stem}.xlsx"), bytes)
+        }
+        Format::Csv => attachment(
+            CSV_CONTENT_TYPE,
+            &format!("{stem}.csv"),
+            export::intercompany_csv(&rec, &names),
+        ),
+        Format::Json => HttpResponse::Ok().json(&rec),
+    })
 }
 
 #[derive(Deserialize)]

@@ -159,32 +159,6 @@ pub fn parse_rates(
     if bad.is_empty() { Ok(good) } else { Err(bad) }
 }
 
-/// Splits one CSV line into fields: commas, with `"quoted, fields"` and
-/// `""` for a quote inside quotes.
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            ('"', true) => quoted = false,
-            ('"', false) if field.trim().is_empty() => {
-                field.clear();
-                quoted = true;
-            }
-            (',', false) => out.push(std::mem::take(&mut field)),
-            _ => field.push(c),
-        }
-    }
-    out.push(field);
-    out
-}
-
 /// Parses rates CSV (`currency,month,average,closing`; the header line is
 /// optional, blank lines are skipped). Row numbers are line numbers.
 pub fn parse_rates_csv(
@@ -199,7 +173,7 @@ pub fn parse_rates_csv(
         if line.trim().is_empty() {
             continue;
         }
-        let fields = csv_fields(line);
+        let fields = crate::export::csv::fields(line);
         let normalised: Vec<String> = fields.iter().map(|f| f.trim().to_lowercase()).collect();
         if i == 0 && normalised.join(",") == RATES_HEADER {
             continue;

@@ -48,6 +48,8 @@ struct GroupPage {
     notice: Option<String>,
     error: Option<&'static str>,
     xero_configured: bool,
+    /// Some entity is queued or syncing: the page follows its progress.
+    syncing: bool,
 }
 
 /// An entity as the group page shows it.
@@ -63,21 +65,36 @@ struct EntityRow {
     /// Older than a day: the numbers may be behind Xero.
     stale: bool,
     run: String,
+    /// A queued or running sync: its run id and step n of m (0 of 0 while
+    /// queued), for the live progress bar.
+    active: Option<ActiveRun>,
     budget: String,
+}
+
+struct ActiveRun {
+    id: i64,
+    done: i32,
+    total: i32,
 }
 
 impl EntityRow {
     fn of(e: EntityView, runs: &[SyncRun]) -> Self {
-        let run = runs
-            .iter()
-            .find(|r| r.organisation_id == e.organisation_id)
+        let latest = runs.iter().find(|r| r.organisation_id == e.organisation_id);
+        let run = latest
             .map(|r| match r.state.as_str() {
-                "running" => format!("syncing {}/{}", r.progress_done, r.progress_total),
+                "running" => format!("syncing, step {} of {}", r.progress_done, r.progress_total),
                 "queued" => "queued".to_string(),
                 "failed" => format!("failed: {}", r.error.clone().unwrap_or_default()),
                 _ => format!("{} calls", r.calls),
             })
             .unwrap_or_default();
+        let active = latest
+            .filter(|r| r.state == "queued" || r.state == "running")
+            .map(|r| ActiveRun {
+                id: r.id,
+                done: r.progress_done,
+                total: r.progress_total,
+            });
         let stale = e
             .last_synced_at
             .is_none_or(|t| Utc::now() - t > chrono::Duration::hours(26));
@@ -106,6 +123,7 @@ impl EntityRow {
                 .unwrap_or_else(|| "never".into()),
             stale,
             run,
+            active,
             budget: e
                 .day_calls_remaining
                 .map(|n| format!("{n} of 5,000"))
@@ -273,7 +291,8 @@ pub async fn show(
     let runs = state.store.latest_runs_for_group(id).await?;
     let views = state.store.entities_for_group(id).await?;
     let dashboard = super::dashboard::build(&state.store, &group, &views).await?;
-    let entities = views.into_iter().map(|e| EntityRow::of(e, &runs)).collect();
+    let entities: Vec<EntityRow> = views.into_iter().map(|e| EntityRow::of(e, &runs)).collect();
+    let syncing = entities.iter().any(|e| e.active.is_some());
     let q = query.into_inner();
     let notice = match q.notice.as_deref() {
         Some("connected") => Some(match q.count.unwrap_or(0) {
@@ -302,6 +321,7 @@ pub async fn show(
             notice,
             error: q.error.as_deref().and_then(error_message),
             xero_configured: state.xero.oauth.is_some(),
+            syncing,
         },
     )
 }

@@ -9,12 +9,13 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::groups::require_role;
+use super::periods::{self, ChoiceGroup, Preset};
 use super::{Nav, render};
 use crate::consolidation;
 use crate::domain::{Month, MonthRange};
 use crate::engine::{ColumnKind, LineKind, ProfitAndLossReport, Warning};
 use crate::store::{Group, GroupRole};
-use crate::web::format::accounting;
+use crate::web::format::{accounting, accounting_exact};
 use crate::web::{AppState, CurrentUser, WebError};
 
 #[derive(Deserialize)]
@@ -45,7 +46,9 @@ pub fn period_of(q: &PeriodQuery) -> Result<MonthRange, String> {
 struct Cell {
     text: String,
     negative: bool,
-    /// The provenance page of the cell, for account lines.
+    /// The column's kind, for shading: `entity`, `elim`, `cons` or `cmp`.
+    class: &'static str,
+    /// The provenance page of the cell.
     href: Option<String>,
 }
 
@@ -58,12 +61,6 @@ struct Row {
     /// its total.
     section: usize,
     cells: Vec<Cell>,
-}
-
-struct Preset {
-    label: &'static str,
-    from: Month,
-    to: Month,
 }
 
 #[derive(Template)]
@@ -80,6 +77,12 @@ struct ReportPage {
     warnings: Vec<String>,
     error: Option<String>,
     presets: Vec<Preset>,
+    /// The picker's named periods, and the one shown (`from:to`).
+    choices: Vec<ChoiceGroup>,
+    selected: String,
+    /// The view settings (`&compare=...&entities=...&view=...`), kept by
+    /// the quick picks and the provenance links.
+    keep: String,
     compare: String,
     hide_entities: bool,
     totals_only: bool,
@@ -90,6 +93,9 @@ struct ReportPage {
 pub struct PageQuery {
     from: Option<String>,
     to: Option<String>,
+    /// A named period of the picker (`YYYY-MM:YYYY-MM`); wins over
+    /// `from` and `to`.
+    period: Option<String>,
     /// `prior` (the same number of months just before) or `last_year`.
     compare: Option<String>,
     /// `hide` shows only the eliminations and consolidated columns.
@@ -114,15 +120,38 @@ fn comparison(period: MonthRange, compare: &str) -> Option<(MonthRange, String)>
     Some((range, format!("{title} ({from} to {to})")))
 }
 
-/// Adds the comparison's consolidated value, the variance and the variance
-/// in percent to every line (matched by line key).
+/// The shading class of a column.
+fn column_class(kind: ColumnKind) -> &'static str {
+    match kind {
+        ColumnKind::Entity => "entity",
+        ColumnKind::Eliminations => "elim",
+        ColumnKind::Consolidated => "cons",
+    }
+}
+
+/// The provenance page of a cell.
+fn cell_href(group_id: i64, period: MonthRange, line: &str, column: &str) -> String {
+    format!(
+        "/groups/{group_id}/reports/cell?from={}&to={}&line={}&column={}",
+        period.from(),
+        period.to(),
+        encode(line),
+        encode(column)
+    )
+}
+
+/// Adds the comparison's consolidated value (opening its own provenance),
+/// the variance and the variance in percent to every line (matched by line
+/// key).
 fn add_comparison(
     rows: &mut [Row],
     keys: &[Option<String>],
     current: &ProfitAndLossReport,
     other: &ProfitAndLossReport,
     places: u32,
+    group_id: i64,
 ) {
+    let other_period = MonthRange::new(other.period.from, other.period.to).ok();
     for (row, key) in rows.iter_mut().zip(keys) {
         let Some(key) = key else { continue };
         let now = current
@@ -142,52 +171,22 @@ fn add_comparison(
                 (variance * rust_decimal::Decimal::ONE_HUNDRED / then.abs()).round_dp(1)
             )
         };
-        for (v, text) in [
-            (then, accounting(then, places)),
-            (variance, accounting(variance, places)),
-            (variance, pct),
+        let then_href = other_period
+            .filter(|_| other.line(key).is_some())
+            .map(|p| cell_href(group_id, p, key, crate::engine::CONSOLIDATED));
+        for (v, text, href) in [
+            (then, accounting(then, places), then_href),
+            (variance, accounting(variance, places), None),
+            (variance, pct, None),
         ] {
             row.cells.push(Cell {
                 text,
                 negative: v.is_sign_negative() && !v.is_zero(),
-                href: None,
+                class: "cmp",
+                href,
             });
         }
     }
-}
-
-fn presets(fye: u32) -> Vec<Preset> {
-    let last = Month::of(Utc::now().date_naive()).prev();
-    let fy_end = last.financial_year_end(fye);
-    let fy_start = fy_end.plus(-11);
-    let q_end = last.plus(-(((last.month() as i32 - 1) % 3 + 1) % 3));
-    vec![
-        Preset {
-            label: "Last month",
-            from: last,
-            to: last,
-        },
-        Preset {
-            label: "Last quarter",
-            from: q_end.plus(-2),
-            to: q_end,
-        },
-        Preset {
-            label: "Year to date",
-            from: fy_start,
-            to: last,
-        },
-        Preset {
-            label: "Last financial year",
-            from: fy_start.plus(-12),
-            to: fy_start.prev(),
-        },
-        Preset {
-            label: "Last 12 months",
-            from: last.plus(-11),
-            to: last,
-        },
-    ]
 }
 
 /// The report's rows, and beside each the key of its report line (none for
@@ -198,7 +197,7 @@ fn rows_of(
     group_id: i64,
 ) -> (Vec<Row>, Vec<Option<String>>) {
     let mut keys = Vec::new();
-    let period = format!("from={}&to={}", report.period.from, report.period.to);
+    let period = MonthRange::new(report.period.from, report.period.to).ok();
     let mut out = Vec::new();
     let mut section = String::new();
     let mut number = 0;
@@ -238,17 +237,11 @@ fn rows_of(
                 .iter()
                 .map(|c| {
                     let v = line.values.get(&c.key).unwrap_or_default();
-                    let href = (line.kind == LineKind::Account && !v.is_zero()).then(|| {
-                        format!(
-                            "/groups/{group_id}/reports/cell?{period}&line={}&column={}",
-                            encode(&line.key),
-                            encode(&c.key)
-                        )
-                    });
                     Cell {
                         text: accounting(v, places),
                         negative: v.is_sign_negative() && !v.is_zero(),
-                        href,
+                        class: column_class(c.kind),
+                        href: period.map(|p| cell_href(group_id, p, &line.key, &c.key)),
                     }
                 })
                 .collect(),
@@ -338,9 +331,31 @@ pub async fn profit_and_loss(
     let compare = query.compare.clone().unwrap_or_default();
     let hide_entities = query.entities.as_deref() == Some("hide");
     let totals_only = query.view.as_deref() == Some("totals");
-    let query = PeriodQuery {
-        from: query.from.clone(),
-        to: query.to.clone(),
+    let mut keep = String::new();
+    for (name, value) in [
+        ("compare", compare.as_str()),
+        ("entities", if hide_entities { "hide" } else { "" }),
+        ("view", if totals_only { "totals" } else { "" }),
+    ] {
+        if !value.is_empty() {
+            keep.push_str(&format!("&{name}={}", encode(value)));
+        }
+    }
+    let last = Month::of(Utc::now().date_naive()).prev();
+    let named = query
+        .period
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(periods::parse_choice);
+    let query = match &named {
+        Some(Ok(range)) => PeriodQuery {
+            from: Some(range.from().to_string()),
+            to: Some(range.to().to_string()),
+        },
+        _ => PeriodQuery {
+            from: query.from.clone(),
+            to: query.to.clone(),
+        },
     };
     let mut page = ReportPage {
         nav: Nav::of(&user),
@@ -353,12 +368,15 @@ pub async fn profit_and_loss(
         rates: Vec::new(),
         warnings: Vec::new(),
         error: None,
-        presets: presets(fye),
+        presets: periods::presets(last, fye),
+        choices: periods::choices(last, fye),
+        selected: String::new(),
+        keep,
         compare: compare.clone(),
         hide_entities,
         totals_only,
     };
-    let period = match period_of(&query) {
+    let period = match named.unwrap_or_else(|| period_of(&query)) {
         Ok(p) => p,
         Err(e) => {
             page.error = Some(e);
@@ -367,6 +385,7 @@ pub async fn profit_and_loss(
     };
     page.from = period.from().to_string();
     page.to = period.to().to_string();
+    page.selected = format!("{}:{}", page.from, page.to);
     let (_, report) = consolidation::consolidate_group(&state.store, &page.group, period)
         .await
         .map_err(|e| WebError::Internal(e.into()))?;
@@ -374,21 +393,14 @@ pub async fn profit_and_loss(
     page.headings = report
         .columns
         .iter()
-        .map(|c| {
-            let class = match c.kind {
-                ColumnKind::Entity => "entity",
-                ColumnKind::Eliminations => "elim",
-                ColumnKind::Consolidated => "cons",
-            };
-            (c.name.clone(), class)
-        })
+        .map(|c| (c.name.clone(), column_class(c.kind)))
         .collect();
     let (mut rows, keys) = rows_of(&report, places, page.group.id);
     if let Some((other_period, title)) = comparison(period, &compare) {
         let (_, other) = consolidation::consolidate_group(&state.store, &page.group, other_period)
             .await
             .map_err(|e| WebError::Internal(e.into()))?;
-        add_comparison(&mut rows, &keys, &report, &other, places);
+        add_comparison(&mut rows, &keys, &report, &other, places, page.group.id);
         page.headings.push((title, "cmp"));
         page.headings.push(("Variance".into(), "cmp"));
         page.headings.push(("Variance %".into(), "cmp"));
@@ -484,6 +496,14 @@ struct EliminationView {
     effect: String,
 }
 
+/// A line a total is made of, linking to its own provenance.
+struct PartView {
+    name: String,
+    sign: &'static str,
+    value: String,
+    href: String,
+}
+
 #[derive(Template)]
 #[template(path = "cell.html")]
 struct CellPage {
@@ -492,10 +512,12 @@ struct CellPage {
     back: String,
     line_name: String,
     column_name: String,
+    period: String,
     currency: String,
     total: String,
     sources: Vec<SourceRowView>,
     eliminations: Vec<EliminationView>,
+    parts: Vec<PartView>,
 }
 
 /// `GET /groups/{id}/reports/cell`: what made one number of the report:
@@ -518,17 +540,72 @@ pub async fn cell(
     let data = consolidation::load(&state.store, &group, period).await?;
     let result = crate::engine::consolidate(&data, period)
         .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?;
+    let report = &result.report;
+    let line = report.line(&q.line).ok_or(WebError::NotFound)?;
+    let (column_index, column) = report
+        .columns
+        .iter()
+        .enumerate()
+        .find(|(_, c)| c.key == q.column)
+        .ok_or(WebError::NotFound)?;
+    let places = group.presentation_currency.minor_units();
+    let line_name = format!(
+        "{} {}",
+        line.account_code.as_deref().unwrap_or(""),
+        line.account_name
+    )
+    .trim()
+    .to_string();
+    let back = format!(
+        "/groups/{}/reports/profit-and-loss?from={}&to={}",
+        group.id,
+        period.from(),
+        period.to()
+    );
+    // A total opens the lines it is made of.
+    if let Some(parts) = report.parts(&q.line) {
+        let page = CellPage {
+            nav: Nav::of(&user),
+            back,
+            line_name,
+            column_name: column.name.clone(),
+            period: format!("{} to {}", period.from(), period.to()),
+            currency: group.presentation_currency.to_string(),
+            total: accounting(line.values.at(column_index), places),
+            sources: Vec::new(),
+            eliminations: Vec::new(),
+            parts: parts
+                .iter()
+                .map(|p| PartView {
+                    name: format!(
+                        "{} {}",
+                        p.line.account_code.as_deref().unwrap_or(""),
+                        p.line.account_name
+                    )
+                    .trim()
+                    .to_string(),
+                    sign: if p.sign.is_sign_negative() {
+                        "less"
+                    } else {
+                        "plus"
+                    },
+                    value: accounting(p.line.values.at(column_index), places),
+                    href: cell_href(group.id, period, &p.line.key, &column.key),
+                })
+                .collect(),
+            group,
+        };
+        return render(StatusCode::OK, &page);
+    }
     let prov = result
         .provenance
         .cell(&q.line, &q.column)
         .ok_or(WebError::NotFound)?;
-    let report = &result.report;
-    let line = report.line(&q.line).ok_or(WebError::NotFound)?;
-    let column = report
-        .columns
+    let currencies: std::collections::HashMap<i64, u32> = data
+        .entities
         .iter()
-        .find(|c| c.key == q.column)
-        .ok_or(WebError::NotFound)?;
+        .map(|e| (e.id.0, e.base_currency.minor_units()))
+        .collect();
     let names: std::collections::HashMap<i64, String> = data
         .entities
         .iter()
@@ -544,21 +621,13 @@ pub async fn cell(
             )
         })
         .collect();
-    let places = group.presentation_currency.minor_units();
     let page = CellPage {
         nav: Nav::of(&user),
-        back: format!(
-            "/groups/{}/reports/profit-and-loss?from={}&to={}",
-            group.id,
-            period.from(),
-            period.to()
-        ),
-        line_name: format!(
-            "{} {}",
-            line.account_code.as_deref().unwrap_or(""),
-            line.account_name
-        ),
+        back,
+        line_name,
         column_name: column.name.clone(),
+        period: format!("{} to {}", period.from(), period.to()),
+        parts: Vec::new(),
         currency: group.presentation_currency.to_string(),
         total: accounting(prov.total(), places),
         sources: prov
@@ -571,7 +640,10 @@ pub async fn cell(
                     .map(|n| format!("{n} ({})", s.account_id))
                     .unwrap_or_else(|| s.account_id.clone()),
                 month: s.month.to_string(),
-                amount: s.amount.to_string(),
+                amount: accounting_exact(
+                    s.amount,
+                    currencies.get(&s.entity.0).copied().unwrap_or(2),
+                ),
                 rate: s.rate.to_string(),
                 translated: accounting(s.cell_amount, places),
                 runs: s
@@ -597,9 +669,9 @@ pub async fn cell(
                 invoice_type: format!("{:?}", e.invoice_type).to_uppercase(),
                 month: e.month.to_string(),
                 currency: e.currency.to_string(),
-                net: e.net_amount.to_string(),
+                net: accounting_exact(e.net_amount, e.currency.minor_units()),
                 currency_rate: e.currency_rate.map(|r| r.to_string()).unwrap_or_default(),
-                base: e.base_amount.round_dp(4).to_string(),
+                base: accounting_exact(e.base_amount.round_dp(4), 2),
                 rate: e.rate.to_string(),
                 effect: accounting(e.cell_amount, places),
             })
