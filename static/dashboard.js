@@ -29,7 +29,7 @@
       columns.push(s.values.map(function (v) { return v === null ? null : Number(v); }));
     });
     var width = Math.max(320, el.clientWidth || 600);
-    new uPlot(
+    var plot = new uPlot(
       {
         width: width,
         height: 220,
@@ -41,6 +41,18 @@
       columns,
       el
     );
+    plots.push({ el: el, plot: plot });
   }
+  var plots = [];
   document.querySelectorAll("[data-series]").forEach(draw);
+  // Follow the window (a tablet turned, a sidebar opened), once it settles.
+  var pending = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(pending);
+    pending = window.setTimeout(function () {
+      plots.forEach(function (p) {
+        p.plot.setSize({ width: Math.max(320, p.el.clientWidth || 600), height: 220 });
+      });
+    }, 150);
+  });
 })();

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use consol::shutdown;
 use consol::sim::http::{DataChoice, SimConfig};
 
-use crate::helpers::{Backend, spawn_with_sim_config};
+use crate::helpers::{Backend, SyncedGroup, spawn_with_sim_config, synced_demo_group};
 use crate::webdriver::Browser;
 
 #[tokio::test]
@@ -226,13 +226,26 @@ async fn a_finance_user_does_the_month_end_review_in_a_browser() {
     b.screenshot("04-consolidated-pnl").await;
     assert!(b.text("#pnl").await.contains("Net Profit"));
 
-    // Change the period to a single month with the picker.
+    // Change the period to last month with the picker: choosing it shows it.
     let last = consol::domain::Month::of(chrono::Utc::now().date_naive()).prev();
-    b.goto(&format!(
-        "{app}/groups/{}/reports/profit-and-loss?from={last}&to={last}",
-        group.id
+    b.execute(&format!(
+        "const s = document.querySelector('#period-picker select[name=period]');
+         s.value = '{last}:{last}';
+         s.dispatchEvent(new Event('change'));"
     ))
     .await;
+    let mut shown = String::new();
+    for _ in 0..100 {
+        shown = b.url().await;
+        if shown.contains("period=") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        shown.contains(&format!("period={last}%3A{last}")),
+        "{shown}"
+    );
     b.wait_for("#pnl").await;
     assert!(b.page().await.contains(&format!("{last} to {last}")));
 
@@ -308,5 +321,78 @@ async fn a_finance_user_does_the_month_end_review_in_a_browser() {
     b.screenshot("05-provenance").await;
     assert!(b.text("#eliminations").await.contains("ACC"));
 
+    b.quit().await;
+}
+
+/// Signs in through the login page, then opens the pages of a month-end
+/// review on a tablet (768 × 1024, portrait): none scrolls the page
+/// sideways (wide tables scroll in their own box), and each is kept as a
+/// screenshot.
+#[tokio::test]
+async fn the_review_pages_fit_a_tablet() {
+    let SyncedGroup { s, group, user_id } = synced_demo_group(Backend::Sqlite).await;
+    consol::consolidation::apply_suggestions(
+        s.app.store(),
+        &group,
+        true,
+        Some(user_id),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    consol::demo::demo_rates(s.app.store(), &group)
+        .await
+        .unwrap();
+    let app = s.app.address.clone();
+    let b = Browser::start().await;
+    b.goto(&format!("{app}/groups/{}", group.id)).await;
+    b.wait_for("input[name=password]").await;
+    b.type_into("input[name=email]", "fin@example.com").await;
+    b.type_into("input[name=password]", "finance team pw").await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    b.wait_for("#kpis").await;
+    assert!(
+        b.url().await.ends_with(&format!("/groups/{}", group.id)),
+        "back on the page asked for"
+    );
+
+    b.set_window_size(768, 1024).await;
+    let id = group.id;
+    let pages = [
+        ("dashboard", format!("/groups/{id}"), "#kpis"),
+        (
+            "pnl",
+            format!("/groups/{id}/reports/profit-and-loss?compare=last_year"),
+            "#pnl",
+        ),
+        (
+            "provenance",
+            format!("/groups/{id}/reports/cell?line=total%3Aincome&column=eliminations"),
+            "#parts",
+        ),
+        (
+            "reconciliation",
+            format!("/groups/{id}/reports/intercompany"),
+            "#matrix",
+        ),
+        ("mappings", format!("/groups/{id}/mappings"), "table"),
+        ("rates", format!("/groups/{id}/rates"), "table"),
+        ("intercompany", format!("/groups/{id}/intercompany"), "h1"),
+        ("members", format!("/groups/{id}/members"), "table"),
+        ("audit", format!("/groups/{id}/audit"), "table"),
+    ];
+    for (name, path, ready) in pages {
+        b.goto(&format!("{app}{path}")).await;
+        b.wait_for(ready).await;
+        let widths = b
+            .execute("return [document.documentElement.scrollWidth, window.innerWidth];")
+            .await;
+        let (page, window) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+        assert!(
+            page <= window,
+            "{name}: the page is {page} px wide in a {window} px window"
+        );
+        b.screenshot(&format!("tablet-{name}")).await;
+    }
     b.quit().await;
 }

@@ -97,6 +97,16 @@ impl Browser {
         v["value"].clone()
     }
 
+    /// Resizes the window, as a tablet or a narrower screen would be.
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .await;
+    }
+
     pub async fn goto(&self, url: &str) {
         self.call("POST", "/url", Some(json!({ "url": url }))).await;
     }
