@@ -1,9 +1,10 @@
-//! The `consol` binary itself: settings errors and `user add`.
+//! The `consol` binary itself: settings errors, `user add` and
+//! `api-token create`.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 
-use crate::helpers::{Backend, TestDb};
+use crate::helpers::{Backend, TestDb, spawn_app_on};
 
 fn consol() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_consol"));
@@ -48,20 +49,24 @@ fn an_unknown_database_scheme_is_named() {
     );
 }
 
+/// `consol user add --role admin` on the database at `url`, the password on
+/// standard input.
+fn add_user(url: &str, email: &str, password: &str) -> Output {
+    let mut child = consol()
+        .args(["user", "add", "--email", email, "--role", "admin"])
+        .env("CONSOL_DATABASE_URL", url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
 async fn user_add(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let run = |email: &str, password: &str| {
-        let mut child = consol()
-            .args(["user", "add", "--email", email, "--role", "admin"])
-            .env("CONSOL_DATABASE_URL", &db.url)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let run = |email: &str, password: &str| add_user(&db.url, email, password);
     let out = run("Cli@Example.com", "a long enough password");
     assert!(
         out.status.success(),
@@ -86,3 +91,117 @@ async fn user_add(backend: Backend) {
 }
 
 crate::backends!(user_add);
+
+/// `consol api-token create` on a SQLite file: the token it prints works
+/// against the API, and the database holds only its SHA-256.
+#[tokio::test]
+async fn api_token_create_prints_a_token_that_works_and_is_stored_hashed() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let out = add_user(&db.url, "bi@example.com", "a long enough password");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let create = |email: &str| {
+        consol()
+            .args([
+                "api-token",
+                "create",
+                "--email",
+                email,
+                "--name",
+                "Power BI",
+            ])
+            .env("CONSOL_DATABASE_URL", &db.url)
+            .output()
+            .unwrap()
+    };
+    let out = create("BI@example.com");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "only the token is printed: {stdout}");
+    let token = lines[0];
+    assert!(
+        token.starts_with(consol::store::API_TOKEN_PREFIX) && token.len() > 40,
+        "{token}"
+    );
+
+    // Stored as its SHA-256, under the name given; the token itself is
+    // nowhere in the database's files.
+    let consol::store::Store::Sqlite(pool) = &db.store else {
+        unreachable!()
+    };
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT name, token_hash FROM api_tokens")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        [(
+            "Power BI".to_string(),
+            consol::auth::token::hash_token(token)
+        )]
+    );
+    let file = db
+        .url
+        .strip_prefix("sqlite://")
+        .and_then(|u| u.split('?').next())
+        .unwrap()
+        .to_string();
+    let mut read = 0;
+    for suffix in ["", "-wal", "-journal"] {
+        let Ok(bytes) = std::fs::read(format!("{file}{suffix}")) else {
+            continue;
+        };
+        read += 1;
+        assert!(
+            !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+            "the token is in {file}{suffix}"
+        );
+    }
+    assert!(read > 0, "no database file at {file}");
+
+    // An unknown e-mail: one clear line, a failing exit code, no token.
+    let out = create("nobody@example.com");
+    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let err_lines: Vec<&str> = err.lines().collect();
+    assert_eq!(err_lines.len(), 1, "{err}");
+    assert!(
+        err_lines[0].contains("no user") && err_lines[0].contains("nobody@example.com"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+
+    // The app on the same database takes the printed token.
+    let app = spawn_app_on(db);
+    let http = reqwest::Client::new();
+    let groups = format!("{}/api/v1/groups", app.address);
+    let resp = http.get(&groups).bearer_auth(token).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!([])
+    );
+    let resp = http
+        .get(&groups)
+        .bearer_auth(format!("{token}x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(app.store().count_users().await.unwrap(), 1);
+}

@@ -199,7 +199,12 @@ pub fn test_settings(database_url: &str) -> Settings {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    let db = TestDb::new(backend).await;
+    spawn_app_on(TestDb::new(backend).await)
+}
+
+/// The app on a database the test already holds (e.g. one the `consol`
+/// binary has written to).
+pub fn spawn_app_on(db: TestDb) -> TestApp {
     let settings = test_settings(&db.url);
     let app = Application::build_with_store(settings, db.store.clone()).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -260,7 +265,8 @@ impl Client {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    /// The `Cookie` header this browser sends.
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))

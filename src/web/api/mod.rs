@@ -19,6 +19,8 @@ use crate::store::StoreError;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .app_data(web::JsonConfig::default().error_handler(|e, _| bad_input(e)))
+            .app_data(web::QueryConfig::default().error_handler(|e, _| bad_input(e)))
             .route("/groups", web::get().to(groups::list))
             .route("/groups", web::post().to(groups::create))
             .route("/groups/{id}", web::get().to(groups::get))
@@ -57,6 +59,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .default_service(web::to(|| async { ApiError::not_found().error_response() })),
     );
+}
+
+/// A body or query string the extractors refuse, in the error shape (and
+/// with their status) instead of actix-web's plain text.
+fn bad_input(e: impl ResponseError) -> actix_web::Error {
+    ApiError::new(e.status_code(), "bad_request", e.to_string()).into()
 }
 
 #[derive(Debug)]
