@@ -44,6 +44,14 @@
     plots.push({ el: el, plot: plot });
   }
   var plots = [];
+  // Choosing the KPIs' period shows it at once (Go is for pages without
+  // JavaScript).
+  var picker = document.querySelector("#kpi-period select[name=period]");
+  if (picker) {
+    picker.addEventListener("change", function () {
+      picker.form.submit();
+    });
+  }
   document.querySelectorAll("[data-series]").forEach(draw);
   // Follow the window (a tablet turned, a sidebar opened), once it settles.
   var pending = null;

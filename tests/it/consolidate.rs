@@ -318,6 +318,72 @@ async fn the_demo_group_consolidates_and_ties_out(backend: Backend) {
     assert!(dash.body.contains("Financial year to date"));
     assert!(dash.body.contains("id=\"kpis\""));
     assert!(dash.body.contains("data-series="));
+    // The KPIs follow a chosen period: the last month (inside the trend's
+    // months) and one twenty months back (consolidated on its own), each
+    // equal to that period's consolidated revenue and net profit.
+    for month in [last, last.plus(-20)] {
+        let (_, one) =
+            consolidation::consolidate_group(s.app.store(), &group, MonthRange::single(month))
+                .await
+                .unwrap();
+        let page = s
+            .app
+            .client
+            .get(&format!("/groups/{group_id}?period={month}:{month}"))
+            .await;
+        assert_eq!(page.status, 200);
+        let kpis = &page.body[page.body.find("id=\"kpis\"").unwrap()..];
+        let consolidated_row = &kpis[kpis.find("<tr class=\"profit\">").unwrap()..];
+        let consolidated_row = &consolidated_row[..consolidated_row.find("</tr>").unwrap()];
+        for figure in [
+            one.line("total:income")
+                .unwrap()
+                .values
+                .get("consolidated")
+                .unwrap(),
+            one.net_profit.get("consolidated").unwrap(),
+        ] {
+            let text = consol::web::format::accounting(figure, 2);
+            assert!(
+                consolidated_row.contains(&format!(">{text}<")),
+                "{month}: {text} in {consolidated_row}"
+            );
+        }
+        assert!(
+            page.body
+                .contains(&format!("<option value=\"{month}:{month}\" selected>"))
+        );
+        assert!(page.body.contains(&format!("{month} to {month}, NZD")));
+    }
+    let bad = s
+        .app
+        .client
+        .get(&format!("/groups/{group_id}?period=2026-13:2027-01"))
+        .await;
+    assert_eq!(bad.status, 200, "the dashboard still shows");
+    assert!(bad.body.contains("is not a month"), "and says why");
+    assert!(bad.body.contains("Financial year to date"));
+    // What needs attention links to where it is fixed.
+    let first = s.app.store().entities_for_group(group_id).await.unwrap()[0].clone();
+    s.app
+        .store()
+        .set_organisation_state(first.organisation_id, "needs_reconnect", Utc::now())
+        .await
+        .unwrap();
+    let dash_now = s.app.client.get(&format!("/groups/{group_id}")).await;
+    let attention = &dash_now.body[dash_now.body.find("id=\"attention\"").unwrap()..];
+    assert!(
+        attention.contains(&format!(
+            "<a href=\"/connect/xero?group={group_id}\">{} needs reconnecting to Xero.</a>",
+            first.name.replace('&', "&#38;")
+        )),
+        "{attention}"
+    );
+    s.app
+        .store()
+        .set_organisation_state(first.organisation_id, "connected", Utc::now())
+        .await
+        .unwrap();
     let start = dash
         .body
         .find("/static/uplot.iife.min.js?v=")

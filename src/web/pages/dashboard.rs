@@ -1,5 +1,7 @@
-//! The group dashboard: financial-year-to-date KPIs, consolidated and by
-//! entity, 13 months of trends, and what needs someone's attention.
+//! The group dashboard: KPIs for a chosen period (the financial year to
+//! date unless another is picked), consolidated and by entity, 13 months
+//! of trends, and what needs someone's attention, each with a link to the
+//! page that fixes it.
 
 use chrono::Utc;
 use rust_decimal::Decimal;
@@ -20,14 +22,25 @@ pub struct KpiRow {
     pub consolidated: bool,
 }
 
+/// Something to fix, and where.
+pub struct Attention {
+    pub text: String,
+    pub href: Option<String>,
+}
+
 pub struct Dashboard {
-    pub ytd_from: String,
-    pub ytd_to: String,
+    /// "Financial year to date", or the chosen period's name.
+    pub kpi_title: String,
+    pub kpi_from: String,
+    pub kpi_to: String,
+    /// The picker's named periods, and the one shown (`from:to`).
+    pub choices: Vec<super::periods::ChoiceGroup>,
+    pub selected: String,
     pub kpis: Vec<KpiRow>,
     /// JSON for `static/dashboard.js`.
     pub revenue_chart: String,
     pub profit_chart: String,
-    pub attention: Vec<String>,
+    pub attention: Vec<Attention>,
 }
 
 fn monthly(report: &ProfitAndLossReport, m: Month, key: &str, column: &str) -> Decimal {
@@ -63,10 +76,30 @@ fn chart(report: &ProfitAndLossReport, months: &[Month], key: &str) -> String {
     .to_string()
 }
 
+/// The consolidated report of `period`, or `None` (logged) when the engine
+/// refuses the group's data.
+async fn consolidated(
+    store: &Store,
+    group: &Group,
+    period: MonthRange,
+) -> Result<Option<ProfitAndLossReport>, StoreError> {
+    match consolidation::consolidate_group(store, group, period).await {
+        Ok((_, r)) => Ok(Some(r)),
+        Err(consolidation::ConsolidationError::Store(e)) => Err(e),
+        Err(consolidation::ConsolidationError::Engine(e)) => {
+            tracing::warn!(error = %e, "dashboard consolidation failed");
+            Ok(None)
+        }
+    }
+}
+
+/// The dashboard of a group, its KPIs for `chosen` (by default the
+/// financial year to date).
 pub async fn build(
     store: &Store,
     group: &Group,
     entities: &[EntityView],
+    chosen: Option<MonthRange>,
 ) -> Result<Option<Dashboard>, StoreError> {
     if entities.is_empty() {
         return Ok(None);
@@ -75,23 +108,37 @@ pub async fn build(
     let Ok(trend) = MonthRange::new(last.plus(-12), last) else {
         return Ok(None);
     };
-    let (_, report) = match consolidation::consolidate_group(store, group, trend).await {
-        Ok(r) => r,
-        Err(consolidation::ConsolidationError::Store(e)) => return Err(e),
-        Err(consolidation::ConsolidationError::Engine(e)) => {
-            tracing::warn!(error = %e, "dashboard consolidation failed");
-            return Ok(None);
-        }
+    let Some(report) = consolidated(store, group, trend).await? else {
+        return Ok(None);
     };
     let months: Vec<Month> = trend.months().collect();
     let fye = group.financial_year_end_month.clamp(1, 12) as u32;
     let fy_start = last.financial_year_end(fye).plus(-11);
-    let ytd: Vec<Month> = months.iter().copied().filter(|m| *m >= fy_start).collect();
+    let kpi_period = match chosen {
+        Some(p) => p,
+        None => MonthRange::new(fy_start, last).unwrap_or(trend),
+    };
+    // Within the trend's months the KPIs are its monthly figures summed;
+    // any other period is consolidated on its own.
+    let other;
+    let (kpi_report, kpi_months): (&ProfitAndLossReport, Vec<Month>) =
+        if trend.contains(kpi_period.from()) && trend.contains(kpi_period.to()) {
+            (&report, kpi_period.months().collect())
+        } else {
+            other = consolidated(store, group, kpi_period).await?;
+            match &other {
+                Some(r) => (r, kpi_period.months().collect()),
+                None => return Ok(None),
+            }
+        };
     let places = group.presentation_currency.minor_units();
     let sum = |key: &str, col: &str| -> Decimal {
-        ytd.iter().map(|m| monthly(&report, *m, key, col)).sum()
+        kpi_months
+            .iter()
+            .map(|m| monthly(kpi_report, *m, key, col))
+            .sum()
     };
-    let mut kpis: Vec<KpiRow> = report
+    let mut kpis: Vec<KpiRow> = kpi_report
         .columns
         .iter()
         .filter(|c| c.kind != ColumnKind::Eliminations)
@@ -119,42 +166,79 @@ pub async fn build(
     // Consolidated first.
     kpis.sort_by_key(|k| !k.consolidated);
 
+    let id = group.id;
     let mut attention = Vec::new();
+    let mut attend = |text: String, href: Option<String>| attention.push(Attention { text, href });
     let count = |f: &dyn Fn(&Warning) -> bool| report.warnings.iter().filter(|w| f(w)).count();
     let missing = count(&|w| matches!(w, Warning::MissingRate { .. }));
     if missing > 0 {
-        attention.push(format!("{missing} missing FX rates in the last 13 months."));
+        attend(
+            format!("{missing} missing FX rates in the last 13 months."),
+            Some(format!("/groups/{id}/rates")),
+        );
     }
     let unmapped = count(&|w| matches!(w, Warning::UnmappedAccount { .. }));
     if unmapped > 0 {
-        attention.push(format!(
-            "{unmapped} accounts with amounts are not mapped to the group chart."
-        ));
+        attend(
+            format!("{unmapped} accounts with amounts are not mapped to the group chart."),
+            Some(format!("/groups/{id}/mappings")),
+        );
     }
     let ic =
         count(&|w| matches!(w, Warning::Intercompany { .. }) && w.severity() != Severity::Info);
     if ic > 0 {
-        attention.push(format!("{ic} intercompany invoice lines need attention."));
+        attend(
+            format!("{ic} intercompany invoice lines need attention."),
+            Some(format!(
+                "/groups/{id}/reports/intercompany?from={}&to={}",
+                trend.from(),
+                trend.to()
+            )),
+        );
     }
     let tie = count(&|w| matches!(w, Warning::NetProfitTieOut { .. }));
     if tie > 0 {
-        attention.push(format!(
-            "{tie} entity-months do not tie to Xero's Net Profit."
-        ));
+        attend(
+            format!("{tie} entity-months do not tie to Xero's Net Profit."),
+            Some(format!(
+                "/groups/{id}/reports/profit-and-loss?from={}&to={}",
+                trend.from(),
+                trend.to()
+            )),
+        );
     }
     for e in entities {
         if e.connection_state == "needs_reconnect" {
-            attention.push(format!("{} needs reconnecting to Xero.", e.name));
+            attend(
+                format!("{} needs reconnecting to Xero.", e.name),
+                Some(format!("/connect/xero?group={id}")),
+            );
         } else if e
             .last_synced_at
             .is_none_or(|t| Utc::now() - t > chrono::Duration::hours(26))
         {
-            attention.push(format!("{} has not synced in the last day.", e.name));
+            attend(
+                format!("{} has not synced in the last day.", e.name),
+                Some("#entities".to_string()),
+            );
         }
     }
+    let choices = super::periods::choices(last, fye);
+    let selected = format!("{}:{}", kpi_period.from(), kpi_period.to());
+    let kpi_title = match chosen {
+        None => "Financial year to date".to_string(),
+        Some(_) => choices
+            .iter()
+            .flat_map(|g| &g.choices)
+            .find(|c| c.value == selected)
+            .map_or_else(|| "Key figures".to_string(), |c| c.label.clone()),
+    };
     Ok(Some(Dashboard {
-        ytd_from: ytd.first().map(|m| m.to_string()).unwrap_or_default(),
-        ytd_to: last.to_string(),
+        kpi_title,
+        kpi_from: kpi_period.from().to_string(),
+        kpi_to: kpi_period.to().to_string(),
+        choices,
+        selected,
         kpis,
         revenue_chart: chart(&report, &months, "total:income"),
         profit_chart: chart(&report, &months, "net_profit"),

@@ -47,6 +47,8 @@ struct GroupPage {
     dashboard: Option<super::dashboard::Dashboard>,
     notice: Option<String>,
     error: Option<&'static str>,
+    /// A period in the address that is not one.
+    period_error: Option<String>,
     xero_configured: bool,
     /// Some entity is queued or syncing: the page follows its progress.
     syncing: bool,
@@ -134,6 +136,8 @@ impl EntityRow {
 
 #[derive(Deserialize)]
 pub struct GroupQuery {
+    /// The dashboard's KPI period (`YYYY-MM:YYYY-MM`, from the picker).
+    period: Option<String>,
     notice: Option<String>,
     count: Option<u32>,
     error: Option<String>,
@@ -290,7 +294,18 @@ pub async fn show(
     let (group, role) = require_role(&state, &user, id, GroupRole::Viewer).await?;
     let runs = state.store.latest_runs_for_group(id).await?;
     let views = state.store.entities_for_group(id).await?;
-    let dashboard = super::dashboard::build(&state.store, &group, &views).await?;
+    let (chosen, period_error) = match query.period.as_deref().filter(|p| !p.is_empty()) {
+        None => (None, None),
+        Some(p) => match super::periods::parse_choice(p) {
+            Ok(range) if range.len() <= 120 => (Some(range), None),
+            Ok(_) => (
+                None,
+                Some("Choose a period of at most ten years.".to_string()),
+            ),
+            Err(e) => (None, Some(e)),
+        },
+    };
+    let dashboard = super::dashboard::build(&state.store, &group, &views, chosen).await?;
     let entities: Vec<EntityRow> = views.into_iter().map(|e| EntityRow::of(e, &runs)).collect();
     let syncing = entities.iter().any(|e| e.active.is_some());
     let q = query.into_inner();
@@ -320,6 +335,7 @@ pub async fn show(
             dashboard,
             notice,
             error: q.error.as_deref().and_then(error_message),
+            period_error,
             xero_configured: state.xero.oauth.is_some(),
             syncing,
         },
