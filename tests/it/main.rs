@@ -7,6 +7,7 @@ mod browser;
 mod cli;
 mod connect;
 mod consolidate;
+mod demo;
 mod export;
 mod helpers;
 mod jobs;
