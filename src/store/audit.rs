@@ -85,10 +85,9 @@ impl Store {
         })
     }
 
-    /// One page of a group's log, newest first, with each user's e-mail:
-    /// entries older than `before` (an entry id) when given.
-    /// A page of a group's log, newest first: entries older than `before`
-    /// whose action starts with `action_prefix` (all when None).
+    /// A page of a group's log, newest first, with each user's e-mail:
+    /// entries older than `before` (an entry id) whose action starts with
+    /// `action_prefix` (all when None).
     pub async fn group_audit_page(
         &self,
         group_id: i64,

@@ -210,6 +210,21 @@ impl Store {
     ) -> StoreResult<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            let before: Vec<(CurrencyCode, Month, Dec, Dec)> = sqlx::query_as(
+                "SELECT currency, month, average, closing FROM fx_rates WHERE group_id = $1",
+            )
+            .bind(group_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let before: Vec<RateRow> = before
+                .into_iter()
+                .map(|(currency, month, average, closing)| RateRow {
+                    currency,
+                    month,
+                    average: average.0,
+                    closing: closing.0,
+                })
+                .collect();
             for r in rows {
                 sqlx::query(
                     "INSERT INTO fx_rates (group_id, currency, month, average, closing) VALUES ($1, $2, $3, $4, $5) \
@@ -226,7 +241,7 @@ impl Store {
             }
             let entry = AuditEntry::new("fx_rates.set", by)
                 .group(group_id)
-                .detail(format!("{} rates", rows.len()));
+                .detail(super::changes::rates(&before, rows));
             insert_audit!(&mut *tx, entry, now).await?;
             tx.commit().await?;
         });

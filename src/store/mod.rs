@@ -6,6 +6,7 @@
 
 mod api_tokens;
 mod audit;
+mod changes;
 mod entities;
 mod group_setup;
 mod groups;

@@ -226,6 +226,17 @@ async fn fx_rates_round_trip_as_json_and_csv(backend: Backend) {
         stored_rates(app.store(), m.group.id).await,
         vec!["AUD 2026-01 0.9234567891234 0.93", "USD 2026-01 1.5 1.6"]
     );
+    // The audit log says what changed, from what to what.
+    let log = app.store().audit_log(Some(m.group.id), 2).await.unwrap();
+    assert_eq!(log[0].1.action, "fx_rates.set");
+    assert_eq!(
+        log[0].1.detail,
+        "USD 2026-01: average 1.0823456789 to 1.5, closing 1.0900 to 1.6"
+    );
+    assert_eq!(
+        log[1].1.detail,
+        "AUD 2026-01 added: average 0.9234567891234, closing 0.93"
+    );
 }
 
 async fn bad_rate_rows_are_all_named_and_nothing_is_stored(backend: Backend) {
