@@ -1,9 +1,10 @@
-//! What a set-up change did, in words for the audit log: which rates were
-//! added or changed from what to what, leaving out what stayed the same.
+//! What a set-up change did, in words for the audit log: which mappings
+//! and rates were added or changed from what to what, leaving out what
+//! stayed the same.
 
 use std::collections::HashMap;
 
-use super::group_setup::RateRow;
+use super::group_setup::{MappingRow, RateRow};
 use crate::domain::{CurrencyCode, Month};
 
 /// At most this many changes are spelled out; the rest are counted.
@@ -56,6 +57,61 @@ pub fn rates(before: &[RateRow], written: &[RateRow]) -> String {
     summary(changes, unchanged)
 }
 
+/// Names for describing mappings: an entity account's
+/// "Entity code name", keyed by (organisation id, AccountID), and a group
+/// account's "code name" by id.
+#[derive(Default)]
+pub struct MappingNames {
+    pub accounts: HashMap<(i64, String), String>,
+    pub group_accounts: HashMap<i64, String>,
+}
+
+impl MappingNames {
+    fn account(&self, organisation_id: i64, account_id: &str) -> String {
+        self.accounts
+            .get(&(organisation_id, account_id.to_string()))
+            .cloned()
+            .unwrap_or_else(|| format!("account {account_id}"))
+    }
+
+    fn group_account(&self, id: i64) -> String {
+        self.group_accounts
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("group account {id}"))
+    }
+}
+
+/// The mappings written, compared with the group's mappings before.
+pub fn mappings(before: &[MappingRow], written: &[MappingRow], names: &MappingNames) -> String {
+    let old: HashMap<(i64, &str), &MappingRow> = before
+        .iter()
+        .map(|m| ((m.organisation_id, m.account_id.as_str()), m))
+        .collect();
+    let state = |confirmed: bool| if confirmed { "confirmed" } else { "suggested" };
+    let mut changes = Vec::new();
+    let mut unchanged = 0;
+    for m in written {
+        let account = names.account(m.organisation_id, &m.account_id);
+        let to = names.group_account(m.group_account_id);
+        match old.get(&(m.organisation_id, m.account_id.as_str())) {
+            None => changes.push(format!("{account} to {to} ({})", state(m.confirmed))),
+            Some(o) if o.group_account_id == m.group_account_id && o.confirmed == m.confirmed => {
+                unchanged += 1
+            }
+            Some(o) if o.group_account_id == m.group_account_id => {
+                changes.push(format!("{account} to {to}: {}", state(m.confirmed)))
+            }
+            Some(o) => changes.push(format!(
+                "{account}: {} to {to} ({})",
+                names.group_account(o.group_account_id),
+                state(m.confirmed)
+            )),
+        }
+    }
+    summary(changes, unchanged)
+}
+
 #[cfg(test)]
 mod tests {
     use rust_decimal::Decimal;
@@ -87,6 +143,45 @@ mod tests {
             "AUD 2026-10: average 1.0900 to 1.0950; USD 2026-11 added: average 1.65, closing 1.66 (1 unchanged)"
         );
         assert_eq!(rates(&before, &before[..1]), "no change (1 unchanged)");
+    }
+
+    #[test]
+    fn mappings_name_accounts_and_what_they_moved_from() {
+        let m = |account: &str, to: i64, confirmed: bool| MappingRow {
+            organisation_id: 1,
+            account_id: account.into(),
+            group_account_id: to,
+            confirmed,
+        };
+        let names = MappingNames {
+            accounts: HashMap::from([
+                ((1, "a".to_string()), "Kea Holdings 200 Sales".to_string()),
+                (
+                    (1, "b".to_string()),
+                    "Kea Holdings 310 Cost of Goods Sold".to_string(),
+                ),
+            ]),
+            group_accounts: HashMap::from([
+                (10, "4000 Revenue".to_string()),
+                (20, "5000 Cost of sales".to_string()),
+                (21, "5100 Purchases".to_string()),
+            ]),
+        };
+        let before = [m("a", 10, false), m("b", 20, true)];
+        assert_eq!(
+            mappings(
+                &before,
+                &[m("a", 10, true), m("b", 21, true), m("c", 10, false)],
+                &names
+            ),
+            "Kea Holdings 200 Sales to 4000 Revenue: confirmed; \
+             Kea Holdings 310 Cost of Goods Sold: 5000 Cost of sales to 5100 Purchases (confirmed); \
+             account c to 4000 Revenue (suggested)"
+        );
+        assert_eq!(
+            mappings(&before, &before, &names),
+            "no change (2 unchanged)"
+        );
     }
 
     #[test]

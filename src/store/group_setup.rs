@@ -160,6 +160,42 @@ impl Store {
     ) -> StoreResult<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            let before = sqlx::query_as::<_, MappingRow>(
+                "SELECT organisation_id, account_id, group_account_id, confirmed FROM account_mappings \
+                 WHERE group_id = $1",
+            )
+            .bind(group_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let accounts: Vec<(i64, String, Option<String>, String, String)> = sqlx::query_as(
+                "SELECT a.organisation_id, a.account_id, a.code, a.name, o.name FROM accounts a \
+                 JOIN organisations o ON o.id = a.organisation_id \
+                 JOIN entities e ON e.organisation_id = a.organisation_id WHERE e.group_id = $1",
+            )
+            .bind(group_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let group_accounts: Vec<(i64, String, String)> =
+                sqlx::query_as("SELECT id, code, name FROM group_accounts WHERE group_id = $1")
+                    .bind(group_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let names = super::changes::MappingNames {
+                accounts: accounts
+                    .into_iter()
+                    .map(|(org, id, code, name, entity)| {
+                        let label = match code {
+                            Some(c) if !c.is_empty() => format!("{entity} {c} {name}"),
+                            _ => format!("{entity} {name}"),
+                        };
+                        ((org, id), label)
+                    })
+                    .collect(),
+                group_accounts: group_accounts
+                    .into_iter()
+                    .map(|(id, code, name)| (id, format!("{code} {name}")))
+                    .collect(),
+            };
             for m in rows {
                 sqlx::query(
                     "INSERT INTO account_mappings (group_id, organisation_id, account_id, group_account_id, \
@@ -178,10 +214,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            let confirmed = rows.iter().filter(|m| m.confirmed).count();
             let entry = AuditEntry::new("mappings.set", by)
                 .group(group_id)
-                .detail(format!("{} mappings ({confirmed} confirmed)", rows.len()));
+                .detail(super::changes::mappings(&before, rows, &names));
             insert_audit!(&mut *tx, entry, now).await?;
             tx.commit().await?;
         });

@@ -489,6 +489,14 @@ async fn mappings_and_intercompany_contacts_are_confirmed(backend: Backend) {
         status_of(&a.json(), first),
         "PUT answers the new state"
     );
+    // The audit log names the account and what happened to it.
+    let log = store.audit_log(Some(group_id), 1).await.unwrap();
+    assert_eq!(log[0].1.action, "mappings.set");
+    let detail = &log[0].1.detail;
+    assert!(
+        detail.contains(first["name"].as_str().unwrap()) && detail.ends_with(": confirmed"),
+        "{detail}"
+    );
     // The page's "confirm all suggestions" button confirms the rest.
     let page = s
         .app
