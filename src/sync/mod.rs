@@ -444,13 +444,8 @@ async fn plan_reports(
             .await?
             .into_iter()
             .collect();
-        let needed = Arc::new(plan::months_to_fetch(
-            &window,
-            &stored,
-            lock,
-            changed_months,
-            full,
-        ));
+        let moved = plan::moved_months(changed_months, &window, report == ReportKind::BalanceSheet);
+        let needed = Arc::new(plan::months_to_fetch(&window, &stored, lock, &moved, full));
         calls.extend(plan::anchors(&needed).into_iter().map(|anchor| ReportPlan {
             report,
             anchor,

@@ -15,7 +15,8 @@ pub const MONTHS_PER_CALL: i32 = 12;
 /// The months to (re)fetch. A full sync takes the whole window. An
 /// incremental one takes the months not stored yet, the last three, those
 /// after the organisation's period lock date when it has one, and the months
-/// of invoices that changed since the last sync. (A back-dated manual
+/// that invoices changed since the last sync can move (`changed`, see
+/// [`moved_months`]). (A back-dated manual
 /// journal in an unlocked month older than three months is picked up by the
 /// next full sync.)
 pub fn months_to_fetch(
@@ -38,6 +39,25 @@ pub fn months_to_fetch(
                 || changed.contains(m)
         })
         .collect()
+}
+
+/// The months of a report that changes dated in `changed` can move. A P&L
+/// month holds that month's flows only; a balance sheet holds balances
+/// carried forward, so a change moves its own month and every later one
+/// (an invoice back-dated a year changes the receivables of each month
+/// since).
+pub fn moved_months(
+    changed: &BTreeSet<Month>,
+    window: &[Month],
+    balances: bool,
+) -> BTreeSet<Month> {
+    if !balances {
+        return changed.clone();
+    }
+    match changed.first() {
+        Some(first) => window.iter().copied().filter(|m| m >= first).collect(),
+        None => BTreeSet::new(),
+    }
 }
 
 /// The anchor months of the calls that cover `needed`, latest first.
@@ -123,6 +143,22 @@ mod tests {
         );
         let changed: BTreeSet<Month> = [m("2025-05")].into_iter().collect();
         assert!(months_to_fetch(&window, &stored, None, &changed, false).contains(&m("2025-05")));
+        // A change moves the balance sheet of its month and every later
+        // one, the P&L of its month only.
+        let moved = moved_months(&changed, &window, true);
+        assert_eq!(moved, range("2025-05", "2026-10").into_iter().collect());
+        assert_eq!(moved_months(&changed, &window, false), changed);
+        assert_eq!(
+            months_to_fetch(&window, &stored, None, &moved, false),
+            moved,
+            "every month since the change"
+        );
+        let before_window: BTreeSet<Month> = [m("2024-06")].into_iter().collect();
+        assert_eq!(
+            moved_months(&before_window, &window, true).len(),
+            window.len()
+        );
+        assert!(moved_months(&none, &window, true).is_empty());
         let mut gap = stored.clone();
         gap.remove(&m("2025-03"));
         assert!(months_to_fetch(&window, &gap, lock, &none, false).contains(&m("2025-03")));

@@ -649,3 +649,248 @@ pub async fn api_token(store: &Store, user_id: i64, token: &str) {
         .await
         .unwrap();
 }
+
+/// The months a sync keeps: the 24 complete months before this one.
+pub fn window() -> Vec<consol::domain::Month> {
+    let last = consol::domain::Month::of(chrono::Utc::now().date_naive()).prev();
+    consol::domain::MonthRange::new(last.plus(-23), last)
+        .unwrap()
+        .months()
+        .collect()
+}
+
+/// What an organisation's books say, key by key: `ProfitAndLoss/<month>/<row>`
+/// and `BalanceSheet/<month>/<row>` (amounts; a zero is the same as no row),
+/// `invoice/<id>`, `contact/<id>`, `account/<id>` and the `invoices` count.
+pub type Snapshot = std::collections::BTreeMap<String, String>;
+
+fn invoice_value(status: &str, total: rust_decimal::Decimal, date: chrono::NaiveDate) -> String {
+    format!("{status} {} {date}", total.normalize())
+}
+
+fn account_value(code: Option<&str>, name: &str, ty: &str, class: Option<&str>) -> String {
+    format!("{code:?} {name} {ty} {class:?}")
+}
+
+/// A snapshot of what the store holds for an organisation, to compare.
+pub async fn snapshot(store: &Store, org: i64) -> Snapshot {
+    use consol::store::ReportKind;
+    let mut out = Snapshot::new();
+    for m in window() {
+        for kind in [ReportKind::ProfitAndLoss, ReportKind::BalanceSheet] {
+            for r in store.report_month(org, kind, m).await.unwrap() {
+                if !r.amount.is_zero() {
+                    out.insert(
+                        format!("{kind:?}/{m}/{}", r.row_key),
+                        r.amount.normalize().to_string(),
+                    );
+                }
+            }
+        }
+    }
+    for c in store.contacts_of(org).await.unwrap() {
+        out.insert(format!("contact/{}", c.contact_id), c.name);
+    }
+    for a in store.accounts_of(org).await.unwrap() {
+        out.insert(
+            format!("account/{}", a.account_id),
+            account_value(
+                a.code.as_deref(),
+                &a.name,
+                &a.account_type,
+                a.class.as_deref(),
+            ),
+        );
+    }
+    // Every invoice as the table holds it (one query; the store's own
+    // readers go by contact).
+    const INVOICES: &str = "SELECT invoice_id, status, CAST(total AS TEXT), CAST(invoice_date AS TEXT) \
+         FROM invoices WHERE organisation_id = $1";
+    let rows: Vec<(String, String, String, String)> = match store {
+        Store::Sqlite(p) => sqlx::query_as(INVOICES).bind(org).fetch_all(p).await,
+        Store::Postgres(p) => sqlx::query_as(INVOICES).bind(org).fetch_all(p).await,
+    }
+    .unwrap();
+    for (id, status, total, date) in rows {
+        out.insert(
+            format!("invoice/{id}"),
+            invoice_value(&status, total.parse().unwrap(), date.parse().unwrap()),
+        );
+    }
+    out.insert(
+        "invoices".into(),
+        store.count_invoices(org).await.unwrap().to_string(),
+    );
+    out
+}
+
+impl SimApp {
+    /// The same snapshot made from the simulator's own books: the state a
+    /// fault-free sync arrives at. Reports are asked for one month at a
+    /// time (the sync asks for twelve at once), and rows are kept as the
+    /// sync keeps them.
+    pub fn xero_snapshot(&self, tenant: uuid::Uuid) -> Snapshot {
+        use consol::sim::reports::ReportParams;
+        use consol::xero::report_parser::{ParsedRowKind, parse_report};
+        self.sim
+            .state()
+            .with_ledger(tenant, |l| {
+                let mut out = Snapshot::new();
+                for m in window() {
+                    let pnl = l
+                        .profit_and_loss(&ReportParams {
+                            from_date: Some(m.first_day()),
+                            to_date: Some(m.last_day()),
+                            standard_layout: true,
+                            ..Default::default()
+                        })
+                        .unwrap();
+                    let bs = l
+                        .balance_sheet(&ReportParams {
+                            date: Some(m.last_day()),
+                            standard_layout: true,
+                            ..Default::default()
+                        })
+                        .unwrap();
+                    for (kind, reports) in [("ProfitAndLoss", pnl), ("BalanceSheet", bs)] {
+                        let parsed = parse_report(&reports.reports[0]).unwrap();
+                        let mut seen = HashMap::<String, u32>::new();
+                        for r in parsed.rows {
+                            if r.kind != ParsedRowKind::Summary && r.values[0].is_zero() {
+                                continue;
+                            }
+                            // Repeated keys are suffixed, as the sync does.
+                            let n = seen.entry(r.row_key()).or_default();
+                            *n += 1;
+                            let key = if *n > 1 {
+                                format!("{}#{n}", r.row_key())
+                            } else {
+                                r.row_key()
+                            };
+                            if !r.values[0].is_zero() {
+                                out.insert(
+                                    format!("{kind}/{m}/{key}"),
+                                    r.values[0].normalize().to_string(),
+                                );
+                            }
+                        }
+                    }
+                }
+                for c in l.get_contacts(&Default::default()).unwrap().contacts {
+                    out.insert(
+                        format!("contact/{}", c.contact_id.unwrap()),
+                        c.name.unwrap_or_default(),
+                    );
+                }
+                for a in l.get_accounts(&Default::default()).accounts {
+                    out.insert(
+                        format!("account/{}", a.account_id.unwrap()),
+                        account_value(
+                            a.code.as_deref(),
+                            a.name.as_deref().unwrap_or_default(),
+                            a.account_type.as_deref().unwrap_or_default(),
+                            a.class.as_deref(),
+                        ),
+                    );
+                }
+                let invoices = l.get_invoices(&Default::default()).unwrap().invoices;
+                out.insert("invoices".into(), invoices.len().to_string());
+                for i in invoices {
+                    out.insert(
+                        format!("invoice/{}", i.invoice_id.unwrap()),
+                        invoice_value(
+                            i.status.unwrap().as_str(),
+                            i.total.unwrap(),
+                            i.date.unwrap().date(),
+                        ),
+                    );
+                }
+                out
+            })
+            .unwrap()
+    }
+}
+
+/// The keys on which two snapshots differ (at most twenty), to read in a
+/// failed assertion.
+pub fn snapshot_diff(a: &Snapshot, b: &Snapshot) -> String {
+    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let diffs: Vec<String> = keys
+        .into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| format!("{k}: {:?} vs {:?}", a.get(k), b.get(k)))
+        .collect();
+    let n = diffs.len();
+    let mut out = diffs.into_iter().take(20).collect::<Vec<_>>().join("\n");
+    if n > 20 {
+        out.push_str(&format!("\n... {} more", n - 20));
+    }
+    out
+}
+
+/// What a sync writes all or nothing: a month of a report, or one record.
+fn unit_of(key: &str) -> &str {
+    if key.starts_with("ProfitAndLoss/") || key.starts_with("BalanceSheet/") {
+        let mut slashes = key.match_indices('/').map(|(i, _)| i);
+        let _kind = slashes.next();
+        if let Some(end) = slashes.next() {
+            return &key[..end];
+        }
+    }
+    key
+}
+
+/// Each unit's part of a snapshot. The invoice count is left out: pages of
+/// invoices are stored one at a time, so a run cut off between pages has
+/// a count of neither state, while each invoice is old or new.
+fn by_unit(s: &Snapshot) -> std::collections::BTreeMap<&str, Snapshot> {
+    let mut out = std::collections::BTreeMap::<&str, Snapshot>::new();
+    for (k, v) in s.iter().filter(|(k, _)| *k != "invoices") {
+        out.entry(unit_of(k))
+            .or_default()
+            .insert(k.clone(), v.clone());
+    }
+    out
+}
+
+/// The units (see [`unit_of`]) that a run changed, split by what they
+/// hold now.
+#[derive(Debug, Default)]
+pub struct OldOrNew {
+    /// Changed by the run, and holding the new state.
+    pub new: Vec<String>,
+    /// Changed by the run, and still holding the old state.
+    pub old: Vec<String>,
+}
+
+/// Asserts that each report month and each record of `now` equals either
+/// `old` or `new`, whole: never a mix of the two. Returns which of the
+/// units that differ between `old` and `new` hold which.
+pub fn assert_old_or_new(what: &str, now: &Snapshot, old: &Snapshot, new: &Snapshot) -> OldOrNew {
+    let (n, o, w) = (by_unit(now), by_unit(old), by_unit(new));
+    let units: std::collections::BTreeSet<&str> =
+        n.keys().chain(o.keys()).chain(w.keys()).copied().collect();
+    let empty = Snapshot::new();
+    let mut out = OldOrNew::default();
+    for u in units {
+        let (now_u, old_u, new_u) = (
+            n.get(u).unwrap_or(&empty),
+            o.get(u).unwrap_or(&empty),
+            w.get(u).unwrap_or(&empty),
+        );
+        assert!(
+            now_u == old_u || now_u == new_u,
+            "{what}: {u} is neither the old nor the new state.\nagainst old:\n{}\nagainst new:\n{}",
+            snapshot_diff(now_u, old_u),
+            snapshot_diff(now_u, new_u)
+        );
+        if old_u != new_u {
+            if now_u == new_u {
+                out.new.push(u.to_string());
+            } else {
+                out.old.push(u.to_string());
+            }
+        }
+    }
+    out
+}

@@ -1,24 +1,25 @@
 //! Syncing organisations from the simulator: complete, incremental,
 //! within the call budget, on webhooks, and safe under faults.
 
-use std::collections::BTreeMap;
-
 use chrono::Utc;
-use consol::domain::{Month, MonthRange};
-use consol::store::{ReportKind, Store, SyncRun};
+use consol::domain::Month;
+use consol::store::{Store, SyncRun};
 use consol::sync::{self, SyncKind};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{
-    Backend, SimApp, WEBHOOK_KEY, connect_demo_group, spawn_with_sim, stored_net_profit,
+    Backend, SimApp, Snapshot, WEBHOOK_KEY, assert_old_or_new, connect_demo_group, snapshot,
+    snapshot_diff, spawn_with_sim, stored_net_profit, window,
 };
 
 crate::backends!(
     full_then_incremental_sync_matches_xero,
     a_webhook_brings_a_changed_invoice,
     faults_leave_data_whole,
+    a_fault_part_way_leaves_each_month_and_record_old_or_new,
+    a_webhook_brings_voided_and_deleted_invoices,
     forged_webhooks_are_refused,
     a_queued_sync_wakes_the_idle_worker_of_its_process,
 );
@@ -79,31 +80,6 @@ async fn sync_all(s: &SimApp, group: i64, kind: SyncKind) -> Vec<SyncRun> {
     runs
 }
 
-fn window() -> Vec<Month> {
-    let last = Month::of(Utc::now().date_naive()).prev();
-    MonthRange::new(last.plus(-23), last)
-        .unwrap()
-        .months()
-        .collect()
-}
-
-/// A snapshot of what the store holds for an organisation, to compare.
-async fn snapshot(store: &Store, org: i64) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for m in window() {
-        for kind in [ReportKind::ProfitAndLoss, ReportKind::BalanceSheet] {
-            for r in store.report_month(org, kind, m).await.unwrap() {
-                out.insert(format!("{kind:?}/{m}/{}", r.row_key), r.amount.to_string());
-            }
-        }
-    }
-    out.insert(
-        "invoices".into(),
-        store.count_invoices(org).await.unwrap().to_string(),
-    );
-    out
-}
-
 async fn full_then_incremental_sync_matches_xero(backend: Backend) {
     let mut s = spawn_with_sim(backend).await;
     let group = connect_demo_group(&mut s, None).await;
@@ -148,7 +124,30 @@ async fn full_then_incremental_sync_matches_xero(backend: Backend) {
         );
         assert!(invoices > 1000, "paging was exercised");
     }
-    let before = snapshot(s.app.store(), entities[0].organisation_id).await;
+    // Everything stored equals the simulator's books: every report month,
+    // invoice, contact and account of every entity.
+    let mut before = Vec::new();
+    for e in &entities {
+        let ours = snapshot(s.app.store(), e.organisation_id).await;
+        let theirs = s.xero_snapshot(e.tenant_id.parse().unwrap());
+        // Not vacuous: each month has its Net Profit, each invoice its key.
+        for m in window() {
+            assert!(
+                ours.contains_key(&format!("ProfitAndLoss/{m}/|Net Profit")),
+                "{} {m}",
+                e.name
+            );
+        }
+        let invoices = ours.keys().filter(|k| k.starts_with("invoice/")).count();
+        assert_eq!(invoices.to_string(), ours["invoices"]);
+        assert!(
+            ours == theirs,
+            "{}:\n{}",
+            e.name,
+            snapshot_diff(&ours, &theirs)
+        );
+        before.push(ours);
+    }
 
     // Nothing changed: an incremental run needs at most six calls and
     // changes nothing.
@@ -163,10 +162,9 @@ async fn full_then_incremental_sync_matches_xero(backend: Backend) {
         );
         assert_eq!(run.rows_inserted, 0);
     }
-    assert_eq!(
-        snapshot(s.app.store(), entities[0].organisation_id).await,
-        before
-    );
+    for (e, before) in entities.iter().zip(&before) {
+        assert_eq!(&snapshot(s.app.store(), e.organisation_id).await, before);
+    }
 
     // The group page shows each entity's last run and Xero budget, and
     // queues a sync on demand.
@@ -269,9 +267,8 @@ async fn bookkeeper_token(s: &SimApp) -> String {
     tok["access_token"].as_str().unwrap().to_string()
 }
 
-async fn a_webhook_brings_a_changed_invoice(backend: Backend) {
-    let mut s = spawn_with_sim(backend).await;
-    // Consol's app subscribes to webhooks at its own endpoint.
+/// Consol's app subscribes to webhooks at its own endpoint.
+fn subscribe_to_webhooks(s: &SimApp) {
     s.sim.register_app(consol::sim::http::App {
         client_id: consol::sim::http::DEMO_CLIENT_ID.into(),
         client_secret: consol::sim::http::DEMO_CLIENT_SECRET.into(),
@@ -279,6 +276,23 @@ async fn a_webhook_brings_a_changed_invoice(backend: Backend) {
         webhook_url: Some(format!("{}/webhooks/xero", s.app.address)),
         webhook_key: Some(WEBHOOK_KEY.into()),
     });
+}
+
+/// Waits (five seconds at most) until a webhook has queued a sync.
+async fn wait_for_queued_sync(s: &SimApp) {
+    for _ in 0..100 {
+        let counts = s.app.store().job_counts().await.unwrap();
+        if counts.iter().any(|(state, n)| state == "queued" && *n > 0) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no webhook queued a sync");
+}
+
+async fn a_webhook_brings_a_changed_invoice(backend: Backend) {
+    let mut s = spawn_with_sim(backend).await;
+    subscribe_to_webhooks(&s);
     let group = connect_demo_group(&mut s, None).await;
     sync_all(&s, group, SyncKind::Incremental).await;
     let e = s.app.store().entities_for_group(group).await.unwrap()[0].clone();
@@ -325,16 +339,7 @@ async fn a_webhook_brings_a_changed_invoice(backend: Backend) {
         .to_string();
     // The simulator delivers in the background; Consol answers by queueing
     // a sync.
-    let mut queued = false;
-    for _ in 0..100 {
-        let counts = s.app.store().job_counts().await.unwrap();
-        if counts.iter().any(|(state, n)| state == "queued" && *n > 0) {
-            queued = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(queued, "the webhook queued a sync");
+    wait_for_queued_sync(&s).await;
     let st = s.control("GET", "/_sim/stats", None).await;
     assert!(
         st["webhooks"]["delivered"].as_i64().unwrap_or(0) >= 1,
@@ -414,32 +419,90 @@ async fn forged_webhooks_are_refused(backend: Backend) {
 async fn faults_leave_data_whole(backend: Backend) {
     let mut s = spawn_with_sim(backend).await;
     let group = connect_demo_group(&mut s, None).await;
-    sync_all(&s, group, SyncKind::Incremental).await;
-    let e = s.app.store().entities_for_group(group).await.unwrap()[0].clone();
-    let good = snapshot(s.app.store(), e.organisation_id).await;
-    // Every answer is now malformed JSON: the run fails with a readable
-    // error naming the endpoint, and the earlier data is intact.
+    for r in sync_all(&s, group, SyncKind::Incremental).await {
+        assert_eq!(r.state, "succeeded", "{:?}", r.error);
+    }
+    let entities = s.app.store().entities_for_group(group).await.unwrap();
+    let mut good: Vec<Snapshot> = Vec::new();
+    for e in &entities {
+        good.push(snapshot(s.app.store(), e.organisation_id).await);
+    }
+
+    // Every answer is now malformed JSON: each run fails, attempt after
+    // attempt, with a readable error naming the endpoint, and the earlier
+    // data of every entity is intact.
     s.control(
         "POST",
         "/_sim/faults",
         Some(json!({"malformed_json": true})),
     )
     .await;
-    let run_id = sync::enqueue(s.app.store(), e.organisation_id, SyncKind::Full)
+    let ids: Vec<i64> = sync_all(&s, group, SyncKind::Full)
         .await
-        .unwrap();
-    let worker = sync::worker(s.app.store().clone(), s.xero.clone());
-    worker.drain().await.unwrap();
-    let run = s.app.store().sync_run(run_id).await.unwrap().unwrap();
-    let err = run.error.clone().unwrap_or_default();
-    assert!(
-        err.contains("malformed") && err.contains("GET /Organisation"),
-        "{err}"
-    );
-    assert_eq!(snapshot(s.app.store(), e.organisation_id).await, good);
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    for run in finish_retries(&s, &ids).await {
+        assert_eq!(run.state, "failed", "{run:?}");
+        assert_malformed_error(&run, "GET /Organisation");
+    }
+    for (e, good) in entities.iter().zip(&good) {
+        let now = snapshot(s.app.store(), e.organisation_id).await;
+        assert!(&now == good, "{}:\n{}", e.name, snapshot_diff(&now, good));
+    }
 
-    // One answer in ten is a 503: the client retries, the run completes
-    // and the data is the same as after a clean run.
+    // Bookkeepers change every organisation. Then, in one full run, one
+    // answer in ten is a 503 (retried by the client) and each second
+    // balance-sheet call is malformed: by then the invoices, every P&L
+    // month and the last twelve balance sheets are stored.
+    s.control("DELETE", "/_sim/faults", None).await;
+    s.control("POST", "/_sim/clock", Some(json!({"advance_seconds": 60})))
+        .await;
+    let token = bookkeeper_token(&s).await;
+    let mut changes = Vec::new();
+    let mut new: Vec<Snapshot> = Vec::new();
+    for e in &entities {
+        changes.push(change_books(&s, &token, &e.tenant_id).await);
+        new.push(s.xero_snapshot(e.tenant_id.parse().unwrap()));
+        s.control(
+            "POST",
+            "/_sim/faults",
+            Some(
+                json!({"tenant_id": e.tenant_id, "error_rate_percent": 10, "error_status": 503,
+                        "malformed_json": true, "only_endpoint": "GET /Reports/BalanceSheet",
+                        "after_calls": 1}),
+            ),
+        )
+        .await;
+    }
+    s.control("DELETE", "/_sim/stats", None).await;
+    let runs = sync_all(&s, group, SyncKind::Full).await;
+    let stats = s.control("GET", "/_sim/stats", None).await;
+    for (i, run) in runs.iter().enumerate() {
+        let (e, ch) = (&entities[i], &changes[i]);
+        assert_eq!(run.state, "running", "retried later: {run:?}");
+        assert_malformed_error(run, "GET /Reports/BalanceSheet");
+        // The tenth call of each tenant drew a 503 (the fault's counter is
+        // exact), and the run went on past it.
+        let calls = stats["tenants"][&e.tenant_id]["calls"].as_u64().unwrap();
+        assert!(calls >= 10, "{}: {calls} calls", e.name);
+        let now = snapshot(s.app.store(), e.organisation_id).await;
+        let mix = assert_old_or_new(&e.name, &now, &good[i], &new[i]);
+        for unit in [
+            format!("invoice/{}", ch.voided),
+            format!("invoice/{}", ch.created),
+            format!("ProfitAndLoss/{}", ch.voided_month),
+            format!("ProfitAndLoss/{}", ch.created_month),
+            format!("BalanceSheet/{}", ch.voided_month),
+        ] {
+            assert!(mix.new.contains(&unit), "{}: {unit} {mix:?}", e.name);
+        }
+        let unit = format!("BalanceSheet/{}", ch.created_month);
+        assert!(mix.old.contains(&unit), "{}: {unit} {mix:?}", e.name);
+    }
+
+    // Only the 503s are left: the client retries them, the runs complete
+    // on their next attempt, and every entity holds the simulator's books.
     s.control("DELETE", "/_sim/faults", None).await;
     s.control(
         "POST",
@@ -447,11 +510,455 @@ async fn faults_leave_data_whole(backend: Backend) {
         Some(json!({"error_rate_percent": 10, "error_status": 503})),
     )
     .await;
-    let runs = sync_all(&s, group, SyncKind::Full).await;
-    for r in &runs {
+    let ids: Vec<i64> = runs.iter().map(|r| r.id).collect();
+    for run in finish_retries(&s, &ids).await {
+        assert_eq!(run.state, "succeeded", "{:?}", run.error);
+    }
+    for (e, new) in entities.iter().zip(&new) {
+        let now = snapshot(s.app.store(), e.organisation_id).await;
+        assert!(&now == new, "{}:\n{}", e.name, snapshot_diff(&now, new));
+    }
+}
+
+/// A call to Xero's API as the bookkeeper (who may write); the answer must
+/// be 200.
+async fn xero_write(
+    s: &SimApp,
+    token: &str,
+    tenant: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> Value {
+    let r = reqwest::Client::new()
+        .request(method, format!("{}/api.xro/2.0/{path}", s.sim.base_url()))
+        .bearer_auth(token)
+        .header("xero-tenant-id", tenant)
+        .header("accept", "application/json")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(status, 200, "{path}: {v}");
+    v
+}
+
+/// What a bookkeeper changed in one organisation.
+struct Changes {
+    /// An unpaid sales invoice of one of the last two months, now voided.
+    voided: String,
+    voided_month: Month,
+    /// A sales invoice back-dated fifteen months before the last.
+    created: String,
+    created_month: Month,
+}
+
+/// Voids a recent invoice and raises a back-dated one, so that the months
+/// a sync must fetch again fall into two report calls: the first covers
+/// the last twelve months, the second the back-dated one.
+async fn change_books(s: &SimApp, token: &str, tenant: &str) -> Changes {
+    use consol::xero::{InvoiceStatus, InvoiceType};
+    let last = *window().last().unwrap();
+    let (voided, voided_month, contact, account) = s
+        .sim
+        .state()
+        .with_ledger(tenant.parse().unwrap(), |l| {
+            let all = l.get_invoices(&Default::default()).unwrap().invoices;
+            let i = all
+                .iter()
+                .find(|i| {
+                    let m = Month::of(i.date.unwrap().date());
+                    i.invoice_type == Some(InvoiceType::AccRec)
+                        && i.status == Some(InvoiceStatus::Authorised)
+                        && i.amount_paid.unwrap_or_default().is_zero()
+                        && !i.total.unwrap_or_default().is_zero()
+                        && (m == last || m == last.prev())
+                })
+                .expect("an unpaid sales invoice of the last two months");
+            let id = i.invoice_id.unwrap().to_string();
+            let full = l.get_invoice(&id).unwrap().invoices.remove(0);
+            let account = full.line_items.unwrap()[0].account_code.clone().unwrap();
+            (
+                id,
+                Month::of(i.date.unwrap().date()),
+                i.contact.as_ref().unwrap().contact_id.unwrap(),
+                account,
+            )
+        })
+        .unwrap();
+    xero_write(
+        s,
+        token,
+        tenant,
+        reqwest::Method::POST,
+        &format!("Invoices/{voided}"),
+        json!({"Invoices": [{"InvoiceID": voided, "Status": "VOIDED"}]}),
+    )
+    .await;
+    let created_month = last.plus(-15);
+    let date = created_month.first_day() + chrono::Days::new(14);
+    let created = xero_write(
+        s,
+        token,
+        tenant,
+        reqwest::Method::PUT,
+        "Invoices",
+        json!({"Invoices": [{
+            "Type": "ACCREC", "Contact": {"ContactID": contact}, "Status": "AUTHORISED",
+            "Date": date.to_string(), "LineAmountTypes": "Exclusive",
+            "LineItems": [{"Description": "Back-dated sale", "Quantity": 1,
+                           "UnitAmount": 4321.5, "AccountCode": account}]
+        }]}),
+    )
+    .await;
+    Changes {
+        voided,
+        voided_month,
+        created: created["Invoices"][0]["InvoiceID"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        created_month,
+    }
+}
+
+/// Makes every queued job due now, as if its backoff had passed.
+async fn make_jobs_due(store: &Store) {
+    const DUE: &str = "UPDATE jobs SET run_at = $1 WHERE state = 'queued'";
+    let now = Utc::now() - chrono::Duration::seconds(1);
+    match store {
+        Store::Sqlite(p) => {
+            sqlx::query(DUE).bind(now).execute(p).await.unwrap();
+        }
+        Store::Postgres(p) => {
+            sqlx::query(DUE).bind(now).execute(p).await.unwrap();
+        }
+    }
+}
+
+/// Runs the remaining attempts of the given runs (backoff skipped) until
+/// each has finished; returns them.
+async fn finish_retries(s: &SimApp, ids: &[i64]) -> Vec<SyncRun> {
+    let worker = sync::worker(s.app.store().clone(), s.xero.clone());
+    // Five attempts a sync job at most.
+    for _ in 0..5 {
+        make_jobs_due(s.app.store()).await;
+        worker.drain().await.unwrap();
+    }
+    let mut runs = Vec::new();
+    for id in ids {
+        let r = s.app.store().sync_run(*id).await.unwrap().unwrap();
+        assert!(r.state == "succeeded" || r.state == "failed", "{r:?}");
+        runs.push(r);
+    }
+    runs
+}
+
+/// The error a user sees for a broken answer: one short line naming the
+/// call, with serde's reason but none of Xero's body.
+fn assert_malformed_error(run: &SyncRun, endpoint: &str) {
+    let err = run.error.as_deref().unwrap_or_default();
+    assert!(
+        err.starts_with(&format!("Xero sent a malformed response from {endpoint}: ")),
+        "{err}"
+    );
+    assert!(
+        !err.contains('\n') && err.len() < 200 && !err.contains("\"Reports\""),
+        "{err}"
+    );
+}
+
+async fn a_fault_part_way_leaves_each_month_and_record_old_or_new(backend: Backend) {
+    let mut s = spawn_with_sim(backend).await;
+    let group = connect_demo_group(&mut s, None).await;
+    for r in sync_all(&s, group, SyncKind::Incremental).await {
         assert_eq!(r.state, "succeeded", "{:?}", r.error);
     }
-    let stats = s.control("GET", "/_sim/stats", None).await;
-    assert!(stats.to_string().contains("calls"));
-    assert_eq!(snapshot(s.app.store(), e.organisation_id).await, good);
+    let entities = s.app.store().entities_for_group(group).await.unwrap();
+    let mut old: Vec<Snapshot> = Vec::new();
+    for e in &entities {
+        old.push(snapshot(s.app.store(), e.organisation_id).await);
+    }
+
+    // A minute later bookkeepers change every organisation; the
+    // simulator's books are now the new state a fault-free sync reaches.
+    s.control("POST", "/_sim/clock", Some(json!({"advance_seconds": 60})))
+        .await;
+    let token = bookkeeper_token(&s).await;
+    let mut changes = Vec::new();
+    let mut new: Vec<Snapshot> = Vec::new();
+    for e in &entities {
+        changes.push(change_books(&s, &token, &e.tenant_id).await);
+        new.push(s.xero_snapshot(e.tenant_id.parse().unwrap()));
+    }
+
+    // Each organisation's second P&L call comes back cut in half. By then
+    // the run has stored the changed invoices and the twelve months of the
+    // first call; the back-dated month is in the second.
+    for e in &entities {
+        s.control(
+            "POST",
+            "/_sim/faults",
+            Some(json!({"tenant_id": e.tenant_id, "truncated_json": true,
+                        "only_endpoint": "GET /Reports/ProfitAndLoss", "after_calls": 1})),
+        )
+        .await;
+    }
+    let check = |what: &'static str, i: usize, now: Snapshot| {
+        let (e, ch) = (&entities[i], &changes[i]);
+        let mix = assert_old_or_new(&format!("{} {what}", e.name), &now, &old[i], &new[i]);
+        // The fault struck part-way: the voided invoice and its month are
+        // new, the back-dated invoice is stored but its month is not.
+        for unit in [
+            format!("invoice/{}", ch.voided),
+            format!("invoice/{}", ch.created),
+            format!("ProfitAndLoss/{}", ch.voided_month),
+        ] {
+            assert!(mix.new.contains(&unit), "{} {what}: {unit} {mix:?}", e.name);
+        }
+        for unit in [
+            format!("ProfitAndLoss/{}", ch.created_month),
+            format!("BalanceSheet/{}", ch.created_month),
+        ] {
+            assert!(mix.old.contains(&unit), "{} {what}: {unit} {mix:?}", e.name);
+        }
+    };
+    let runs = sync_all(&s, group, SyncKind::Incremental).await;
+    for (i, run) in runs.iter().enumerate() {
+        // The attempt failed: the run shows why while its retry waits.
+        assert_eq!(run.state, "running", "{run:?}");
+        assert!(run.progress_done < run.progress_total, "{run:?}");
+        assert_malformed_error(run, "GET /Reports/ProfitAndLoss");
+        check(
+            "after the first attempt",
+            i,
+            snapshot(s.app.store(), entities[i].organisation_id).await,
+        );
+    }
+    let queued = s.app.store().job_counts().await.unwrap();
+    assert!(queued.contains(&("queued".to_string(), 4)), "{queued:?}");
+
+    // The retries meet the same fault; the runs end failed, and nothing
+    // they did on the way mixed old and new.
+    let ids: Vec<i64> = runs.iter().map(|r| r.id).collect();
+    for (i, run) in finish_retries(&s, &ids).await.iter().enumerate() {
+        assert_eq!(run.state, "failed", "{run:?}");
+        assert_malformed_error(run, "GET /Reports/ProfitAndLoss");
+        check(
+            "after the last attempt",
+            i,
+            snapshot(s.app.store(), entities[i].organisation_id).await,
+        );
+    }
+
+    // Without the fault the next incremental run brings the rest: the
+    // stored data is the simulator's.
+    s.control("DELETE", "/_sim/faults", None).await;
+    for r in sync_all(&s, group, SyncKind::Incremental).await {
+        assert_eq!(r.state, "succeeded", "{:?}", r.error);
+    }
+    for (i, e) in entities.iter().enumerate() {
+        let now = snapshot(s.app.store(), e.organisation_id).await;
+        assert!(
+            now == new[i],
+            "{}:\n{}",
+            e.name,
+            snapshot_diff(&now, &new[i])
+        );
+    }
+}
+
+/// The net profit of the consolidated report for one month: the group's
+/// figure and its eliminations.
+async fn consolidated_month(
+    s: &SimApp,
+    group: &consol::store::Group,
+    month: Month,
+) -> (Decimal, Decimal, consol::engine::ProfitAndLossReport) {
+    let period = consol::domain::MonthRange::new(month, month).unwrap();
+    let (_, report) = consol::consolidation::consolidate_group(s.app.store(), group, period)
+        .await
+        .unwrap();
+    let json = serde_json::to_value(&report).unwrap();
+    let figure =
+        |key: &str| -> Decimal { json["net_profit"][key].as_str().unwrap().parse().unwrap() };
+    (figure("consolidated"), figure("eliminations"), report)
+}
+
+/// An intercompany invoice voided in Xero and a draft deleted there are
+/// updated by the webhook's sync, not left behind; the voided invoice
+/// leaves the entity's P&L (Xero's report) and, as the engine eliminates
+/// only AUTHORISED and PAID invoices, the eliminations too.
+async fn a_webhook_brings_voided_and_deleted_invoices(backend: Backend) {
+    use consol::engine::MatchStatus;
+    let crate::helpers::SyncedGroup { s, group, user_id } =
+        crate::helpers::synced_demo_group(backend).await;
+    subscribe_to_webhooks(&s);
+    consol::consolidation::apply_suggestions(
+        s.app.store(),
+        &group,
+        true,
+        Some(user_id),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    consol::demo::demo_rates(s.app.store(), &group)
+        .await
+        .unwrap();
+    let entities = s.app.store().entities_for_group(group.id).await.unwrap();
+    let months = window();
+    let wide = consol::domain::MonthRange::new(months[0], *months.last().unwrap()).unwrap();
+    let reconcile = || async {
+        let data = consol::consolidation::load(s.app.store(), &group, wide)
+            .await
+            .unwrap();
+        consol::engine::reconcile_intercompany(&data, wide).unwrap()
+    };
+
+    // A matched intercompany sale, unpaid, so that Xero lets it be voided.
+    // The engine's rule: only AUTHORISED and PAID invoices post.
+    let rec = reconcile().await;
+    let (seller, bill, month, effect) = rec
+        .pairs
+        .iter()
+        .filter(|p| p.status == MatchStatus::Matched)
+        .find_map(|p| {
+            let (sale, bill) = (p.seller_invoice.as_ref()?, p.buyer_bill.as_ref()?);
+            // A seller in the presentation currency, so that its P&L
+            // moves by the elimination's own amount.
+            let e = entities
+                .iter()
+                .find(|e| e.id == p.seller.0 && e.base_currency == group.presentation_currency)?;
+            let unpaid = s
+                .sim
+                .state()
+                .with_ledger(e.tenant_id.parse().unwrap(), |l| {
+                    let i = l.get_invoice(&sale.invoice_id).unwrap().invoices.remove(0);
+                    i.status == Some(consol::xero::InvoiceStatus::Authorised)
+                        && i.amount_paid.unwrap_or_default().is_zero()
+                })
+                .unwrap();
+            unpaid.then(|| (e.clone(), bill.invoice_id.clone(), p.month, sale.clone()))
+        })
+        .expect("an unpaid, matched intercompany sale");
+    let sale = effect.invoice_id.clone();
+    let tenant = seller.tenant_id.clone();
+    let org = seller.organisation_id;
+    let effect = effect.profit_effect.expect("the month has rates");
+    assert!(!effect.is_zero());
+
+    // A bookkeeper raises a draft; the webhook's sync brings it in.
+    let token = bookkeeper_token(&s).await;
+    s.control("POST", "/_sim/clock", Some(json!({"advance_seconds": 60})))
+        .await;
+    let contact = s
+        .sim
+        .state()
+        .with_ledger(tenant.parse().unwrap(), |l| {
+            l.get_contacts(&Default::default()).unwrap().contacts[0]
+                .contact_id
+                .unwrap()
+        })
+        .unwrap();
+    let draft = xero_write(
+        &s,
+        &token,
+        &tenant,
+        reqwest::Method::PUT,
+        "Invoices",
+        json!({"Invoices": [{
+            "Type": "ACCREC", "Contact": {"ContactID": contact}, "Status": "DRAFT",
+            "Date": month.first_day().to_string(), "LineAmountTypes": "Exclusive",
+            "LineItems": [{"Description": "Maybe", "Quantity": 1, "UnitAmount": 50, "AccountCode": "200"}]
+        }]}),
+    )
+    .await["Invoices"][0]["InvoiceID"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_for_queued_sync(&s).await;
+    sync::worker(s.app.store().clone(), s.xero.clone())
+        .drain()
+        .await
+        .unwrap();
+    let status = |id: String| {
+        let store = s.app.store().clone();
+        async move {
+            store
+                .invoice_status(org, &id)
+                .await
+                .unwrap()
+                .map(|(st, _)| st)
+        }
+    };
+    assert_eq!(status(draft.clone()).await.as_deref(), Some("DRAFT"));
+    let count = s.app.store().count_invoices(org).await.unwrap();
+    let (consolidated, eliminations, _) = consolidated_month(&s, &group, month).await;
+    let net_profit = stored_net_profit(s.app.store(), org, month).await.unwrap();
+
+    // A minute later the sale is voided and the draft deleted, in one call.
+    s.control("POST", "/_sim/clock", Some(json!({"advance_seconds": 60})))
+        .await;
+    xero_write(
+        &s,
+        &token,
+        &tenant,
+        reqwest::Method::POST,
+        "Invoices",
+        json!({"Invoices": [{"InvoiceID": sale, "Status": "VOIDED"},
+                            {"InvoiceID": draft, "Status": "DELETED"}]}),
+    )
+    .await;
+    wait_for_queued_sync(&s).await;
+    let runs = sync::worker(s.app.store().clone(), s.xero.clone())
+        .drain()
+        .await
+        .unwrap();
+    assert!(runs >= 1);
+
+    // Both are updated in place; nothing is added or left behind.
+    assert_eq!(status(sale.clone()).await.as_deref(), Some("VOIDED"));
+    assert_eq!(status(draft.clone()).await.as_deref(), Some("DELETED"));
+    assert_eq!(s.app.store().count_invoices(org).await.unwrap(), count);
+    // Every record and month of the seller is Xero's again: the sale's
+    // month lost its revenue, and the balance sheets since their
+    // receivable.
+    let ours = snapshot(s.app.store(), org).await;
+    let theirs = s.xero_snapshot(tenant.parse().unwrap());
+    assert!(ours == theirs, "{}", snapshot_diff(&ours, &theirs));
+    let after = stored_net_profit(s.app.store(), org, month).await.unwrap();
+    assert_eq!(
+        after,
+        net_profit + effect,
+        "the voided sale left the seller's P&L"
+    );
+
+    // The engine no longer eliminates the sale: the eliminations lose
+    // exactly its effect, which the seller's column lost with it, so the
+    // group's profit is unchanged (the sale was eliminated before and is
+    // gone now); its bill is left without a counterpart.
+    let (consolidated_after, eliminations_after, report) =
+        consolidated_month(&s, &group, month).await;
+    assert_eq!(eliminations_after, eliminations - effect);
+    assert_eq!(consolidated_after, consolidated);
+    for t in &report.tie_out {
+        assert_eq!(t.difference, Some(Decimal::ZERO), "{t:?}");
+    }
+    let rec = reconcile().await;
+    assert!(
+        !rec.pairs.iter().any(|p| p
+            .seller_invoice
+            .as_ref()
+            .is_some_and(|i| i.invoice_id == sale)),
+        "the voided sale is not paired"
+    );
+    let alone = rec
+        .pairs
+        .iter()
+        .find(|p| p.buyer_bill.as_ref().is_some_and(|b| b.invoice_id == bill))
+        .expect("the bill is still listed");
+    assert_eq!(alone.status, MatchStatus::CounterpartMissing, "{alone:?}");
 }

@@ -113,3 +113,81 @@ async fn forced_429_with_retry_after_and_revoked_refresh_tokens() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"], "invalid_grant");
 }
+
+#[tokio::test]
+async fn body_faults_on_one_endpoint_after_some_answers() {
+    let sim = Sim::empty().await;
+    let tenants = sim.setup().await;
+    let tok = token_of(&sim.login().await);
+    // The first invoices answer is whole, each one after is malformed, and
+    // the other endpoints are untouched.
+    sim.post_json(
+        "/_sim/faults",
+        json!({"tenant_id": tenants[0], "malformed_json": true,
+               "only_endpoint": "GET /Invoices", "after_calls": 1}),
+    )
+    .await;
+    let json_ok = |b: &[u8]| serde_json::from_slice::<Value>(b).is_ok();
+    let mut seen = Vec::new();
+    for path in [
+        "/Organisation",
+        "/Invoices",
+        "/Contacts",
+        "/Invoices",
+        "/Invoices",
+    ] {
+        let r = sim.get(&tok, tenants[0], path).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        seen.push(json_ok(&r.bytes().await.unwrap()));
+    }
+    assert_eq!(seen, [true, true, true, false, false]);
+
+    // 5xx on every endpoint and truncation on one, in the same set: the
+    // answers failed with a 503 do not count towards after_calls.
+    sim.post_json(
+        "/_sim/faults",
+        json!({"tenant_id": tenants[1], "error_rate_percent": 50, "error_status": 503,
+               "truncated_json": true, "only_endpoint": "GET /Contacts", "after_calls": 1}),
+    )
+    .await;
+    let mut seen = Vec::new();
+    for path in [
+        "/Organisation",
+        "/Contacts",
+        "/Contacts",
+        "/Contacts",
+        "/Organisation",
+        "/Contacts",
+    ] {
+        let r = sim.get(&tok, tenants[1], path).await;
+        let status = r.status().as_u16();
+        let whole = json_ok(&r.bytes().await.unwrap());
+        seen.push((status, whole));
+    }
+    // Calls 2, 4 and 6 draw the 503s; only one Contacts answer has
+    // succeeded so far, and it was spared. The next one is truncated.
+    assert_eq!(
+        seen,
+        [
+            (200, true),
+            (503, false),
+            (200, true),
+            (503, false),
+            (200, true),
+            (503, false)
+        ]
+    );
+    let r = sim.get(&tok, tenants[1], "/Contacts").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(!json_ok(&r.bytes().await.unwrap()), "truncated");
+
+    // An endpoint must be named as /_sim/stats names it.
+    let r = sim
+        .http
+        .post(sim.url("/_sim/faults"))
+        .json(&json!({"malformed_json": true, "only_endpoint": "Invoices"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}

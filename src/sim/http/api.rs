@@ -304,6 +304,18 @@ fn faults_for(st: &Shared, tenant: Uuid) -> Option<(Faults, bool)> {
     Some((f.clone(), fails))
 }
 
+/// The faults that spoil a successful answer's body, if they strike this
+/// one (see [`Faults::spoils`]).
+fn spoiler(st: &Shared, tenant: Uuid, endpoint: &str) -> Option<Faults> {
+    let mut g = st.lock();
+    let g = &mut *g;
+    let f = match g.faults.get_mut(&tenant) {
+        Some(f) => f,
+        None => g.faults_all.as_mut()?,
+    };
+    f.spoils(endpoint).then(|| f.clone())
+}
+
 /// A successful ledger call's JSON body.
 type Done = Vec<u8>;
 
@@ -586,7 +598,7 @@ pub async fn handle(
         let mut g = st.lock();
         let s = g.stats.tenants.entry(tenant).or_default();
         s.calls += 1;
-        *s.by_endpoint.entry(endpoint).or_default() += 1;
+        *s.by_endpoint.entry(endpoint.clone()).or_default() += 1;
     }
     let (guard, rem) = match acquire(&st, tenant, &client) {
         Ok(x) => x,
@@ -666,7 +678,7 @@ pub async fn handle(
     }
     let resp = match result {
         Ok(mut body) => {
-            if let Some((f, _)) = &faults {
+            if let Some(f) = spoiler(&st, tenant, &endpoint) {
                 if f.malformed_json {
                     body = b"{\"Id\": \"oops\", \"Status\": OK, <html>".to_vec();
                 } else if f.truncated_json {

@@ -205,6 +205,14 @@ pub async fn handle(st: Shared, req: HttpRequest, segs: Vec<String>, body: &[u8]
             if f.error_rate_percent > 100 {
                 return bad("error_rate_percent must be 0 to 100");
             }
+            if f.only_endpoint
+                .as_deref()
+                .is_some_and(|e| !e.contains(" /"))
+            {
+                return bad(
+                    "only_endpoint names an endpoint as /_sim/stats does, such as \"GET /Invoices\"",
+                );
+            }
             let mut g = st.lock();
             if v.get("revoke_refresh_tokens").and_then(Value::as_bool) == Some(true) {
                 g.revoke_refresh_tokens(tenant);

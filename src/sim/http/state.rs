@@ -166,6 +166,21 @@ pub struct Faults {
     /// 200 with the JSON cut in half.
     #[serde(default)]
     pub truncated_json: bool,
+    /// Narrows `malformed_json` and `truncated_json` to the calls of one
+    /// endpoint, named as in `/_sim/stats` (`"GET /Invoices"`,
+    /// `"GET /Reports/ProfitAndLoss"`). The other faults still strike every
+    /// call, so a run can draw 5xx throughout and a broken body on one
+    /// endpoint.
+    #[serde(default)]
+    pub only_endpoint: Option<String>,
+    /// `malformed_json` and `truncated_json` spare the first `after_calls`
+    /// successful answers (of `only_endpoint`, when set) and spoil every one
+    /// after: `{"only_endpoint": "GET /Invoices", "after_calls": 1}` breaks
+    /// the second page of invoices, part-way through a sync, after the
+    /// first page was stored. Answers failed by `error_rate_percent` or
+    /// `force_429` are not counted.
+    #[serde(default)]
+    pub after_calls: u64,
     /// Every call gets a 429 with this `X-Rate-Limit-Problem`.
     #[serde(default)]
     pub force_429: Option<String>,
@@ -174,6 +189,9 @@ pub struct Faults {
     pub retry_after: Option<u64>,
     #[serde(skip)]
     pub counter: u64,
+    /// Successful answers seen by the body faults (for `after_calls`).
+    #[serde(skip)]
+    pub body_counter: u64,
 }
 
 impl Faults {
@@ -183,6 +201,19 @@ impl Faults {
         let n = self.counter;
         self.counter += 1;
         p > 0 && ((n + 1) * p) / 100 > (n * p) / 100
+    }
+
+    /// Whether a successful answer of `endpoint` gets its body spoiled
+    /// (`malformed_json` or `truncated_json`), counting it towards
+    /// `after_calls`.
+    pub fn spoils(&mut self, endpoint: &str) -> bool {
+        if !(self.malformed_json || self.truncated_json)
+            || self.only_endpoint.as_deref().is_some_and(|e| e != endpoint)
+        {
+            return false;
+        }
+        self.body_counter += 1;
+        self.body_counter > self.after_calls
     }
 }
 
@@ -835,6 +866,38 @@ mod tests {
         };
         let seq: Vec<bool> = (0..4).map(|_| f.next_fails()).collect();
         assert_eq!(seq, [false, true, false, true]);
+    }
+
+    #[test]
+    fn body_faults_strike_one_endpoint_after_n_answers() {
+        let mut f = Faults {
+            truncated_json: true,
+            only_endpoint: Some("GET /Invoices".into()),
+            after_calls: 1,
+            ..Default::default()
+        };
+        let seq: Vec<bool> = [
+            "GET /Organisation",
+            "GET /Invoices",
+            "GET /Contacts",
+            "GET /Invoices",
+            "GET /Invoices",
+        ]
+        .iter()
+        .map(|e| f.spoils(e))
+        .collect();
+        assert_eq!(seq, [false, false, false, true, true]);
+        // Without a body fault nothing is spoiled, whatever the scope.
+        let mut f = Faults {
+            only_endpoint: Some("GET /Invoices".into()),
+            ..Default::default()
+        };
+        assert!(!f.spoils("GET /Invoices"));
+        let mut f = Faults {
+            malformed_json: true,
+            ..Default::default()
+        };
+        assert!(f.spoils("GET /Organisation"));
     }
 
     #[test]
