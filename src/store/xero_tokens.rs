@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::audit::{AuditEntry, insert_audit};
 use super::{BeginWrite, Store, StoreResult, on_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -159,6 +160,30 @@ impl Store {
         };
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            // The groups whose organisations lose their connection now hear
+            // of it in their audit log.
+            let lost: Vec<(i64, String, String)> = if org_state == "needs_reconnect" {
+                sqlx::query_as(
+                    "SELECT e.group_id, o.name, o.tenant_id FROM organisations o \
+                     JOIN entities e ON e.organisation_id = o.id \
+                     WHERE o.token_set_id = $1 AND o.connection_state = 'connected' \
+                     ORDER BY e.group_id, o.name",
+                )
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?
+            } else {
+                Vec::new()
+            };
+            for (group_id, name, tenant) in &lost {
+                let entry = AuditEntry::new("connection.lost", None)
+                    .group(*group_id)
+                    .detail(format!(
+                        "{name} ({tenant}): Xero no longer accepts the connection ({state}); \
+                         syncing stops until someone reconnects"
+                    ));
+                insert_audit!(&mut *tx, entry, now).await?;
+            }
             sqlx::query(
                 "UPDATE xero_token_sets SET state = $1, refresh_lease_owner = NULL, \
                      refresh_lease_until = NULL, updated_at = $2 WHERE id = $3",

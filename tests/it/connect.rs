@@ -529,6 +529,25 @@ async fn a_revoked_consent_needs_reconnect_and_keeps_data(backend: Backend) {
     let page = s.app.client.get(&format!("/groups/{group}")).await;
     assert!(page.body.contains("Needs reconnect"));
     assert!(page.body.contains("Reconnect"));
+    // The group's audit log says which organisations lost their connection.
+    let lost: Vec<String> = s
+        .app
+        .store()
+        .audit_log(Some(group), 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(_, e)| e.action == "connection.lost")
+        .map(|(_, e)| e.detail)
+        .collect();
+    assert_eq!(lost.len(), entities.len(), "{lost:?}");
+    for e in &entities {
+        assert!(
+            lost.iter()
+                .any(|d| d.starts_with(&format!("{} ({})", e.name, e.tenant_id))),
+            "{lost:?}"
+        );
+    }
     // Synced data stays.
     let kept = s
         .app
