@@ -11,7 +11,9 @@ use rust_decimal::Decimal;
 use consol::shutdown;
 use consol::sim::http::{DataChoice, SimConfig};
 
-use crate::helpers::{Backend, SyncedGroup, spawn_with_sim_config, synced_demo_group};
+use crate::helpers::{
+    Backend, SyncedGroup, set_up_like_the_demo, spawn_with_sim_config, synced_demo_group,
+};
 use crate::webdriver::Browser;
 
 #[tokio::test]
@@ -133,18 +135,7 @@ async fn a_finance_user_does_the_month_end_review_in_a_browser() {
         .unwrap()
         .remove(0)
         .0;
-    consol::consolidation::apply_suggestions(
-        s.app.store(),
-        &group,
-        true,
-        Some(uid),
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap();
-    consol::demo::demo_rates(s.app.store(), &group)
-        .await
-        .unwrap();
+    set_up_like_the_demo(s.app.store(), &group, uid).await;
     // Intercompany contacts are left for the user to confirm in the page.
     let mut contacts = s.app.store().intercompany_contacts(group.id).await.unwrap();
     for c in &mut contacts {
@@ -331,18 +322,7 @@ async fn a_finance_user_does_the_month_end_review_in_a_browser() {
 #[tokio::test]
 async fn the_review_pages_fit_a_tablet() {
     let SyncedGroup { s, group, user_id } = synced_demo_group(Backend::Sqlite).await;
-    consol::consolidation::apply_suggestions(
-        s.app.store(),
-        &group,
-        true,
-        Some(user_id),
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap();
-    consol::demo::demo_rates(s.app.store(), &group)
-        .await
-        .unwrap();
+    set_up_like_the_demo(s.app.store(), &group, user_id).await;
     let app = s.app.address.clone();
     let b = Browser::start().await;
     b.goto(&format!("{app}/groups/{}", group.id)).await;

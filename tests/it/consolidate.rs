@@ -17,17 +17,12 @@ async fn the_demo_group_consolidates_and_ties_out(backend: Backend) {
     } = synced_demo_group(backend).await;
     let group_id = group.id;
     let (mappings, contacts) =
-        consolidation::apply_suggestions(s.app.store(), &group, true, Some(uid), Utc::now())
-            .await
-            .unwrap();
+        crate::helpers::set_up_like_the_demo(s.app.store(), &group, uid).await;
     assert!(mappings > 100, "{mappings}");
     assert!(
         contacts >= 6,
         "each entity's contacts for the others: {contacts}"
     );
-    consol::demo::demo_rates(s.app.store(), &group)
-        .await
-        .unwrap();
 
     let last = Month::of(Utc::now().date_naive()).prev();
     let period = MonthRange::new(last.plus(-11), last).unwrap();

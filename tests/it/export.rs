@@ -36,12 +36,7 @@ async fn demo_group(backend: Backend) -> Demo {
         user_id: uid,
     } = synced_demo_group(backend).await;
     let group_id = group.id;
-    consolidation::apply_suggestions(s.app.store(), &group, true, Some(uid), Utc::now())
-        .await
-        .unwrap();
-    consol::demo::demo_rates(s.app.store(), &group)
-        .await
-        .unwrap();
+    crate::helpers::set_up_like_the_demo(s.app.store(), &group, uid).await;
     crate::helpers::api_token(s.app.store(), uid, TOKEN).await;
     Demo { s, group_id, group }
 }

@@ -627,6 +627,27 @@ pub async fn synced_demo_group(backend: Backend) -> SyncedGroup {
     SyncedGroup { s, group, user_id }
 }
 
+/// Sets a synced group up as `consol demo` does: the suggested chart,
+/// mappings and intercompany contacts confirmed, and the demo's FX rates.
+/// Returns the numbers of mappings and contacts set.
+pub async fn set_up_like_the_demo(
+    store: &Store,
+    group: &consol::store::Group,
+    user_id: i64,
+) -> (usize, usize) {
+    let set = consol::consolidation::apply_suggestions(
+        store,
+        group,
+        true,
+        Some(user_id),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    consol::demo::demo_rates(store, group).await.unwrap();
+    set
+}
+
 /// The id of a user by e-mail.
 pub async fn user_id(store: &Store, email: &str) -> i64 {
     store

@@ -453,6 +453,14 @@ pub async fn profit_and_loss(
     render(StatusCode::OK, &page)
 }
 
+/// "code name" of a report line, or the name alone.
+fn line_label(line: &crate::engine::ReportLine) -> String {
+    match line.account_code.as_deref() {
+        Some(code) if !code.is_empty() => format!("{code} {}", line.account_name),
+        _ => line.account_name.clone(),
+    }
+}
+
 /// Percent-encodes a query value (keys hold `:` and ids).
 pub(crate) fn encode(s: &str) -> String {
     s.bytes()
@@ -549,52 +557,40 @@ pub async fn cell(
         .find(|(_, c)| c.key == q.column)
         .ok_or(WebError::NotFound)?;
     let places = group.presentation_currency.minor_units();
-    let line_name = format!(
-        "{} {}",
-        line.account_code.as_deref().unwrap_or(""),
-        line.account_name
-    )
-    .trim()
-    .to_string();
-    let back = format!(
-        "/groups/{}/reports/profit-and-loss?from={}&to={}",
-        group.id,
-        period.from(),
-        period.to()
-    );
+    let mut page = CellPage {
+        nav: Nav::of(&user),
+        back: format!(
+            "/groups/{}/reports/profit-and-loss?from={}&to={}",
+            group.id,
+            period.from(),
+            period.to()
+        ),
+        line_name: line_label(line),
+        column_name: column.name.clone(),
+        period: format!("{} to {}", period.from(), period.to()),
+        currency: group.presentation_currency.to_string(),
+        total: String::new(),
+        sources: Vec::new(),
+        eliminations: Vec::new(),
+        parts: Vec::new(),
+        group,
+    };
     // A total opens the lines it is made of.
     if let Some(parts) = report.parts(&q.line) {
-        let page = CellPage {
-            nav: Nav::of(&user),
-            back,
-            line_name,
-            column_name: column.name.clone(),
-            period: format!("{} to {}", period.from(), period.to()),
-            currency: group.presentation_currency.to_string(),
-            total: accounting(line.values.at(column_index), places),
-            sources: Vec::new(),
-            eliminations: Vec::new(),
-            parts: parts
-                .iter()
-                .map(|p| PartView {
-                    name: format!(
-                        "{} {}",
-                        p.line.account_code.as_deref().unwrap_or(""),
-                        p.line.account_name
-                    )
-                    .trim()
-                    .to_string(),
-                    sign: if p.sign.is_sign_negative() {
-                        "less"
-                    } else {
-                        "plus"
-                    },
-                    value: accounting(p.line.values.at(column_index), places),
-                    href: cell_href(group.id, period, &p.line.key, &column.key),
-                })
-                .collect(),
-            group,
-        };
+        page.total = accounting(line.values.at(column_index), places);
+        page.parts = parts
+            .iter()
+            .map(|p| PartView {
+                name: line_label(p.line),
+                sign: if p.sign.is_sign_negative() {
+                    "less"
+                } else {
+                    "plus"
+                },
+                value: accounting(p.line.values.at(column_index), places),
+                href: cell_href(page.group.id, period, &p.line.key, &column.key),
+            })
+            .collect();
         return render(StatusCode::OK, &page);
     }
     let prov = result
@@ -621,62 +617,49 @@ pub async fn cell(
             )
         })
         .collect();
-    let page = CellPage {
-        nav: Nav::of(&user),
-        back,
-        line_name,
-        column_name: column.name.clone(),
-        period: format!("{} to {}", period.from(), period.to()),
-        parts: Vec::new(),
-        currency: group.presentation_currency.to_string(),
-        total: accounting(prov.total(), places),
-        sources: prov
-            .sources
-            .iter()
-            .map(|s| SourceRowView {
-                entity: names.get(&s.entity.0).cloned().unwrap_or_default(),
-                account: accounts
-                    .get(&(s.entity.0, s.account_id.as_str()))
-                    .map(|n| format!("{n} ({})", s.account_id))
-                    .unwrap_or_else(|| s.account_id.clone()),
-                month: s.month.to_string(),
-                amount: accounting_exact(
-                    s.amount,
-                    currencies.get(&s.entity.0).copied().unwrap_or(2),
-                ),
-                rate: s.rate.to_string(),
-                translated: accounting(s.cell_amount, places),
-                runs: s
-                    .rows
-                    .iter()
-                    .filter_map(|r| r.sync_run_id.map(|id| id.to_string()))
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
-            .collect(),
-        eliminations: prov
-            .eliminations
-            .iter()
-            .map(|e| EliminationView {
-                entity: names.get(&e.entity.0).cloned().unwrap_or_default(),
-                invoice: format!(
-                    "{} ({})",
-                    e.invoice_number.as_deref().unwrap_or("no number"),
-                    e.invoice_id
-                ),
-                invoice_type: format!("{:?}", e.invoice_type).to_uppercase(),
-                month: e.month.to_string(),
-                currency: e.currency.to_string(),
-                net: accounting_exact(e.net_amount, e.currency.minor_units()),
-                currency_rate: e.currency_rate.map(|r| r.to_string()).unwrap_or_default(),
-                base: accounting_exact(e.base_amount.round_dp(4), 2),
-                rate: e.rate.to_string(),
-                effect: accounting(e.cell_amount, places),
-            })
-            .collect(),
-        group,
-    };
+    page.total = accounting(prov.total(), places);
+    page.sources = prov
+        .sources
+        .iter()
+        .map(|s| SourceRowView {
+            entity: names.get(&s.entity.0).cloned().unwrap_or_default(),
+            account: accounts
+                .get(&(s.entity.0, s.account_id.as_str()))
+                .map(|n| format!("{n} ({})", s.account_id))
+                .unwrap_or_else(|| s.account_id.clone()),
+            month: s.month.to_string(),
+            amount: accounting_exact(s.amount, currencies.get(&s.entity.0).copied().unwrap_or(2)),
+            rate: s.rate.to_string(),
+            translated: accounting(s.cell_amount, places),
+            runs: s
+                .rows
+                .iter()
+                .filter_map(|r| r.sync_run_id.map(|id| id.to_string()))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .collect();
+    page.eliminations = prov
+        .eliminations
+        .iter()
+        .map(|e| EliminationView {
+            entity: names.get(&e.entity.0).cloned().unwrap_or_default(),
+            invoice: format!(
+                "{} ({})",
+                e.invoice_number.as_deref().unwrap_or("no number"),
+                e.invoice_id
+            ),
+            invoice_type: format!("{:?}", e.invoice_type).to_uppercase(),
+            month: e.month.to_string(),
+            currency: e.currency.to_string(),
+            net: accounting_exact(e.net_amount, e.currency.minor_units()),
+            currency_rate: e.currency_rate.map(|r| r.to_string()).unwrap_or_default(),
+            base: accounting_exact(e.base_amount.round_dp(4), 2),
+            rate: e.rate.to_string(),
+            effect: accounting(e.cell_amount, places),
+        })
+        .collect();
     render(StatusCode::OK, &page)
 }
