@@ -33,6 +33,10 @@ pub struct IcContactRow {
     pub contact_id: String,
     pub counterpart_entity_id: i64,
     pub confirmed: bool,
+    /// Marked "not intercompany" by a user: never suggested again, never
+    /// confirmed. `counterpart_entity_id` keeps the entity it was
+    /// suggested as.
+    pub rejected: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +106,46 @@ pub struct StoredLine {
     pub tax_amount: Decimal,
 }
 
+/// How many changed rows an audit entry names; the rest are counted.
+pub const AUDIT_NAMED: usize = 20;
+
+/// `Kea Holdings 200 Sales`: an entity account as the audit log names it.
+fn account_label(
+    org: Option<String>,
+    code: Option<String>,
+    name: Option<String>,
+    account_id: &str,
+) -> String {
+    let org = org.unwrap_or_else(|| "an unknown organisation".to_string());
+    match (code.filter(|c| !c.is_empty()), name) {
+        (Some(code), Some(name)) => format!("{org} {code} {name}"),
+        (None, Some(name)) => format!("{org} {name}"),
+        _ => format!("{org} account {account_id}"),
+    }
+}
+
+/// `1 contact`, `2 contacts`.
+fn counted(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// `summary: first; second; ... and N more`.
+fn named_detail(summary: String, named: Vec<String>, total: usize) -> String {
+    if named.is_empty() {
+        return summary;
+    }
+    let more = total.saturating_sub(named.len());
+    let mut out = format!("{summary}: {}", named.join("; "));
+    if more > 0 {
+        out.push_str(&format!("; and {more} more"));
+    }
+    out
+}
+
 impl Store {
     /// Adds group accounts (code unique per group); returns their ids in
     /// order. Existing codes are left as they are.
@@ -158,8 +202,33 @@ impl Store {
         by: Option<i64>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
+        self.change_mappings(group_id, rows, &[], by, now).await
+    }
+
+    /// Sets mappings and removes others (`(organisation_id, account_id)`),
+    /// audited as one change whose detail names the accounts (the first
+    /// [`AUDIT_NAMED`] of them).
+    pub async fn change_mappings(
+        &self,
+        group_id: i64,
+        rows: &[MappingRow],
+        remove: &[(i64, String)],
+        by: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        type Names = (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        const NAMES: &str = "SELECT (SELECT name FROM organisations WHERE id = $1), \
+                 (SELECT code FROM accounts WHERE organisation_id = $1 AND account_id = $2), \
+                 (SELECT name FROM accounts WHERE organisation_id = $1 AND account_id = $2), \
+                 (SELECT code || ' ' || name FROM group_accounts WHERE id = $3)";
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            let mut named = Vec::new();
             for m in rows {
                 sqlx::query(
                     "INSERT INTO account_mappings (group_id, organisation_id, account_id, group_account_id, \
@@ -177,11 +246,55 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+                if named.len() < AUDIT_NAMED {
+                    let (org, code, name, target): Names = sqlx::query_as(NAMES)
+                        .bind(m.organisation_id)
+                        .bind(&m.account_id)
+                        .bind(m.group_account_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    named.push(format!(
+                        "{} → {}, {}",
+                        account_label(org, code, name, &m.account_id),
+                        target.unwrap_or_else(|| format!("group account {}", m.group_account_id)),
+                        if m.confirmed { "confirmed" } else { "suggested" }
+                    ));
+                }
+            }
+            let mut removed = 0;
+            for (org, account) in remove {
+                let gone = sqlx::query(
+                    "DELETE FROM account_mappings WHERE group_id = $1 AND organisation_id = $2 \
+                     AND account_id = $3",
+                )
+                .bind(group_id)
+                .bind(org)
+                .bind(account)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                removed += gone as usize;
+                if gone > 0 && named.len() < AUDIT_NAMED {
+                    let (org_name, code, name, _): Names = sqlx::query_as(NAMES)
+                        .bind(org)
+                        .bind(account)
+                        .bind(0_i64)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    named.push(format!(
+                        "{}, mapping removed",
+                        account_label(org_name, code, name, account)
+                    ));
+                }
             }
             let confirmed = rows.iter().filter(|m| m.confirmed).count();
+            let mut detail = format!("{} ({confirmed} confirmed)", counted(rows.len(), "mapping"));
+            if removed > 0 {
+                detail.push_str(&format!(", {removed} removed"));
+            }
             let entry = AuditEntry::new("mappings.set", by)
                 .group(group_id)
-                .detail(format!("{} mappings ({confirmed} confirmed)", rows.len()));
+                .detail(named_detail(detail, named, rows.len() + removed));
             insert_audit!(&mut *tx, entry, now).await?;
             tx.commit().await?;
         });
@@ -253,6 +366,7 @@ impl Store {
             .collect())
     }
 
+    /// Sets intercompany contacts, audited as `intercompany_contacts.set`.
     pub async fn set_intercompany_contacts(
         &self,
         group_id: i64,
@@ -260,15 +374,32 @@ impl Store {
         by: Option<i64>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
+        self.record_intercompany_contacts(group_id, rows, "intercompany_contacts.set", by, now)
+            .await
+    }
+
+    /// Sets intercompany contacts, audited as one change under `action`
+    /// (`intercompany_contacts.*`), whose detail names each contact (the
+    /// first [`AUDIT_NAMED`]), its entity, its counterpart and its state.
+    pub async fn record_intercompany_contacts(
+        &self,
+        group_id: i64,
+        rows: &[IcContactRow],
+        action: &str,
+        by: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            let mut named = Vec::new();
             for c in rows {
                 sqlx::query(
                     "INSERT INTO intercompany_contacts (group_id, organisation_id, contact_id, \
-                         counterpart_entity_id, confirmed, updated_by, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         counterpart_entity_id, confirmed, rejected, updated_by, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                      ON CONFLICT (group_id, organisation_id, contact_id) DO UPDATE SET \
                          counterpart_entity_id = excluded.counterpart_entity_id, confirmed = excluded.confirmed, \
+                         rejected = excluded.rejected, \
                          updated_by = excluded.updated_by, updated_at = excluded.updated_at",
                 )
                 .bind(group_id)
@@ -276,14 +407,41 @@ impl Store {
                 .bind(&c.contact_id)
                 .bind(c.counterpart_entity_id)
                 .bind(c.confirmed)
+                .bind(c.rejected)
                 .bind(by)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+                if named.len() < AUDIT_NAMED {
+                    let (entity, contact, counterpart): (Option<String>, Option<String>, Option<String>) =
+                        sqlx::query_as(
+                            "SELECT (SELECT name FROM organisations WHERE id = $1), \
+                                 (SELECT name FROM contacts WHERE organisation_id = $1 AND contact_id = $2), \
+                                 (SELECT o.name FROM entities e JOIN organisations o ON o.id = e.organisation_id \
+                                  WHERE e.id = $3)",
+                        )
+                        .bind(c.organisation_id)
+                        .bind(&c.contact_id)
+                        .bind(c.counterpart_entity_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let entity = entity.unwrap_or_else(|| format!("organisation {}", c.organisation_id));
+                    let contact = contact.unwrap_or_else(|| c.contact_id.clone());
+                    let counterpart =
+                        counterpart.unwrap_or_else(|| format!("entity {}", c.counterpart_entity_id));
+                    named.push(if c.rejected {
+                        format!("{entity}: contact “{contact}” is not intercompany (was suggested as {counterpart})")
+                    } else {
+                        format!(
+                            "{entity}: contact “{contact}” is {counterpart}, {}",
+                            if c.confirmed { "confirmed" } else { "unconfirmed" }
+                        )
+                    });
+                }
             }
-            let entry = AuditEntry::new("intercompany_contacts.set", by)
+            let entry = AuditEntry::new(action, by)
                 .group(group_id)
-                .detail(format!("{} contacts", rows.len()));
+                .detail(named_detail(counted(rows.len(), "contact"), named, rows.len()));
             insert_audit!(&mut *tx, entry, now).await?;
             tx.commit().await?;
         });
@@ -293,7 +451,7 @@ impl Store {
     pub async fn intercompany_contacts(&self, group_id: i64) -> StoreResult<Vec<IcContactRow>> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, IcContactRow>(
-                "SELECT organisation_id, contact_id, counterpart_entity_id, confirmed FROM intercompany_contacts \
+                "SELECT organisation_id, contact_id, counterpart_entity_id, confirmed, rejected FROM intercompany_contacts \
                  WHERE group_id = $1 ORDER BY organisation_id, contact_id",
             )
             .bind(group_id)

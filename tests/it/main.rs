@@ -11,6 +11,7 @@ mod export;
 mod helpers;
 mod jobs;
 mod setup;
+mod setup_review;
 mod storage;
 mod sync;
 mod web_auth;

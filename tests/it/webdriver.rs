@@ -214,6 +214,26 @@ impl Browser {
             .to_string()
     }
 
+    /// Resizes the browser's window (CSS pixels), as a tablet or a laptop.
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
+    /// Whether the page is wider than the window (a horizontal scroll bar
+    /// for the whole page, not inside a `.table-wrap`).
+    pub async fn overflows(&self) -> bool {
+        self.execute(
+            "return document.documentElement.scrollWidth > document.documentElement.clientWidth;",
+        )
+        .await
+            == json!(true)
+    }
+
     /// Saves a PNG under `target/screenshots/`, kept as a test artefact.
     pub async fn screenshot(&self, name: &str) {
         let png = self.call("GET", "/screenshot", None).await;
