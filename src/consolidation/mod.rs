@@ -302,8 +302,9 @@ pub enum ConsolidationError {
 /// Sets a group up from its synced data: a chart copied from the parent
 /// (when the group has none), the parent's accounts mapped onto it, every
 /// other entity's accounts suggested (and confirmed when `confirm`), and
-/// intercompany contacts suggested (confirmed when `confirm`). Returns the
-/// counts of mappings and contacts written.
+/// intercompany contacts suggested (confirmed when `confirm`). Contacts
+/// already confirmed or marked "not intercompany" are left alone. Returns
+/// the counts of mappings and contacts written.
 pub async fn apply_suggestions(
     store: &Store,
     group: &Group,
@@ -428,9 +429,27 @@ pub async fn apply_suggestions(
         }
     }
     let entities: Vec<Entity> = views.iter().map(entity_of).collect();
-    let confirmed: Vec<IntercompanyContact> = Vec::new();
+    // Contacts a user has decided on (confirmed, or marked not
+    // intercompany) are left as they are: suggestions never overwrite a
+    // decision.
+    let decided: Vec<IntercompanyContact> = store
+        .intercompany_contacts(group.id)
+        .await?
+        .into_iter()
+        .filter(|c| c.confirmed || c.rejected)
+        .filter_map(|c| {
+            let entity = views
+                .iter()
+                .find(|v| v.organisation_id == c.organisation_id)?;
+            Some(IntercompanyContact {
+                entity: EntityId(entity.id),
+                contact_id: c.contact_id,
+                counterpart: EntityId(c.counterpart_entity_id),
+            })
+        })
+        .collect();
     let ic: Vec<IcContactRow> =
-        engine::suggest_intercompany_contacts(&entities, &contacts, &confirmed)
+        engine::suggest_intercompany_contacts(&entities, &contacts, &decided)
             .into_iter()
             .filter_map(|s| {
                 Some(IcContactRow {
@@ -438,6 +457,7 @@ pub async fn apply_suggestions(
                     contact_id: s.contact_id,
                     counterpart_entity_id: s.counterpart.0,
                     confirmed: confirm,
+                    rejected: false,
                 })
             })
             .collect();

@@ -1,6 +1,7 @@
 //! What a set-up change did, in words for the audit log: which mappings
-//! and rates were added or changed from what to what, leaving out what
-//! stayed the same.
+//! and rates were added, changed from what to what, or removed, leaving out
+//! what stayed the same; which contacts were set. The first [`LISTED`]
+//! changes are spelled out and the rest counted.
 
 use std::collections::HashMap;
 
@@ -8,7 +9,30 @@ use super::group_setup::{MappingRow, RateRow};
 use crate::domain::{CurrencyCode, Month};
 
 /// At most this many changes are spelled out; the rest are counted.
-const LISTED: usize = 20;
+pub const LISTED: usize = 20;
+
+/// `1 contact`, `2 contacts`.
+pub fn counted(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// `summary: first; second; ... and N more`, for entries whose first
+/// [`LISTED`] rows were named by the caller.
+pub fn named_detail(summary: String, named: Vec<String>, total: usize) -> String {
+    if named.is_empty() {
+        return summary;
+    }
+    let more = total.saturating_sub(named.len());
+    let mut out = format!("{summary}: {}", named.join("; "));
+    if more > 0 {
+        out.push_str(&format!("; and {more} more"));
+    }
+    out
+}
 
 /// Joins the first [`LISTED`] changes and counts the rest and the
 /// unchanged rows.
@@ -17,7 +41,11 @@ fn summary(changes: Vec<String>, unchanged: usize) -> String {
         "no change".to_string()
     } else {
         let listed: Vec<&str> = changes.iter().take(LISTED).map(String::as_str).collect();
-        let mut s = listed.join("; ");
+        let mut s = format!(
+            "{}: {}",
+            counted(changes.len(), "change"),
+            listed.join("; ")
+        );
         if changes.len() > LISTED {
             s.push_str(&format!("; and {} more changes", changes.len() - LISTED));
         }
@@ -82,8 +110,14 @@ impl MappingNames {
     }
 }
 
-/// The mappings written, compared with the group's mappings before.
-pub fn mappings(before: &[MappingRow], written: &[MappingRow], names: &MappingNames) -> String {
+/// The mappings written and removed, compared with the group's mappings
+/// before.
+pub fn mappings(
+    before: &[MappingRow],
+    written: &[MappingRow],
+    removed: &[(i64, String)],
+    names: &MappingNames,
+) -> String {
     let old: HashMap<(i64, &str), &MappingRow> = before
         .iter()
         .map(|m| ((m.organisation_id, m.account_id.as_str()), m))
@@ -107,6 +141,15 @@ pub fn mappings(before: &[MappingRow], written: &[MappingRow], names: &MappingNa
                 names.group_account(o.group_account_id),
                 state(m.confirmed)
             )),
+        }
+    }
+    for (organisation_id, account_id) in removed {
+        if let Some(o) = old.get(&(*organisation_id, account_id.as_str())) {
+            changes.push(format!(
+                "{}: mapping to {} removed",
+                names.account(*organisation_id, account_id),
+                names.group_account(o.group_account_id)
+            ));
         }
     }
     summary(changes, unchanged)
@@ -140,7 +183,8 @@ mod tests {
         ];
         assert_eq!(
             rates(&before, &written),
-            "AUD 2026-10: average 1.0900 to 1.0950; USD 2026-11 added: average 1.65, closing 1.66 (1 unchanged)"
+            "2 changes: AUD 2026-10: average 1.0900 to 1.0950; \
+             USD 2026-11 added: average 1.65, closing 1.66 (1 unchanged)"
         );
         assert_eq!(rates(&before, &before[..1]), "no change (1 unchanged)");
     }
@@ -172,15 +216,21 @@ mod tests {
             mappings(
                 &before,
                 &[m("a", 10, true), m("b", 21, true), m("c", 10, false)],
+                &[],
                 &names
             ),
-            "Kea Holdings 200 Sales to 4000 Revenue: confirmed; \
+            "3 changes: Kea Holdings 200 Sales to 4000 Revenue: confirmed; \
              Kea Holdings 310 Cost of Goods Sold: 5000 Cost of sales to 5100 Purchases (confirmed); \
              account c to 4000 Revenue (suggested)"
         );
         assert_eq!(
-            mappings(&before, &before, &names),
+            mappings(&before, &before, &[], &names),
             "no change (2 unchanged)"
+        );
+        assert_eq!(
+            mappings(&before, &[], &[(1, "b".into()), (1, "zz".into())], &names),
+            "1 change: Kea Holdings 310 Cost of Goods Sold: mapping to 5000 Cost of sales removed",
+            "only mappings that existed are named"
         );
     }
 

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::audit::{AuditEntry, insert_audit};
+use super::changes;
 use super::types::Dec;
 use super::{BeginWrite, Store, StoreResult, on_pool};
 use crate::domain::{CurrencyCode, Month};
@@ -33,6 +34,10 @@ pub struct IcContactRow {
     pub contact_id: String,
     pub counterpart_entity_id: i64,
     pub confirmed: bool,
+    /// Marked "not intercompany" by a user: never suggested again, never
+    /// confirmed. `counterpart_entity_id` keeps the entity it was
+    /// suggested as.
+    pub rejected: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,6 +163,20 @@ impl Store {
         by: Option<i64>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
+        self.change_mappings(group_id, rows, &[], by, now).await
+    }
+
+    /// Sets mappings and removes others (`(organisation_id, account_id)`),
+    /// audited as one change whose detail names each account that changed,
+    /// from what to what (see `changes::mappings`).
+    pub async fn change_mappings(
+        &self,
+        group_id: i64,
+        rows: &[MappingRow],
+        remove: &[(i64, String)],
+        by: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let before = sqlx::query_as::<_, MappingRow>(
@@ -180,7 +199,7 @@ impl Store {
                     .bind(group_id)
                     .fetch_all(&mut *tx)
                     .await?;
-            let names = super::changes::MappingNames {
+            let names = changes::MappingNames {
                 accounts: accounts
                     .into_iter()
                     .map(|(org, id, code, name, entity)| {
@@ -214,9 +233,20 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            for (org, account) in remove {
+                sqlx::query(
+                    "DELETE FROM account_mappings WHERE group_id = $1 AND organisation_id = $2 \
+                     AND account_id = $3",
+                )
+                .bind(group_id)
+                .bind(org)
+                .bind(account)
+                .execute(&mut *tx)
+                .await?;
+            }
             let entry = AuditEntry::new("mappings.set", by)
                 .group(group_id)
-                .detail(super::changes::mappings(&before, rows, &names));
+                .detail(changes::mappings(&before, rows, remove, &names));
             insert_audit!(&mut *tx, entry, now).await?;
             tx.commit().await?;
         });
@@ -276,7 +306,7 @@ impl Store {
             }
             let entry = AuditEntry::new("fx_rates.set", by)
                 .group(group_id)
-                .detail(super::changes::rates(&before, rows));
+                .detail(changes::rates(&before, rows));
             insert_audit!(&mut *tx, entry, now).await?;
             tx.commit().await?;
         });
@@ -303,6 +333,7 @@ impl Store {
             .collect())
     }
 
+    /// Sets intercompany contacts, audited as `intercompany_contacts.set`.
     pub async fn set_intercompany_contacts(
         &self,
         group_id: i64,
@@ -310,15 +341,32 @@ impl Store {
         by: Option<i64>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
+        self.record_intercompany_contacts(group_id, rows, "intercompany_contacts.set", by, now)
+            .await
+    }
+
+    /// Sets intercompany contacts, audited as one change under `action`
+    /// (`intercompany_contacts.*`), whose detail names each contact (the
+    /// first [`changes::LISTED`]), its entity, its counterpart and its state.
+    pub async fn record_intercompany_contacts(
+        &self,
+        group_id: i64,
+        rows: &[IcContactRow],
+        action: &str,
+        by: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            let mut named = Vec::new();
             for c in rows {
                 sqlx::query(
                     "INSERT INTO intercompany_contacts (group_id, organisation_id, contact_id, \
-                         counterpart_entity_id, confirmed, updated_by, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         counterpart_entity_id, confirmed, rejected, updated_by, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                      ON CONFLICT (group_id, organisation_id, contact_id) DO UPDATE SET \
                          counterpart_entity_id = excluded.counterpart_entity_id, confirmed = excluded.confirmed, \
+                         rejected = excluded.rejected, \
                          updated_by = excluded.updated_by, updated_at = excluded.updated_at",
                 )
                 .bind(group_id)
@@ -326,14 +374,41 @@ impl Store {
                 .bind(&c.contact_id)
                 .bind(c.counterpart_entity_id)
                 .bind(c.confirmed)
+                .bind(c.rejected)
                 .bind(by)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+                if named.len() < changes::LISTED {
+                    let (entity, contact, counterpart): (Option<String>, Option<String>, Option<String>) =
+                        sqlx::query_as(
+                            "SELECT (SELECT name FROM organisations WHERE id = $1), \
+                                 (SELECT name FROM contacts WHERE organisation_id = $1 AND contact_id = $2), \
+                                 (SELECT o.name FROM entities e JOIN organisations o ON o.id = e.organisation_id \
+                                  WHERE e.id = $3)",
+                        )
+                        .bind(c.organisation_id)
+                        .bind(&c.contact_id)
+                        .bind(c.counterpart_entity_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let entity = entity.unwrap_or_else(|| format!("organisation {}", c.organisation_id));
+                    let contact = contact.unwrap_or_else(|| c.contact_id.clone());
+                    let counterpart =
+                        counterpart.unwrap_or_else(|| format!("entity {}", c.counterpart_entity_id));
+                    named.push(if c.rejected {
+                        format!("{entity}: contact “{contact}” is not intercompany (was suggested as {counterpart})")
+                    } else {
+                        format!(
+                            "{entity}: contact “{contact}” is {counterpart}, {}",
+                            if c.confirmed { "confirmed" } else { "unconfirmed" }
+                        )
+                    });
+                }
             }
-            let entry = AuditEntry::new("intercompany_contacts.set", by)
+            let entry = AuditEntry::new(action, by)
                 .group(group_id)
-                .detail(format!("{} contacts", rows.len()));
+                .detail(changes::named_detail(changes::counted(rows.len(), "contact"), named, rows.len()));
             insert_audit!(&mut *tx, entry, now).await?;
             tx.commit().await?;
         });
@@ -343,7 +418,7 @@ impl Store {
     pub async fn intercompany_contacts(&self, group_id: i64) -> StoreResult<Vec<IcContactRow>> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, IcContactRow>(
-                "SELECT organisation_id, contact_id, counterpart_entity_id, confirmed FROM intercompany_contacts \
+                "SELECT organisation_id, contact_id, counterpart_entity_id, confirmed, rejected FROM intercompany_contacts \
                  WHERE group_id = $1 ORDER BY organisation_id, contact_id",
             )
             .bind(group_id)

@@ -244,6 +244,38 @@ impl Page {
         Some(self.body[start..end].to_string())
     }
 
+    /// Every form of the page: its opening tag, and the fields a browser
+    /// would send if the form were submitted as shown (hidden and text
+    /// inputs, ticked checkboxes, each select's selected option or else
+    /// its first). Buttons are left out.
+    pub fn forms(&self) -> Vec<Form> {
+        let mut out = Vec::new();
+        let mut rest = self.body.as_str();
+        while let Some(start) = rest.find("<form") {
+            let after = &rest[start..];
+            let end = after.find("</form>").expect("a closed form");
+            let html = &after[..end];
+            let open = html.find('>').expect("a form tag") + 1;
+            out.push(Form {
+                tag: html[..open].to_string(),
+                fields: form_fields(&html[open..]),
+            });
+            rest = &after[end..];
+        }
+        out
+    }
+
+    /// The form whose tag or fields contain `needle` (as `name=value`
+    /// pairs or text of the tag); panics when there is none.
+    pub fn form_with(&self, needle: &str) -> Form {
+        self.forms()
+            .into_iter()
+            .find(|f| {
+                f.tag.contains(needle) || f.fields.iter().any(|(k, v)| format!("{k}={v}") == needle)
+            })
+            .unwrap_or_else(|| panic!("no form with {needle} in: {}", self.body))
+    }
+
     pub fn set_cookies(&self) -> Vec<String> {
         self.headers
             .get_all("set-cookie")
@@ -251,6 +283,106 @@ impl Page {
             .filter_map(|v| v.to_str().ok().map(str::to_string))
             .collect()
     }
+}
+
+/// A form as a browser would submit it (see [`Page::forms`]).
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub tag: String,
+    pub fields: Vec<(String, String)>,
+}
+
+impl Form {
+    /// The first value of a field.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Sets a field (adding it when absent), as a user would.
+    pub fn set(&mut self, name: &str, value: &str) {
+        match self.fields.iter_mut().find(|(k, _)| k == name) {
+            Some(f) => f.1 = value.to_string(),
+            None => self.fields.push((name.to_string(), value.to_string())),
+        }
+    }
+
+    /// Removes a field (an unticked checkbox).
+    pub fn remove(&mut self, name: &str) {
+        self.fields.retain(|(k, _)| k != name);
+    }
+
+    /// The fields as `post_form` takes them.
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        self.fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+}
+
+fn html_attr(tag: &str, name: &str) -> Option<String> {
+    let needle = format!(" {name}=\"");
+    let start = tag.find(&needle)? + needle.len();
+    let end = tag[start..].find('"')? + start;
+    Some(
+        tag[start..end]
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#x27;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+fn html_flag(tag: &str, flag: &str) -> bool {
+    tag.trim_end_matches('>')
+        .split_whitespace()
+        .any(|w| w == flag)
+}
+
+/// The fields of a form's inner HTML, in document order.
+fn form_fields(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(p) = html[i..].find('<') {
+        let s = i + p;
+        let Some(len) = html[s..].find('>') else {
+            break;
+        };
+        let e = s + len;
+        let tag = &html[s..=e];
+        i = e + 1;
+        if tag.starts_with("<input") {
+            let kind = html_attr(tag, "type").unwrap_or_else(|| "text".into());
+            let Some(name) = html_attr(tag, "name") else {
+                continue;
+            };
+            if !matches!(kind.as_str(), "checkbox" | "radio") || html_flag(tag, "checked") {
+                out.push((name, html_attr(tag, "value").unwrap_or_default()));
+            }
+        } else if tag.starts_with("<select") {
+            let name = html_attr(tag, "name").expect("a named select");
+            let close = e + html[e..].find("</select>").expect("a closed select");
+            let (mut first, mut chosen) = (None, None);
+            for option in html[e..close].split("<option").skip(1) {
+                let otag = &option[..option.find('>').expect("an option tag") + 1];
+                let value = html_attr(otag, "value").unwrap_or_default();
+                if first.is_none() {
+                    first = Some(value.clone());
+                }
+                if html_flag(otag, "selected") {
+                    chosen = Some(value);
+                }
+            }
+            out.push((name, chosen.or(first).unwrap_or_default()));
+            i = close;
+        }
+    }
+    out
 }
 
 impl Client {

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Backend, connect_demo_group, create_user, login, session_csrf, spawn_app, spawn_with_sim,
+    Backend, SyncedGroup, create_user, login, session_csrf, spawn_app, synced_demo_group,
 };
 
 crate::backends!(
@@ -50,7 +50,7 @@ async fn member(store: &Store, email: &str) -> Member {
     }
 }
 
-async fn api_token(store: &Store, user_id: i64) -> String {
+pub(crate) async fn api_token(store: &Store, user_id: i64) -> String {
     let token = consol::auth::token::random_token();
     store
         .create_api_token(
@@ -64,18 +64,18 @@ async fn api_token(store: &Store, user_id: i64) -> String {
     token
 }
 
-struct Answer {
-    status: u16,
-    body: String,
+pub(crate) struct Answer {
+    pub status: u16,
+    pub body: String,
 }
 
 impl Answer {
-    fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
     /// The row numbers of a 422's `details.rows`.
-    fn bad_rows(&self) -> Vec<u64> {
+    pub fn bad_rows(&self) -> Vec<u64> {
         assert_eq!(self.status, 422, "{}", self.body);
         let v = self.json();
         assert_eq!(v["error"]["code"], "invalid", "{v}");
@@ -92,7 +92,7 @@ impl Answer {
 }
 
 /// One API call; `token` None sends no credentials.
-async fn call(
+pub(crate) async fn call(
     base: &str,
     method: &str,
     path: &str,
@@ -118,7 +118,7 @@ async fn call(
     }
 }
 
-async fn put_json(base: &str, path: &str, token: &str, v: Value) -> Answer {
+pub(crate) async fn put_json(base: &str, path: &str, token: &str, v: Value) -> Answer {
     call(
         base,
         "PUT",
@@ -231,11 +231,11 @@ async fn fx_rates_round_trip_as_json_and_csv(backend: Backend) {
     assert_eq!(log[0].1.action, "fx_rates.set");
     assert_eq!(
         log[0].1.detail,
-        "USD 2026-01: average 1.0823456789 to 1.5, closing 1.0900 to 1.6"
+        "1 change: USD 2026-01: average 1.0823456789 to 1.5, closing 1.0900 to 1.6"
     );
     assert_eq!(
         log[1].1.detail,
-        "AUD 2026-01 added: average 0.9234567891234, closing 0.93"
+        "1 change: AUD 2026-01 added: average 0.9234567891234, closing 0.93"
     );
 }
 
@@ -356,7 +356,9 @@ fn decimal(v: &Value) -> Decimal {
     v.as_str().unwrap().parse().unwrap()
 }
 
-async fn eliminations(store: &Store, group: &Group) -> Decimal {
+/// The consolidated report's eliminations of net profit over the last
+/// twelve full months.
+pub(crate) async fn eliminations(store: &Store, group: &Group) -> Decimal {
     let last = Month::of(Utc::now().date_naive()).prev();
     let period = MonthRange::new(last.plus(-11), last).unwrap();
     let (_, report) = consolidation::consolidate_group(store, group, period)
@@ -365,37 +367,42 @@ async fn eliminations(store: &Store, group: &Group) -> Decimal {
     decimal(&serde_json::to_value(&report).unwrap()["net_profit"]["eliminations"])
 }
 
-async fn mappings_and_intercompany_contacts_are_confirmed(backend: Backend) {
-    let mut s = spawn_with_sim(backend).await;
-    let group_id = connect_demo_group(&mut s, None).await;
-    let store = s.app.store().clone();
-    for e in store.entities_for_group(group_id).await.unwrap() {
-        sync::enqueue(&store, e.organisation_id, SyncKind::Incremental)
-            .await
-            .unwrap();
+/// The demo group synced and set up from suggestions without confirming
+/// any (the chart and the parent's own mappings, the rest waiting; no
+/// intercompany contact confirmed), with the demo's rates; and an API token
+/// of its user, whose browser (`s.app.client`) is signed in.
+pub(crate) async fn suggested_group(backend: Backend) -> (SyncedGroup, String) {
+    let g = synced_demo_group(backend).await;
+    let store = g.s.app.store();
+    consolidation::apply_suggestions(store, &g.group, false, Some(g.user_id), Utc::now())
+        .await
+        .unwrap();
+    consol::demo::demo_rates(store, &g.group).await.unwrap();
+    let token = api_token(store, g.user_id).await;
+    (g, token)
+}
+
+/// Syncs every entity of a group again (`kind`) against the simulator.
+pub(crate) async fn sync_again(g: &SyncedGroup, kind: SyncKind) {
+    let store = g.s.app.store();
+    for e in store.entities_for_group(g.group.id).await.unwrap() {
+        sync::enqueue(store, e.organisation_id, kind).await.unwrap();
     }
-    sync::worker(store.clone(), s.xero.clone())
+    sync::worker(store.clone(), g.s.xero.clone())
         .drain()
         .await
         .unwrap();
-    let uid = store
-        .user_by_email(&consol::domain::Email::parse("fin@example.com").unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let (group, _) = store
-        .group_for_member(group_id, uid)
-        .await
-        .unwrap()
-        .unwrap();
-    // Suggestions only: the chart and the parent's own mappings, the rest
-    // waiting to be confirmed; no intercompany contact confirmed.
-    consolidation::apply_suggestions(&store, &group, false, Some(uid), Utc::now())
-        .await
-        .unwrap();
-    consol::demo::demo_rates(&store, &group).await.unwrap();
-    let token = api_token(&store, uid).await;
+}
+
+async fn mappings_and_intercompany_contacts_are_confirmed(backend: Backend) {
+    let (g, token) = suggested_group(backend).await;
+    let SyncedGroup {
+        mut s,
+        group,
+        user_id: uid,
+    } = g;
+    let group_id = group.id;
+    let store = s.app.store().clone();
     let base = s.app.address.clone();
     let path = format!("/groups/{group_id}/account-mappings");
 
@@ -497,24 +504,33 @@ async fn mappings_and_intercompany_contacts_are_confirmed(backend: Backend) {
         detail.contains(first["name"].as_str().unwrap()) && detail.ends_with(": confirmed"),
         "{detail}"
     );
-    // The page's "confirm all suggestions" button confirms the rest.
+    // Without a filter, the page's "confirm the suggestions shown" button
+    // confirms the rest, on every page.
     let page = s
         .app
         .client
-        .get(&format!("/groups/{group_id}/mappings?q=sales"))
+        .get(&format!("/groups/{group_id}/mappings"))
         .await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("Confirm all"), "{}", page.body);
-    let csrf = page.input_value("csrf_token").unwrap();
+    let left = suggested.len() - 1;
+    assert!(
+        page.body
+            .contains(&format!("Confirm the {left} suggestions shown")),
+        "{}",
+        page.body
+    );
+    let form = page.form_with("action=confirm_all");
     let done = s
         .app
         .client
-        .post_form(
-            &format!("/groups/{group_id}/mappings"),
-            &[("csrf_token", csrf.as_str()), ("action", "confirm_all")],
-        )
+        .post_form(&format!("/groups/{group_id}/mappings"), &form.pairs())
         .await;
     assert_eq!(done.status, 303, "{}", done.body);
+    assert!(
+        done.location().unwrap().contains(&format!("bulk={left}&")),
+        "{:?}",
+        done.location()
+    );
     let view = call(&base, "GET", &path, Some(&token), None).await.json();
     let left = view["accounts"]
         .as_array()

@@ -224,6 +224,16 @@ impl Browser {
             .to_string()
     }
 
+    /// Whether the page is wider than the window (a horizontal scroll bar
+    /// for the whole page, not inside a `.table-wrap`).
+    pub async fn overflows(&self) -> bool {
+        self.execute(
+            "return document.documentElement.scrollWidth > document.documentElement.clientWidth;",
+        )
+        .await
+            == json!(true)
+    }
+
     /// Saves a PNG under `target/screenshots/`, kept as a test artefact.
     pub async fn screenshot(&self, name: &str) {
         let png = self.call("GET", "/screenshot", None).await;

@@ -661,10 +661,10 @@ fn json_string(v: &Value, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// `confirmed` as a boolean; absent means true, anything else is kept as
-/// an error (`Err`).
-fn json_confirmed(v: &Value) -> Result<Option<bool>, ()> {
-    match v.get("confirmed") {
+/// A boolean field (`confirmed`, `rejected`): absent is `None`, anything
+/// but a boolean is kept as an error (`Err`).
+fn json_bool(v: &Value, key: &str) -> Result<Option<bool>, ()> {
+    match v.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(_) => Err(()),
@@ -700,8 +700,8 @@ pub async fn put_mappings(
             entity_id: json_i64(v, "entity_id"),
             account_id: json_string(v, "account_id"),
             group_account_id: json_i64(v, "group_account_id"),
-            confirmed: json_confirmed(v)
-                .map_err(|_| type_errors.push(i + 1))
+            confirmed: json_bool(v, "confirmed")
+                .map_err(|_| type_errors.push((i + 1, "confirmed")))
                 .ok()
                 .flatten(),
         })
@@ -722,10 +722,10 @@ pub async fn put_mappings(
     Ok(HttpResponse::Ok().json(mappings_view(&state.store, &group).await?))
 }
 
-/// Adds "confirmed must be true or false" to the rows listed.
-fn with_type_errors(mut bad: Vec<RowErrors>, rows: &[usize]) -> Vec<RowErrors> {
-    for &row in rows {
-        let msg = "confirmed must be true or false".to_string();
+/// Adds "<field> must be true or false" to the rows listed.
+fn with_type_errors(mut bad: Vec<RowErrors>, rows: &[(usize, &str)]) -> Vec<RowErrors> {
+    for &(row, field) in rows {
+        let msg = format!("{field} must be true or false");
         match bad.iter_mut().find(|b| b.row == row) {
             Some(b) => b.errors.push(msg),
             None => bad.push(RowErrors {
@@ -749,15 +749,31 @@ pub struct IcContactJson {
     pub counterpart_entity_id: i64,
     pub counterpart_name: String,
     pub confirmed: bool,
+    /// Marked "not intercompany": no longer suggested.
+    pub rejected: bool,
     /// Which of the counterpart's names the contact's name matched
     /// (`name`, `legal_name`), for the engine's suggestions.
     pub matched: Option<NameMatch>,
+}
+
+impl IcContactJson {
+    /// Why it is suggested, in words.
+    pub fn why(&self) -> &'static str {
+        match self.matched {
+            Some(NameMatch::Name) => "Named like the entity's name",
+            Some(NameMatch::LegalName) => "Named like the entity's legal name",
+            None => "Saved earlier without confirming",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct IcContactsView {
     pub suggested: Vec<IcContactJson>,
     pub confirmed: Vec<IcContactJson>,
+    /// Contacts marked "not intercompany", with the counterpart they were
+    /// suggested as.
+    pub rejected: Vec<IcContactJson>,
 }
 
 fn entity_of(v: &EntityView) -> Entity {
@@ -771,8 +787,10 @@ fn entity_of(v: &EntityView) -> Entity {
     }
 }
 
-/// Confirmed intercompany contacts, and suggested ones: the engine's
-/// suggestions plus stored rows not (or no longer) confirmed.
+/// Confirmed intercompany contacts, rejected ones ("not intercompany"), and
+/// suggested ones: the engine's suggestions plus stored rows not (or no
+/// longer) confirmed, other than rejected contacts. Each list is ordered by
+/// entity name, then contact name.
 pub async fn contacts_view(store: &Store, group: &Group) -> Result<IcContactsView, StoreError> {
     let views = store.entities_for_group(group.id).await?;
     let entity_by_org: HashMap<i64, &EntityView> =
@@ -798,39 +816,50 @@ pub async fn contacts_view(store: &Store, group: &Group) -> Result<IcContactsVie
     }
     let stored = store.intercompany_contacts(group.id).await?;
     let row =
-        |entity_id: i64, contact_id: String, counterpart: i64, confirmed, matched| IcContactJson {
-            entity_name: name_of(entity_id),
-            contact_name: contact_names
-                .get(&(entity_id, contact_id.clone()))
-                .cloned()
-                .unwrap_or_else(|| contact_id.clone()),
-            counterpart_name: name_of(counterpart),
-            entity_id,
-            contact_id,
-            counterpart_entity_id: counterpart,
-            confirmed,
-            matched,
+        |entity_id: i64, contact_id: String, counterpart: i64, confirmed, rejected, matched| {
+            IcContactJson {
+                entity_name: name_of(entity_id),
+                contact_name: contact_names
+                    .get(&(entity_id, contact_id.clone()))
+                    .cloned()
+                    .unwrap_or_else(|| contact_id.clone()),
+                counterpart_name: name_of(counterpart),
+                entity_id,
+                contact_id,
+                counterpart_entity_id: counterpart,
+                confirmed,
+                rejected,
+                matched,
+            }
         };
     let mut confirmed = Vec::new();
+    let mut rejected = Vec::new();
     let mut suggested = Vec::new();
+    // Confirmed and rejected contacts are decided: the engine skips them.
     let mut done = Vec::new();
     for c in &stored {
         let Some(e) = entity_by_org.get(&c.organisation_id) else {
             continue;
         };
-        if c.confirmed {
+        if c.confirmed || c.rejected {
             done.push(IntercompanyContact {
                 entity: EntityId(e.id),
                 contact_id: c.contact_id.clone(),
                 counterpart: EntityId(c.counterpart_entity_id),
             });
-            confirmed.push(row(
+            let r = row(
                 e.id,
                 c.contact_id.clone(),
                 c.counterpart_entity_id,
-                true,
+                c.confirmed,
+                c.rejected,
                 None,
-            ));
+            );
+            if c.confirmed {
+                confirmed.push(r);
+            } else {
+                rejected.push(r);
+            }
         }
     }
     let entities: Vec<Entity> = views.iter().map(entity_of).collect();
@@ -839,6 +868,7 @@ pub async fn contacts_view(store: &Store, group: &Group) -> Result<IcContactsVie
             s.entity.0,
             s.contact_id,
             s.counterpart.0,
+            false,
             false,
             Some(s.matched),
         ));
@@ -852,19 +882,32 @@ pub async fn contacts_view(store: &Store, group: &Group) -> Result<IcContactsVie
                 && s.contact_id == c.contact_id
                 && s.counterpart_entity_id == c.counterpart_entity_id
         });
-        if !c.confirmed && !known {
+        if !c.confirmed && !c.rejected && !known {
             suggested.push(row(
                 e.id,
                 c.contact_id.clone(),
                 c.counterpart_entity_id,
                 false,
+                false,
                 None,
             ));
         }
     }
+    for list in [&mut suggested, &mut confirmed, &mut rejected] {
+        list.sort_by(|a, b| {
+            (a.entity_name.to_lowercase(), a.entity_id)
+                .cmp(&(b.entity_name.to_lowercase(), b.entity_id))
+                .then_with(|| {
+                    a.contact_name
+                        .to_lowercase()
+                        .cmp(&b.contact_name.to_lowercase())
+                })
+        });
+    }
     Ok(IcContactsView {
         suggested,
         confirmed,
+        rejected,
     })
 }
 
@@ -875,6 +918,8 @@ pub struct RawContact {
     pub contact_id: Option<String>,
     pub counterpart_entity_id: Option<i64>,
     pub confirmed: Option<bool>,
+    /// "Not intercompany"; absent means false.
+    pub rejected: Option<bool>,
 }
 
 /// Checks contact rows against the group: both entities are in it and
@@ -955,13 +1000,18 @@ pub async fn validate_contacts(
         {
             errors.push(format!("contact {c} is given twice (also on row {first})"));
         }
+        let rejected = r.rejected.unwrap_or(false);
+        if rejected && r.confirmed == Some(true) {
+            errors.push("a contact cannot be both confirmed and rejected".to_string());
+        }
         match (entity, contact, counterpart) {
             (Some(e), Some(contact_id), Some(counterpart_entity_id)) if errors.is_empty() => good
                 .push(IcContactRow {
                     organisation_id: e.organisation_id,
                     contact_id,
                     counterpart_entity_id,
-                    confirmed: r.confirmed.unwrap_or(true),
+                    confirmed: r.confirmed.unwrap_or(!rejected),
+                    rejected,
                 }),
             _ => bad.push(RowErrors { row: r.row, errors }),
         }
@@ -980,8 +1030,9 @@ pub async fn get_contacts(
 }
 
 /// `PUT /api/v1/groups/{id}/intercompany-contacts`: `[{entity_id,
-/// contact_id, counterpart_entity_id, confirmed}]`. Answers the same as
-/// GET.
+/// contact_id, counterpart_entity_id, confirmed, rejected?}]`; `rejected:
+/// true` marks the contact "not intercompany" (and unconfirms it), any
+/// other row clears that mark. Answers the same as GET.
 pub async fn put_contacts(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -999,8 +1050,12 @@ pub async fn put_contacts(
             entity_id: json_i64(v, "entity_id"),
             contact_id: json_string(v, "contact_id"),
             counterpart_entity_id: json_i64(v, "counterpart_entity_id"),
-            confirmed: json_confirmed(v)
-                .map_err(|_| type_errors.push(i + 1))
+            confirmed: json_bool(v, "confirmed")
+                .map_err(|_| type_errors.push((i + 1, "confirmed")))
+                .ok()
+                .flatten(),
+            rejected: json_bool(v, "rejected")
+                .map_err(|_| type_errors.push((i + 1, "rejected")))
                 .ok()
                 .flatten(),
         })

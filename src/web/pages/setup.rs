@@ -1,23 +1,27 @@
 //! A group's set-up pages: FX rates (a table editor, and CSV pasted or
-//! read from a file), account mappings and
-//! intercompany contacts. Viewers see them; editors change them. The
-//! parsing and validation are the API's (`crate::web::api::setup`), so a
-//! form and a PUT accept and refuse the same rows.
+//! read from a file), account mappings (filtered, confirmed row by row or
+//! the suggestions a filter shows) and intercompany contacts (reviewed per
+//! entity: confirmed, marked not intercompany, restored, added). Viewers
+//! see them; editors change them. The parsing and validation are the API's
+//! (`crate::web::api::setup`), so a form and a PUT accept and refuse the
+//! same rows.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 use super::groups::require_role;
 use super::{Nav, render};
-use crate::store::{Group, GroupRole};
+use crate::engine::MappingBasis;
+use crate::store::{Group, GroupRole, MappingRow};
 use crate::web::api::setup::{
-    AccountMappingJson, GroupAccountJson, IcContactJson, RATES_HEADER, RawContact, RawMapping,
-    RawRate, RowErrors, contacts_view, mappings_view, parse_rates, parse_rates_csv,
+    AccountMappingJson, GroupAccountJson, IcContactJson, MappingsView, RATES_HEADER, RawContact,
+    RawMapping, RawRate, RowErrors, contacts_view, mappings_view, parse_rates, parse_rates_csv,
     validate_contacts, validate_mappings,
 };
 use crate::web::{AppState, CurrentUser, WebError};
@@ -41,7 +45,22 @@ fn row_messages(rows: &[RowErrors], label: impl Fn(usize) -> String) -> Vec<Stri
 #[derive(Deserialize)]
 pub struct NoticeQuery {
     saved: Option<usize>,
+    /// Mappings: of `saved`, how many were confirmed; how many removed.
+    confirmed: Option<usize>,
+    removed: Option<usize>,
+    /// Mappings: how many suggestions "confirm the suggestions shown"
+    /// confirmed.
+    bulk: Option<usize>,
+    /// Intercompany contacts: what was done (`confirm`, `reject`, ...) to
+    /// how many.
+    did: Option<String>,
+    n: Option<usize>,
+    /// The mappings filter: search text and status.
     q: Option<String>,
+    status: Option<String>,
+    /// The entity filter of the mappings and intercompany pages (text, so
+    /// that "all" can be empty).
+    entity: Option<String>,
     /// The mappings page's page, from 1.
     page: Option<usize>,
 }
@@ -341,20 +360,159 @@ pub async fn save_rates_table(
 
 // ---------------------------------------------------------------- mappings
 
+/// The mappings page's filter, kept in its links, forms and redirects.
+#[derive(Debug, Clone, Default)]
+struct MappingFilter {
+    /// Account code (prefix), account name, group account name or entity
+    /// name, case-insensitively.
+    q: String,
+    /// `""` (all), `suggested`, `confirmed` or `unmapped`.
+    status: String,
+    /// One entity's accounts.
+    entity: Option<i64>,
+}
+
+/// The status filter's choices: (value, label).
+const MAPPING_STATUSES: [(&str, &str); 4] = [
+    ("", "All"),
+    ("suggested", "Suggested"),
+    ("confirmed", "Confirmed"),
+    ("unmapped", "Unmapped"),
+];
+
+impl MappingFilter {
+    /// From raw text; an unknown status or a non-number entity means all.
+    fn new(q: &str, status: &str, entity: &str) -> Self {
+        let status = MAPPING_STATUSES
+            .iter()
+            .find(|(v, _)| *v == status.trim())
+            .map(|(v, _)| v.to_string())
+            .unwrap_or_default();
+        Self {
+            q: q.trim().to_string(),
+            status,
+            entity: entity.trim().parse().ok(),
+        }
+    }
+
+    fn from_form(form: &[(String, String)]) -> Self {
+        Self::new(
+            field(form, "q"),
+            field(form, "status"),
+            field(form, "entity"),
+        )
+    }
+
+    fn has_entity(&self, id: &i64) -> bool {
+        self.entity == Some(*id)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.q.is_empty() && self.status.is_empty() && self.entity.is_none()
+    }
+
+    /// The filter as query parameters (no leading `?` or `&`).
+    fn query(&self) -> String {
+        format!(
+            "q={}&status={}&entity={}",
+            super::reports::encode(&self.q),
+            self.status,
+            self.entity.map(|e| e.to_string()).unwrap_or_default()
+        )
+    }
+
+    fn matches(&self, a: &AccountMappingJson, chart: &HashMap<i64, &GroupAccountJson>) -> bool {
+        if self.entity.is_some_and(|e| e != a.entity_id)
+            || (!self.status.is_empty() && a.status != self.status)
+        {
+            return false;
+        }
+        if self.q.is_empty() {
+            return true;
+        }
+        let q = self.q.to_lowercase();
+        a.code
+            .as_deref()
+            .is_some_and(|c| c.trim().to_lowercase().starts_with(&q))
+            || a.name.to_lowercase().contains(&q)
+            || a.entity_name.to_lowercase().contains(&q)
+            || a.group_account_id
+                .and_then(|g| chart.get(&g))
+                .is_some_and(|g| g.name.to_lowercase().contains(&q))
+    }
+}
+
+/// A short hex digest of the rows a bulk confirmation is about, so that a
+/// form confirms exactly what its page showed.
+fn fingerprint<'a>(rows: impl IntoIterator<Item = (i64, &'a str, i64)>) -> String {
+    let mut h = Sha256::new();
+    for (a, b, c) in rows {
+        h.update(format!("{a}\u{1f}{b}\u{1f}{c}\n").as_bytes());
+    }
+    h.finalize()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// One row of the mappings table.
+struct MappingLine {
+    a: AccountMappingJson,
+    /// What the row showed: `<group account id or empty>|<1 if confirmed>`.
+    was: String,
+    /// Why it is suggested, for suggestions.
+    why: Option<String>,
+}
+
+impl MappingLine {
+    fn of(a: AccountMappingJson) -> Self {
+        let class = a.class.clone().unwrap_or_default().to_lowercase();
+        let why = (a.status == "suggested").then(|| match a.basis {
+            Some(MappingBasis::SameCode) => format!(
+                "Why: same code ({}) and class ({class}) as the group account.",
+                a.code.as_deref().unwrap_or_default()
+            ),
+            Some(MappingBasis::SameName) => {
+                format!("Why: same name and class ({class}) as the group account.")
+            }
+            None => "Saved earlier without confirming.".to_string(),
+        });
+        Self {
+            was: format!(
+                "{}|{}",
+                a.group_account_id
+                    .map(|g| g.to_string())
+                    .unwrap_or_default(),
+                u8::from(a.confirmed)
+            ),
+            why,
+            a,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "mappings.html")]
 struct MappingsPage {
     nav: Nav,
     group: Group,
     can_edit: bool,
-    q: String,
+    filter: MappingFilter,
+    /// `filter.query()`, for links.
+    filter_query: String,
+    statuses: &'static [(&'static str, &'static str)],
+    entities: Vec<(i64, String)>,
     group_accounts: Vec<GroupAccountJson>,
-    accounts: Vec<AccountMappingJson>,
+    accounts: Vec<MappingLine>,
     suggested: usize,
     total: usize,
-    /// Rows that match `q`, of which `accounts` shows page `page` of
-    /// `pages`, starting at row `first` (from 1).
+    /// Rows that match the filter, of which `accounts` shows page `page`
+    /// of `pages`, starting at row `first` (from 1).
     matching: usize,
+    /// Suggestions among the matching rows (on every page), and their
+    /// fingerprint for "confirm the suggestions shown".
+    matching_suggested: usize,
+    fingerprint: String,
     first: usize,
     page: usize,
     pages: usize,
@@ -366,11 +524,23 @@ struct MappingsPage {
 /// group chart, so a page must stay small for large groups.
 const MAPPINGS_PER_PAGE: usize = 100;
 
-fn matches(a: &AccountMappingJson, q: &str) -> bool {
-    let q = q.to_lowercase();
-    a.name.to_lowercase().contains(&q)
-        || a.entity_name.to_lowercase().contains(&q)
-        || a.code.as_deref().is_some_and(|c| c.to_lowercase() == q)
+/// The rows of `view` that match `filter`, in view order.
+fn filtered(view: &MappingsView, filter: &MappingFilter) -> Vec<AccountMappingJson> {
+    let chart: HashMap<i64, &GroupAccountJson> =
+        view.group_accounts.iter().map(|g| (g.id, g)).collect();
+    view.accounts
+        .iter()
+        .filter(|a| filter.matches(a, &chart))
+        .cloned()
+        .collect()
+}
+
+/// The suggestions among `rows`: (entity, account, group account).
+fn suggestions_of(rows: &[AccountMappingJson]) -> Vec<(i64, &str, i64)> {
+    rows.iter()
+        .filter(|a| a.status == "suggested")
+        .filter_map(|a| Some((a.entity_id, a.account_id.as_str(), a.group_account_id?)))
+        .collect()
 }
 
 async fn mappings_page(
@@ -379,17 +549,29 @@ async fn mappings_page(
     group: Group,
     role: GroupRole,
     out: Outcome,
-    q: String,
+    mut filter: MappingFilter,
     page: usize,
 ) -> Result<HttpResponse, WebError> {
     let view = mappings_view(&state.store, &group).await?;
+    let entities: Vec<(i64, String)> = state
+        .store
+        .entities_for_group(group.id)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e.name))
+        .collect();
+    if filter
+        .entity
+        .is_some_and(|e| !entities.iter().any(|(id, _)| *id == e))
+    {
+        filter.entity = None;
+    }
     let suggested = view.suggestions().len();
     let total = view.accounts.len();
-    let matching: Vec<AccountMappingJson> = view
-        .accounts
-        .into_iter()
-        .filter(|a| q.trim().is_empty() || matches(a, q.trim()))
-        .collect();
+    let matching = filtered(&view, &filter);
+    let shown_suggestions = suggestions_of(&matching);
+    let matching_suggested = shown_suggestions.len();
+    let fingerprint = fingerprint(shown_suggestions);
     let pages = matching.len().div_ceil(MAPPINGS_PER_PAGE).max(1);
     let page = page.clamp(1, pages);
     let first = (page - 1) * MAPPINGS_PER_PAGE;
@@ -398,6 +580,7 @@ async fn mappings_page(
         .into_iter()
         .skip(first)
         .take(MAPPINGS_PER_PAGE)
+        .map(MappingLine::of)
         .collect();
     render(
         out.status,
@@ -405,12 +588,17 @@ async fn mappings_page(
             nav: Nav::of(user),
             group,
             can_edit: role >= GroupRole::Editor,
-            q,
+            filter_query: filter.query(),
+            filter,
+            statuses: &MAPPING_STATUSES,
+            entities,
             group_accounts: view.group_accounts,
             accounts,
             suggested,
             total,
             matching: count,
+            matching_suggested,
+            fingerprint,
             first: first + 1,
             page,
             pages,
@@ -420,7 +608,48 @@ async fn mappings_page(
     )
 }
 
-/// `GET /groups/{id}/mappings?q=`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+fn mappings_notice(q: &NoticeQuery) -> Option<String> {
+    if let Some(n) = q.bulk {
+        return Some(format!(
+            "Confirmed {}.",
+            plural(n, "suggestion", "suggestions")
+        ));
+    }
+    let saved = q.saved?;
+    let removed = q.removed.unwrap_or(0);
+    if saved + removed == 0 {
+        return Some(
+            "Nothing changed: no row was ticked, unticked or given another group account."
+                .to_string(),
+        );
+    }
+    let confirmed = q.confirmed.unwrap_or(0).min(saved);
+    let mut parts = Vec::new();
+    if confirmed > 0 {
+        parts.push(format!("{confirmed} confirmed"));
+    }
+    if saved > confirmed {
+        parts.push(format!("{} left unconfirmed", saved - confirmed));
+    }
+    if removed > 0 {
+        parts.push(format!("{removed} removed"));
+    }
+    Some(format!(
+        "Saved {}: {}.",
+        plural(saved + removed, "mapping", "mappings"),
+        parts.join(", ")
+    ))
+}
+
+/// `GET /groups/{id}/mappings?q=&status=&entity=&page=`.
 pub async fn mappings(
     user: CurrentUser,
     state: web::Data<AppState>,
@@ -429,18 +658,13 @@ pub async fn mappings(
 ) -> Result<HttpResponse, WebError> {
     let (group, role) = require_role(&state, &user, group_id(&path)?, GroupRole::Viewer).await?;
     let q = query.into_inner();
-    let out = Outcome::ok(saved_notice(q.saved, "mapping"));
-    let page = q.page.unwrap_or(1);
-    mappings_page(
-        &state,
-        &user,
-        group,
-        role,
-        out,
-        q.q.unwrap_or_default(),
-        page,
-    )
-    .await
+    let out = Outcome::ok(mappings_notice(&q));
+    let filter = MappingFilter::new(
+        q.q.as_deref().unwrap_or_default(),
+        q.status.as_deref().unwrap_or_default(),
+        q.entity.as_deref().unwrap_or_default(),
+    );
+    mappings_page(&state, &user, group, role, out, filter, q.page.unwrap_or(1)).await
 }
 
 /// The value of a form field (the first of that name).
@@ -451,9 +675,28 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
         .unwrap_or("")
 }
 
-/// `POST /groups/{id}/mappings`: `action=confirm_all` confirms every
-/// suggestion; otherwise each `map.{entity}.{account}` field with a group
-/// account chosen is saved as a confirmed mapping.
+/// `Kea Holdings 200 Sales`: an account as the page's messages name it.
+fn account_label(a: &AccountMappingJson) -> String {
+    match &a.code {
+        Some(c) if !c.is_empty() => format!("{} {c} {}", a.entity_name, a.name),
+        _ => format!("{} {}", a.entity_name, a.name),
+    }
+}
+
+/// `POST /groups/{id}/mappings`.
+///
+/// `action=confirm_all` confirms the suggestions that match the form's
+/// filter (`q`, `status`, `entity`) on every page of it, provided they are
+/// still the ones the page showed (`fingerprint`).
+///
+/// Otherwise it saves the table. Every row sends `was.{entity}.{account}`
+/// (what it showed: group account and whether confirmed), its select
+/// `map.{entity}.{account}` and, when ticked, `confirm.{entity}.{account}`.
+/// The rule: a row is confirmed when its box is ticked or its group account
+/// was changed (a changed select is a decision); a confirmed row whose box
+/// was unticked, and its account left alone, goes back to a suggestion;
+/// choosing "not mapped" removes a saved mapping; an untouched suggestion
+/// stays a suggestion. Only rows that change are written.
 pub async fn save_mappings(
     user: CurrentUser,
     state: web::Data<AppState>,
@@ -463,86 +706,190 @@ pub async fn save_mappings(
     let form = form.into_inner();
     user.check_csrf(field(&form, "csrf_token"))?;
     let (group, role) = require_role(&state, &user, group_id(&path)?, GroupRole::Editor).await?;
-    let mut labels = Vec::new();
-    let raw: Vec<RawMapping> = if field(&form, "action") == "confirm_all" {
-        mappings_view(&state.store, &group)
-            .await?
-            .suggestions()
-            .into_iter()
-            .enumerate()
-            .map(|(i, (entity, account, g))| {
-                labels.push(format!("Account {account}"));
-                RawMapping {
-                    row: i + 1,
-                    entity_id: Some(entity),
-                    account_id: Some(account),
-                    group_account_id: Some(g),
-                    confirmed: Some(true),
-                }
-            })
-            .collect()
-    } else {
-        form.iter()
-            .filter_map(|(k, v)| {
-                let rest = k.strip_prefix("map.")?;
-                let (entity, account) = rest.split_once('.')?;
-                let v = v.trim();
-                (!v.is_empty()).then_some((entity, account, v))
-            })
-            .enumerate()
-            .map(|(i, (entity, account, v))| {
-                labels.push(format!("Account {account}"));
-                RawMapping {
-                    row: i + 1,
-                    entity_id: entity.parse().ok(),
-                    account_id: Some(account.to_string()),
-                    group_account_id: v.parse().ok(),
-                    confirmed: Some(true),
-                }
-            })
-            .collect()
+    let filter = MappingFilter::from_form(&form);
+    let page: usize = field(&form, "page").parse().unwrap_or(1);
+    let view = mappings_view(&state.store, &group).await?;
+    let redirect = |counts: String, filter: &MappingFilter| {
+        see_other(format!(
+            "/groups/{}/mappings?{counts}&{}&page={page}",
+            group.id,
+            filter.query()
+        ))
     };
-    let q = field(&form, "q").to_string();
-    let page = field(&form, "page").parse().unwrap_or(1);
-    if raw.is_empty() {
-        let out = Outcome::invalid(vec![
-            "Nothing to save: choose a group account for at least one account.".into(),
-        ]);
-        return mappings_page(&state, &user, group, role, out, q, page).await;
+    let refuse = |status: StatusCode, errors: Vec<String>| Outcome {
+        status,
+        errors,
+        notice: None,
+    };
+
+    if field(&form, "action") == "confirm_all" {
+        let rows = filtered(&view, &filter);
+        let chosen = suggestions_of(&rows);
+        if chosen.is_empty() {
+            let out = refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                vec!["No suggestions match this filter: nothing was confirmed.".into()],
+            );
+            return mappings_page(&state, &user, group, role, out, filter, page).await;
+        }
+        if fingerprint(chosen.iter().copied()) != field(&form, "fingerprint") {
+            let out = refuse(
+                StatusCode::CONFLICT,
+                vec![
+                    "The suggestions changed since the page was shown (a sync or another user): \
+                     nothing was confirmed. Check them again below."
+                        .into(),
+                ],
+            );
+            return mappings_page(&state, &user, group, role, out, filter, page).await;
+        }
+        let raw: Vec<RawMapping> = chosen
+            .iter()
+            .enumerate()
+            .map(|(i, (entity, account, g))| RawMapping {
+                row: i + 1,
+                entity_id: Some(*entity),
+                account_id: Some(account.to_string()),
+                group_account_id: Some(*g),
+                confirmed: Some(true),
+            })
+            .collect();
+        return match validate_mappings(&state.store, &group, &raw).await? {
+            Ok(rows) => {
+                state
+                    .store
+                    .set_mappings(group.id, &rows, Some(user.user.id), Utc::now())
+                    .await?;
+                Ok(redirect(format!("bulk={}", rows.len()), &filter))
+            }
+            Err(bad) => {
+                let mut errors = vec!["Nothing was confirmed.".to_string()];
+                errors.extend(row_messages(&bad, |n| format!("Suggestion {n}")));
+                let out = refuse(StatusCode::UNPROCESSABLE_ENTITY, errors);
+                mappings_page(&state, &user, group, role, out, filter, page).await
+            }
+        };
+    }
+
+    let by_key: HashMap<(i64, &str), &AccountMappingJson> = view
+        .accounts
+        .iter()
+        .map(|a| ((a.entity_id, a.account_id.as_str()), a))
+        .collect();
+    let values: HashMap<&str, &str> = form
+        .iter()
+        .rev()
+        .map(|(k, v)| (k.as_str(), v.trim()))
+        .collect();
+    let mut labels = Vec::new();
+    let mut raw = Vec::new();
+    let mut remove: Vec<(i64, String)> = Vec::new();
+    let mut errors = Vec::new();
+    let views = state.store.entities_for_group(group.id).await?;
+    for (key, was) in &form {
+        let Some(rest) = key.strip_prefix("was.") else {
+            continue;
+        };
+        let Some((entity, account)) = rest.split_once('.') else {
+            continue;
+        };
+        let (was_group, was_confirmed) = was.split_once('|').unwrap_or((was.as_str(), "0"));
+        let was_confirmed = was_confirmed == "1";
+        let chosen = values
+            .get(format!("map.{rest}").as_str())
+            .copied()
+            .unwrap_or(was_group);
+        let ticked = values.contains_key(format!("confirm.{rest}").as_str());
+        let changed = chosen != was_group.trim();
+        let entity_id: Option<i64> = entity.parse().ok();
+        let label = entity_id
+            .and_then(|e| by_key.get(&(e, account)))
+            .map(|a| account_label(a))
+            .unwrap_or_else(|| format!("Account {account}"));
+        if chosen.is_empty() {
+            if ticked {
+                errors.push(format!(
+                    "{label}: choose a group account to confirm it, or untick it"
+                ));
+            } else if changed {
+                match entity_id.and_then(|e| views.iter().find(|v| v.id == e)) {
+                    Some(v) => remove.push((v.organisation_id, account.to_string())),
+                    None => errors.push(format!("{label}: the entity is not in this group")),
+                }
+            }
+            continue;
+        }
+        let confirmed = if ticked || changed {
+            true
+        } else if was_confirmed {
+            false
+        } else {
+            continue; // an untouched suggestion stays one
+        };
+        labels.push(label);
+        raw.push(RawMapping {
+            row: labels.len(),
+            entity_id,
+            account_id: Some(account.to_string()),
+            group_account_id: chosen.parse().ok(),
+            confirmed: Some(confirmed),
+        });
+    }
+    if !errors.is_empty() {
+        errors.insert(0, "Nothing was saved.".to_string());
+        let out = refuse(StatusCode::UNPROCESSABLE_ENTITY, errors);
+        return mappings_page(&state, &user, group, role, out, filter, page).await;
     }
     match validate_mappings(&state.store, &group, &raw).await? {
         Ok(rows) => {
-            state
+            // Only what changes is written (and audited).
+            let stored: HashMap<(i64, String), MappingRow> = state
                 .store
-                .set_mappings(group.id, &rows, Some(user.user.id), Utc::now())
-                .await?;
-            Ok(see_other(format!(
-                "/groups/{}/mappings?saved={}&q={}&page={page}",
-                group.id,
-                rows.len(),
-                super::reports::encode(&q)
-            )))
+                .mappings(group.id)
+                .await?
+                .into_iter()
+                .map(|m| ((m.organisation_id, m.account_id.clone()), m))
+                .collect();
+            let rows: Vec<MappingRow> = rows
+                .into_iter()
+                .filter(|m| stored.get(&(m.organisation_id, m.account_id.clone())) != Some(m))
+                .collect();
+            remove.retain(|k| stored.contains_key(k));
+            if !rows.is_empty() || !remove.is_empty() {
+                state
+                    .store
+                    .change_mappings(group.id, &rows, &remove, Some(user.user.id), Utc::now())
+                    .await?;
+            }
+            let confirmed = rows.iter().filter(|m| m.confirmed).count();
+            Ok(redirect(
+                format!(
+                    "saved={}&confirmed={confirmed}&removed={}",
+                    rows.len(),
+                    remove.len()
+                ),
+                &filter,
+            ))
         }
         Err(bad) => {
             let mut errors = vec!["Nothing was saved.".to_string()];
             errors.extend(row_messages(&bad, |n| {
                 labels.get(n - 1).cloned().unwrap_or_default()
             }));
-            mappings_page(
-                &state,
-                &user,
-                group,
-                role,
-                Outcome::invalid(errors),
-                q,
-                page,
-            )
-            .await
+            let out = refuse(StatusCode::UNPROCESSABLE_ENTITY, errors);
+            mappings_page(&state, &user, group, role, out, filter, page).await
         }
     }
 }
 
 // ---------------------------------------------------- intercompany contacts
+
+/// An entity in the intercompany page's filter, with its suggestions.
+struct EntityChoice {
+    id: i64,
+    name: String,
+    suggested: usize,
+}
 
 #[derive(Template)]
 #[template(path = "intercompany.html")]
@@ -550,10 +897,40 @@ struct IntercompanyPage {
     nav: Nav,
     group: Group,
     can_edit: bool,
+    entities: Vec<EntityChoice>,
+    /// The entity under review, when one is chosen.
+    entity: Option<i64>,
+    entity_name: String,
     suggested: Vec<IcContactJson>,
     confirmed: Vec<IcContactJson>,
+    rejected: Vec<IcContactJson>,
+    /// Of the suggestions shown, for "confirm all".
+    fingerprint: String,
+    /// The chosen entity's contacts that are not confirmed: (id, name).
+    addable: Vec<(String, String)>,
+    /// Entities a contact of the chosen entity can stand for: (id, name).
+    counterparts: Vec<(i64, String)>,
     errors: Vec<String>,
     notice: Option<String>,
+}
+
+impl IntercompanyPage {
+    fn is_entity(&self, id: &i64) -> bool {
+        self.entity == Some(*id)
+    }
+}
+
+fn contacts_fingerprint(rows: &[IcContactJson]) -> String {
+    fingerprint(
+        rows.iter()
+            .map(|c| (c.entity_id, c.contact_id.as_str(), c.counterpart_entity_id)),
+    )
+}
+
+/// The entity filter's value, when it names an entity of the group.
+fn chosen_entity(raw: Option<&str>, views: &[crate::store::EntityView]) -> Option<i64> {
+    let id: i64 = raw?.trim().parse().ok()?;
+    views.iter().any(|v| v.id == id).then_some(id)
 }
 
 async fn intercompany_page(
@@ -562,23 +939,94 @@ async fn intercompany_page(
     group: Group,
     role: GroupRole,
     out: Outcome,
+    entity: Option<&str>,
 ) -> Result<HttpResponse, WebError> {
+    let views = state.store.entities_for_group(group.id).await?;
+    let entity = chosen_entity(entity, &views);
     let view = contacts_view(&state.store, &group).await?;
+    let mut entities: Vec<EntityChoice> = views
+        .iter()
+        .map(|v| EntityChoice {
+            id: v.id,
+            suggested: view
+                .suggested
+                .iter()
+                .filter(|c| c.entity_id == v.id)
+                .count(),
+            name: v.name.clone(),
+        })
+        .collect();
+    entities.sort_by_key(|a| a.name.to_lowercase());
+    let mine = |list: Vec<IcContactJson>| -> Vec<IcContactJson> {
+        list.into_iter()
+            .filter(|c| entity.is_none_or(|e| c.entity_id == e))
+            .collect()
+    };
+    let (mut addable, mut counterparts, mut entity_name) = (Vec::new(), Vec::new(), String::new());
+    if let Some(v) = entity.and_then(|e| views.iter().find(|v| v.id == e)) {
+        entity_name = v.name.clone();
+        addable = state
+            .store
+            .contacts_of(v.organisation_id)
+            .await?
+            .into_iter()
+            .filter(|c| {
+                !view
+                    .confirmed
+                    .iter()
+                    .any(|x| x.entity_id == v.id && x.contact_id == c.contact_id)
+            })
+            .map(|c| (c.contact_id, c.name))
+            .collect();
+        counterparts = entities
+            .iter()
+            .filter(|e| e.id != v.id)
+            .map(|e| (e.id, e.name.clone()))
+            .collect();
+    }
+    let suggested = mine(view.suggested);
     render(
         out.status,
         &IntercompanyPage {
             nav: Nav::of(user),
             group,
             can_edit: role >= GroupRole::Editor,
-            suggested: view.suggested,
-            confirmed: view.confirmed,
+            entities,
+            entity,
+            entity_name,
+            fingerprint: contacts_fingerprint(&suggested),
+            suggested,
+            confirmed: mine(view.confirmed),
+            rejected: mine(view.rejected),
+            addable,
+            counterparts,
             errors: out.errors,
             notice: out.notice,
         },
     )
 }
 
-/// `GET /groups/{id}/intercompany`.
+fn intercompany_notice(q: &NoticeQuery) -> Option<String> {
+    if let Some(n) = q.saved {
+        return saved_notice(Some(n), "contact");
+    }
+    let n = q.n.unwrap_or(1);
+    Some(match q.did.as_deref()? {
+        "confirm" => format!(
+            "Confirmed {}: invoices and bills with them are eliminated.",
+            plural(n, "contact", "contacts")
+        ),
+        "unconfirm" => "Unconfirmed 1 contact: its invoices are no longer eliminated.".into(),
+        "reject" => "Marked 1 contact as not intercompany: it will not be suggested again \
+                     (restore it below if that was a mistake)."
+            .into(),
+        "restore" => "Restored 1 contact as a suggestion.".into(),
+        "add" => "Added 1 intercompany contact: invoices and bills with it are eliminated.".into(),
+        _ => return None,
+    })
+}
+
+/// `GET /groups/{id}/intercompany?entity=`.
 pub async fn intercompany(
     user: CurrentUser,
     state: web::Data<AppState>,
@@ -586,24 +1034,31 @@ pub async fn intercompany(
     query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, WebError> {
     let (group, role) = require_role(&state, &user, group_id(&path)?, GroupRole::Viewer).await?;
-    let notice = saved_notice(query.saved, "contact");
-    intercompany_page(&state, &user, group, role, Outcome::ok(notice)).await
+    let out = Outcome::ok(intercompany_notice(&query));
+    intercompany_page(&state, &user, group, role, out, query.entity.as_deref()).await
 }
 
 #[derive(Deserialize)]
 pub struct ContactForm {
     #[serde(default)]
     csrf_token: String,
-    /// `confirm`, `unconfirm` or `confirm_all`.
+    /// `confirm`, `unconfirm`, `reject`, `restore`, `add` or `confirm_all`.
     #[serde(default)]
     action: String,
     entity_id: Option<String>,
     contact_id: Option<String>,
     counterpart_entity_id: Option<String>,
+    /// The page's entity filter, kept across the save; `confirm_all`
+    /// confirms the suggestions of that entity (all when empty).
+    entity: Option<String>,
+    /// `confirm_all`: the fingerprint of the suggestions the page showed.
+    fingerprint: Option<String>,
 }
 
-/// `POST /groups/{id}/intercompany`: confirm or unconfirm one contact, or
-/// confirm every suggestion.
+/// `POST /groups/{id}/intercompany`: one contact confirmed, unconfirmed,
+/// marked not intercompany (`reject`), restored as a suggestion, or added
+/// (any contact of an entity, confirmed as standing for another entity);
+/// or every suggestion shown confirmed. Each is one audited change.
 pub async fn save_intercompany(
     user: CurrentUser,
     state: web::Data<AppState>,
@@ -613,47 +1068,88 @@ pub async fn save_intercompany(
     let form = form.into_inner();
     user.check_csrf(&form.csrf_token)?;
     let (group, role) = require_role(&state, &user, group_id(&path)?, GroupRole::Editor).await?;
-    let raw: Vec<RawContact> = match form.action.as_str() {
-        "confirm_all" => contacts_view(&state.store, &group)
-            .await?
-            .suggested
-            .into_iter()
-            .enumerate()
-            .map(|(i, s)| RawContact {
-                row: i + 1,
-                entity_id: Some(s.entity_id),
-                contact_id: Some(s.contact_id),
-                counterpart_entity_id: Some(s.counterpart_entity_id),
-                confirmed: Some(true),
-            })
-            .collect(),
-        a @ ("confirm" | "unconfirm") => vec![RawContact {
+    let views = state.store.entities_for_group(group.id).await?;
+    let entity = chosen_entity(form.entity.as_deref(), &views);
+    let entity_param = entity.map(|e| e.to_string()).unwrap_or_default();
+    let single = |confirmed: bool, rejected: bool| {
+        let id = |s: &Option<String>| s.as_deref().and_then(|s| s.trim().parse().ok());
+        vec![RawContact {
             row: 1,
-            entity_id: form
-                .entity_id
+            entity_id: id(&form.entity_id),
+            contact_id: form
+                .contact_id
                 .as_deref()
-                .and_then(|s| s.trim().parse().ok()),
-            contact_id: form.contact_id.clone(),
-            counterpart_entity_id: form
-                .counterpart_entity_id
-                .as_deref()
-                .and_then(|s| s.trim().parse().ok()),
-            confirmed: Some(a == "confirm"),
-        }],
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+            counterpart_entity_id: id(&form.counterpart_entity_id),
+            confirmed: Some(confirmed),
+            rejected: Some(rejected),
+        }]
+    };
+    let raw: Vec<RawContact> = match form.action.as_str() {
+        "confirm_all" => {
+            let suggested: Vec<IcContactJson> = contacts_view(&state.store, &group)
+                .await?
+                .suggested
+                .into_iter()
+                .filter(|c| entity.is_none_or(|e| c.entity_id == e))
+                .collect();
+            if !suggested.is_empty()
+                && contacts_fingerprint(&suggested) != form.fingerprint.as_deref().unwrap_or("")
+            {
+                let out = Outcome {
+                    status: StatusCode::CONFLICT,
+                    errors: vec![
+                        "The suggestions changed since the page was shown: nothing was \
+                         confirmed. Check them again below."
+                            .into(),
+                    ],
+                    notice: None,
+                };
+                return intercompany_page(&state, &user, group, role, out, Some(&entity_param))
+                    .await;
+            }
+            suggested
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| RawContact {
+                    row: i + 1,
+                    entity_id: Some(s.entity_id),
+                    contact_id: Some(s.contact_id),
+                    counterpart_entity_id: Some(s.counterpart_entity_id),
+                    confirmed: Some(true),
+                    rejected: Some(false),
+                })
+                .collect()
+        }
+        "confirm" | "add" => single(true, false),
+        "unconfirm" | "restore" => single(false, false),
+        "reject" => single(false, true),
         _ => vec![],
     };
     if raw.is_empty() {
         let out = Outcome::invalid(vec!["There was nothing to confirm.".into()]);
-        return intercompany_page(&state, &user, group, role, out).await;
+        return intercompany_page(&state, &user, group, role, out, Some(&entity_param)).await;
     }
     match validate_contacts(&state.store, &group, &raw).await? {
         Ok(rows) => {
+            let did = match form.action.as_str() {
+                "confirm_all" => "confirm",
+                a => a,
+            };
             state
                 .store
-                .set_intercompany_contacts(group.id, &rows, Some(user.user.id), Utc::now())
+                .record_intercompany_contacts(
+                    group.id,
+                    &rows,
+                    &format!("intercompany_contacts.{did}"),
+                    Some(user.user.id),
+                    Utc::now(),
+                )
                 .await?;
             Ok(see_other(format!(
-                "/groups/{}/intercompany?saved={}",
+                "/groups/{}/intercompany?did={did}&n={}&entity={entity_param}",
                 group.id,
                 rows.len()
             )))
@@ -661,7 +1157,15 @@ pub async fn save_intercompany(
         Err(bad) => {
             let mut errors = vec!["Nothing was saved.".to_string()];
             errors.extend(row_messages(&bad, |n| format!("Contact {n}")));
-            intercompany_page(&state, &user, group, role, Outcome::invalid(errors)).await
+            intercompany_page(
+                &state,
+                &user,
+                group,
+                role,
+                Outcome::invalid(errors),
+                Some(&entity_param),
+            )
+            .await
         }
     }
 }
