@@ -28,8 +28,10 @@
       progress.max = run.progress.total;
       progress.value = run.progress.done;
     }
-    if (run.state === "running") {
+    if (run.state === "running" && run.progress.total > 0) {
       label.textContent = "syncing, step " + run.progress.done + " of " + run.progress.total;
+    } else if (run.state === "running") {
+      label.textContent = "starting";
     } else if (run.state === "queued") {
       label.textContent = "queued";
     } else if (run.state === "succeeded") {

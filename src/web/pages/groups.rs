@@ -84,7 +84,10 @@ impl EntityRow {
         let latest = runs.iter().find(|r| r.organisation_id == e.organisation_id);
         let run = latest
             .map(|r| match r.state.as_str() {
-                "running" => format!("syncing, step {} of {}", r.progress_done, r.progress_total),
+                "running" if r.progress_total > 0 => {
+                    format!("syncing, step {} of {}", r.progress_done, r.progress_total)
+                }
+                "running" => "starting".to_string(),
                 "queued" => "queued".to_string(),
                 "failed" => format!("failed: {}", r.error.clone().unwrap_or_default()),
                 _ => format!("{} calls", r.calls),
