@@ -69,7 +69,8 @@ fn income_section(title: &str) -> bool {
     t.contains("income") && !t.contains("less")
 }
 
-fn entity_of(e: &EntityView) -> Entity {
+/// An entity as the engine sees it.
+pub fn entity_of(e: &EntityView) -> Entity {
     Entity {
         id: EntityId(e.id),
         name: e.name.clone(),
@@ -299,6 +300,26 @@ pub enum ConsolidationError {
     Engine(#[from] engine::EngineError),
 }
 
+/// The stored contacts a user has decided on (confirmed, or marked "not
+/// intercompany") for the group's entities, as the engine takes them: its
+/// suggestions skip these.
+pub fn decided_contacts(stored: &[IcContactRow], views: &[EntityView]) -> Vec<IntercompanyContact> {
+    stored
+        .iter()
+        .filter(|c| c.confirmed || c.rejected)
+        .filter_map(|c| {
+            let entity = views
+                .iter()
+                .find(|v| v.organisation_id == c.organisation_id)?;
+            Some(IntercompanyContact {
+                entity: EntityId(entity.id),
+                contact_id: c.contact_id.clone(),
+                counterpart: EntityId(c.counterpart_entity_id),
+            })
+        })
+        .collect()
+}
+
 /// Sets a group up from its synced data: a chart copied from the parent
 /// (when the group has none), the parent's accounts mapped onto it, every
 /// other entity's accounts suggested (and confirmed when `confirm`), and
@@ -432,22 +453,7 @@ pub async fn apply_suggestions(
     // Contacts a user has decided on (confirmed, or marked not
     // intercompany) are left as they are: suggestions never overwrite a
     // decision.
-    let decided: Vec<IntercompanyContact> = store
-        .intercompany_contacts(group.id)
-        .await?
-        .into_iter()
-        .filter(|c| c.confirmed || c.rejected)
-        .filter_map(|c| {
-            let entity = views
-                .iter()
-                .find(|v| v.organisation_id == c.organisation_id)?;
-            Some(IntercompanyContact {
-                entity: EntityId(entity.id),
-                contact_id: c.contact_id,
-                counterpart: EntityId(c.counterpart_entity_id),
-            })
-        })
-        .collect();
+    let decided = decided_contacts(&store.intercompany_contacts(group.id).await?, &views);
     let ic: Vec<IcContactRow> =
         engine::suggest_intercompany_contacts(&entities, &contacts, &decided)
             .into_iter()

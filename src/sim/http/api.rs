@@ -291,29 +291,30 @@ fn api_error(e: &ApiError) -> HttpResponse {
     }
 }
 
-/// The faults that apply to a tenant (its own, else the global ones),
-/// advancing the error counter.
-fn faults_for(st: &Shared, tenant: Uuid) -> Option<(Faults, bool)> {
+/// Runs `f` on the faults that apply to a tenant (its own, else the global
+/// ones), if any.
+fn with_faults<R>(st: &Shared, tenant: Uuid, f: impl FnOnce(&mut Faults) -> R) -> Option<R> {
     let mut g = st.lock();
     let g = &mut *g;
-    let f = match g.faults.get_mut(&tenant) {
-        Some(f) => f,
+    let faults = match g.faults.get_mut(&tenant) {
+        Some(x) => x,
         None => g.faults_all.as_mut()?,
     };
-    let fails = f.next_fails();
-    Some((f.clone(), fails))
+    Some(f(faults))
+}
+
+/// The faults that apply to a tenant, advancing the error counter.
+fn faults_for(st: &Shared, tenant: Uuid) -> Option<(Faults, bool)> {
+    with_faults(st, tenant, |f| {
+        let fails = f.next_fails();
+        (f.clone(), fails)
+    })
 }
 
 /// The faults that spoil a successful answer's body, if they strike this
 /// one (see [`Faults::spoils`]).
 fn spoiler(st: &Shared, tenant: Uuid, endpoint: &str) -> Option<Faults> {
-    let mut g = st.lock();
-    let g = &mut *g;
-    let f = match g.faults.get_mut(&tenant) {
-        Some(f) => f,
-        None => g.faults_all.as_mut()?,
-    };
-    f.spoils(endpoint).then(|| f.clone())
+    with_faults(st, tenant, |f| f.spoils(endpoint).then(|| f.clone())).flatten()
 }
 
 /// A successful ledger call's JSON body.

@@ -15,11 +15,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{ApiError, ApiUser};
-use crate::consolidation::{class_of, section_name};
+use crate::consolidation::{class_of, decided_contacts, entity_of, section_name};
 use crate::domain::{CurrencyCode, Month};
 use crate::engine::{
     self, AccountSection, Contact, Entity, EntityAccount, EntityId, GroupAccount, GroupAccountId,
-    IntercompanyContact, MappingBasis, NameMatch, XeroAccountType,
+    MappingBasis, NameMatch, XeroAccountType,
 };
 use crate::store::{
     EntityView, Group, GroupRole, IcContactRow, MappingRow, RateRow, Store, StoreError,
@@ -776,17 +776,6 @@ pub struct IcContactsView {
     pub rejected: Vec<IcContactJson>,
 }
 
-fn entity_of(v: &EntityView) -> Entity {
-    Entity {
-        id: EntityId(v.id),
-        name: v.name.clone(),
-        tenant_id: v.tenant_id.clone(),
-        organisation_name: v.name.clone(),
-        legal_name: v.legal_name.clone(),
-        base_currency: v.base_currency,
-    }
-}
-
 /// Confirmed intercompany contacts, rejected ones ("not intercompany"), and
 /// suggested ones: the engine's suggestions plus stored rows not (or no
 /// longer) confirmed, other than rejected contacts. Each list is ordered by
@@ -835,18 +824,11 @@ pub async fn contacts_view(store: &Store, group: &Group) -> Result<IcContactsVie
     let mut confirmed = Vec::new();
     let mut rejected = Vec::new();
     let mut suggested = Vec::new();
-    // Confirmed and rejected contacts are decided: the engine skips them.
-    let mut done = Vec::new();
     for c in &stored {
         let Some(e) = entity_by_org.get(&c.organisation_id) else {
             continue;
         };
         if c.confirmed || c.rejected {
-            done.push(IntercompanyContact {
-                entity: EntityId(e.id),
-                contact_id: c.contact_id.clone(),
-                counterpart: EntityId(c.counterpart_entity_id),
-            });
             let r = row(
                 e.id,
                 c.contact_id.clone(),
@@ -862,6 +844,8 @@ pub async fn contacts_view(store: &Store, group: &Group) -> Result<IcContactsVie
             }
         }
     }
+    // Confirmed and rejected contacts are decided: the engine skips them.
+    let done = decided_contacts(&stored, &views);
     let entities: Vec<Entity> = views.iter().map(entity_of).collect();
     for s in engine::suggest_intercompany_contacts(&entities, &contacts, &done) {
         suggested.push(row(

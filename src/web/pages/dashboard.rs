@@ -120,17 +120,16 @@ pub async fn build(
     };
     // Within the trend's months the KPIs are its monthly figures summed;
     // any other period is consolidated on its own.
-    let other;
-    let (kpi_report, kpi_months): (&ProfitAndLossReport, Vec<Month>) =
-        if trend.contains(kpi_period.from()) && trend.contains(kpi_period.to()) {
-            (&report, kpi_period.months().collect())
-        } else {
-            other = consolidated(store, group, kpi_period).await?;
-            match &other {
-                Some(r) => (r, kpi_period.months().collect()),
-                None => return Ok(None),
-            }
-        };
+    let other = if trend.contains(kpi_period.from()) && trend.contains(kpi_period.to()) {
+        None
+    } else {
+        match consolidated(store, group, kpi_period).await? {
+            Some(r) => Some(r),
+            None => return Ok(None),
+        }
+    };
+    let kpi_report = other.as_ref().unwrap_or(&report);
+    let kpi_months: Vec<Month> = kpi_period.months().collect();
     let places = group.presentation_currency.minor_units();
     let sum = |key: &str, col: &str| -> Decimal {
         kpi_months

@@ -175,14 +175,25 @@ pub fn choices(last: Month, fye: u32) -> Vec<ChoiceGroup> {
     ]
 }
 
-/// Parses a picker value `YYYY-MM:YYYY-MM`.
+/// The longest period a report or the dashboard covers.
+const MAX_MONTHS: usize = 120;
+
+/// `range`, unless it is longer than a report may be.
+pub fn within_limit(range: MonthRange) -> Result<MonthRange, String> {
+    if range.len() > MAX_MONTHS {
+        return Err("Choose a period of at most ten years.".into());
+    }
+    Ok(range)
+}
+
+/// Parses a picker value `YYYY-MM:YYYY-MM` (at most [`MAX_MONTHS`] long).
 pub fn parse_choice(value: &str) -> Result<MonthRange, String> {
     let (from, to) = value
         .split_once(':')
         .ok_or_else(|| format!("'{value}' is not a period (expected YYYY-MM:YYYY-MM)"))?;
     let from = Month::parse(from).map_err(|e| e.to_string())?;
     let to = Month::parse(to).map_err(|e| e.to_string())?;
-    MonthRange::new(from, to).map_err(|e| e.to_string())
+    within_limit(MonthRange::new(from, to).map_err(|e| e.to_string())?)
 }
 
 #[cfg(test)]
@@ -312,5 +323,7 @@ mod tests {
         assert!(parse_choice("2026-13:2027-01").is_err());
         assert!(parse_choice("2026-05").is_err());
         assert!(parse_choice("2026-05:2026-01").is_err());
+        assert!(parse_choice("2010-01:2019-12").is_ok());
+        assert!(parse_choice("2010-01:2020-01").is_err(), "over ten years");
     }
 }

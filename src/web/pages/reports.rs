@@ -36,11 +36,7 @@ pub fn period_of(q: &PeriodQuery) -> Result<MonthRange, String> {
         Some(s) => Month::parse(s).map_err(|e| e.to_string())?,
         None => to.plus(-11),
     };
-    let range = MonthRange::new(from, to).map_err(|e| e.to_string())?;
-    if range.len() > 120 {
-        return Err("Choose a period of at most ten years.".into());
-    }
-    Ok(range)
+    periods::within_limit(MonthRange::new(from, to).map_err(|e| e.to_string())?)
 }
 
 struct Cell {
@@ -342,20 +338,13 @@ pub async fn profit_and_loss(
         }
     }
     let last = Month::of(Utc::now().date_naive()).prev();
-    let named = query
-        .period
-        .as_deref()
-        .filter(|p| !p.is_empty())
-        .map(periods::parse_choice);
-    let query = match &named {
-        Some(Ok(range)) => PeriodQuery {
-            from: Some(range.from().to_string()),
-            to: Some(range.to().to_string()),
-        },
-        _ => PeriodQuery {
+    // A named period from the picker wins over from and to.
+    let chosen = match query.period.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => periods::parse_choice(p),
+        None => period_of(&PeriodQuery {
             from: query.from.clone(),
             to: query.to.clone(),
-        },
+        }),
     };
     let mut page = ReportPage {
         nav: Nav::of(&user),
@@ -376,7 +365,7 @@ pub async fn profit_and_loss(
         hide_entities,
         totals_only,
     };
-    let period = match named.unwrap_or_else(|| period_of(&query)) {
+    let period = match chosen {
         Ok(p) => p,
         Err(e) => {
             page.error = Some(e);
