@@ -259,9 +259,16 @@ pub enum InvoiceType {
     Accrec,
     /// A bill.
     Accpay,
-    /// Credit notes: a later stage, ignored for now.
+    /// A sales credit note (Xero `CreditNote.Type` `ACCRECCREDIT`).
     Accreccredit,
+    /// A purchases credit note (`ACCPAYCREDIT`).
     Accpaycredit,
+    /// Receive money: a `BankTransaction` of type `RECEIVE` (its lines
+    /// credit their accounts, as a sales invoice's do).
+    Receive,
+    /// Spend money: a `BankTransaction` of type `SPEND` (its lines debit
+    /// their accounts, as a bill's do).
+    Spend,
 }
 
 /// Xero `Invoice.Status`.

@@ -66,8 +66,8 @@ pub fn to_base_currency(
 /// credits its accounts), -1 when they lower it (a bill debits them).
 pub(crate) fn profit_effect_sign(t: InvoiceType) -> i8 {
     match t {
-        InvoiceType::Accrec | InvoiceType::Accpaycredit => 1,
-        InvoiceType::Accpay | InvoiceType::Accreccredit => -1,
+        InvoiceType::Accrec | InvoiceType::Accpaycredit | InvoiceType::Receive => 1,
+        InvoiceType::Accpay | InvoiceType::Accreccredit | InvoiceType::Spend => -1,
     }
 }
 

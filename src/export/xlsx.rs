@@ -334,6 +334,8 @@ fn invoice_type_name(t: InvoiceType) -> &'static str {
         InvoiceType::Accpay => "Bill",
         InvoiceType::Accreccredit => "Credit note (sales)",
         InvoiceType::Accpaycredit => "Credit note (purchases)",
+        InvoiceType::Receive => "Receive money",
+        InvoiceType::Spend => "Spend money",
     }
 }
 
