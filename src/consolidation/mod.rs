@@ -3,6 +3,8 @@
 //! parent, suggested mappings and intercompany contacts). Pages, the API and
 //! exports all go through [`consolidate_group`].
 
+pub mod chart;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -31,7 +33,7 @@ pub fn class_of(s: &str) -> Option<AccountClass> {
     })
 }
 
-fn class_name(c: AccountClass) -> &'static str {
+pub fn class_name(c: AccountClass) -> &'static str {
     match c {
         AccountClass::Revenue => "REVENUE",
         AccountClass::Expense => "EXPENSE",
@@ -354,36 +356,14 @@ pub async fn apply_suggestions(
         }
     }
     let mut mappings: Vec<MappingRow> = Vec::new();
+    // The parent's own accounts are mapped when its chart is copied.
+    let mut started = 0;
     if store.group_accounts(group.id).await?.is_empty()
         && let Some(parent) = views.iter().find(|v| v.is_parent).or(views.first())
+        && let chart::ChartStart::Started { accounts } =
+            chart::start_from_entity(store, group.id, parent, by, now).await?
     {
-        let own: Vec<EntityAccount> = accounts
-            .iter()
-            .filter(|a| a.entity == EntityId(parent.id) && a.code.is_some())
-            .cloned()
-            .collect();
-        let chart = engine::group_chart_from_entity(&own, 0);
-        let rows: Vec<(String, String, String, String)> = chart
-            .accounts
-            .iter()
-            .map(|g| {
-                (
-                    g.code.clone(),
-                    g.name.clone(),
-                    class_name(g.class).to_string(),
-                    section_name(g.section).to_string(),
-                )
-            })
-            .collect();
-        let ids = store.add_group_accounts(group.id, &rows).await?;
-        for m in chart.mappings {
-            mappings.push(MappingRow {
-                organisation_id: parent.organisation_id,
-                account_id: m.account_id,
-                group_account_id: ids[m.group_account.0 as usize],
-                confirmed: true,
-            });
-        }
+        started = accounts;
     }
     let group_accounts: Vec<GroupAccount> = store
         .group_accounts(group.id)
@@ -414,16 +394,6 @@ pub async fn apply_suggestions(
                 group_account: GroupAccountId(m.group_account_id),
             })
         })
-        .chain(mappings.iter().filter_map(|m| {
-            let entity = views
-                .iter()
-                .find(|v| v.organisation_id == m.organisation_id)?;
-            Some(AccountMapping {
-                entity: EntityId(entity.id),
-                account_id: m.account_id.clone(),
-                group_account: GroupAccountId(m.group_account_id),
-            })
-        }))
         .collect();
     for s in engine::suggest_account_mappings(&accounts, &group_accounts, &existing) {
         if let Some(org) = org_of.get(&s.entity) {
@@ -472,5 +442,5 @@ pub async fn apply_suggestions(
             .set_intercompany_contacts(group.id, &ic, by, now)
             .await?;
     }
-    Ok((mappings.len(), ic.len()))
+    Ok((started + mappings.len(), ic.len()))
 }

@@ -7,6 +7,7 @@
 mod api_tokens;
 mod audit;
 mod changes;
+mod chart;
 mod entities;
 mod group_setup;
 mod groups;
@@ -30,6 +31,7 @@ use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 pub use api_tokens::{API_TOKEN_PREFIX, ApiTokenInfo};
 pub use audit::{AuditEntry, AuditRow};
+pub use chart::{ChartWrite, NewChartMapping, NewGroupAccount};
 pub use entities::EntityView;
 pub use group_setup::{
     GroupAccountRow, IcContactRow, MappingRow, RateRow, StoredAccount, StoredAmount, StoredContact,

@@ -58,6 +58,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(pages::setup::mappings),
         )
         .route(
+            "/groups/{id}/mappings/chart",
+            web::post().to(pages::chart::start),
+        )
+        .route(
             "/groups/{id}/mappings",
             web::post().to(pages::setup::save_mappings),
         )

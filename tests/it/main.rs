@@ -12,6 +12,7 @@ mod export;
 mod helpers;
 mod jobs;
 mod setup;
+mod setup_api;
 mod setup_review;
 mod storage;
 mod sync;

@@ -127,6 +127,15 @@ async fn two_workers_sync_each_entity_exactly_once(backend: Backend) {
         })
         .await;
     }
+    // A run is finished a moment before its job is marked done: let the
+    // workers close their jobs before they are killed.
+    for _ in 0..200 {
+        let counts = s.app.store().job_counts().await.unwrap();
+        if counts.iter().all(|(state, _)| state == "done") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     a.kill().unwrap();
     b.kill().unwrap();
     let _ = (a.wait(), b.wait());

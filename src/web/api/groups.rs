@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{ApiError, ApiUser};
 use crate::domain::CurrencyCode;
@@ -46,34 +46,48 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(group_json(g, r)))
 }
 
-#[derive(Deserialize)]
-pub struct NewGroupJson {
-    name: String,
-    presentation_currency: String,
-    financial_year_end_month: u32,
-}
-
+/// `POST /api/v1/groups`: `{name, presentation_currency,
+/// financial_year_end_month}`. Fields are read from a JSON object by hand so
+/// that a missing or mistyped field is a 422 naming it, like every other
+/// invalid input, rather than the JSON parser's 400.
 pub async fn create(
     user: ApiUser,
     state: web::Data<AppState>,
-    body: web::Json<NewGroupJson>,
+    body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut errors = serde_json::Map::new();
-    let name = body.name.trim();
+    let text = |k: &str| body.get(k).and_then(serde_json::Value::as_str);
+    let name = text("name").map(str::trim).unwrap_or("");
     if name.is_empty() || name.chars().count() > 100 {
-        errors.insert("name".into(), "1 to 100 characters".into());
+        errors.insert("name".into(), "required: 1 to 100 characters".into());
     }
-    let currency = CurrencyCode::parse(&body.presentation_currency)
-        .map_err(|e| errors.insert("presentation_currency".into(), e.to_string().into()))
-        .ok();
-    if !(1..=12).contains(&body.financial_year_end_month) {
+    let currency = match text("presentation_currency") {
+        Some(c) => CurrencyCode::parse(c)
+            .map_err(|e| errors.insert("presentation_currency".into(), e.to_string().into()))
+            .ok(),
+        None => {
+            errors.insert(
+                "presentation_currency".into(),
+                "required: a three-letter currency code".into(),
+            );
+            None
+        }
+    };
+    let year_end = body
+        .get("financial_year_end_month")
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|m| u32::try_from(m).ok())
+        .filter(|m| (1..=12).contains(m));
+    if year_end.is_none() {
         errors.insert(
             "financial_year_end_month".into(),
-            "a month from 1 to 12".into(),
+            "required: a month from 1 to 12".into(),
         );
     }
-    let (Some(currency), true) = (currency, errors.is_empty()) else {
+    let (Some(currency), Some(financial_year_end_month), true) =
+        (currency, year_end, errors.is_empty())
+    else {
         return Err(ApiError::invalid("The group is not valid.", errors.into()));
     };
     let g = state
@@ -82,7 +96,7 @@ pub async fn create(
             &NewGroup {
                 name,
                 presentation_currency: currency,
-                financial_year_end_month: body.financial_year_end_month,
+                financial_year_end_month,
             },
             user.user.id,
             Utc::now(),

@@ -3,8 +3,11 @@
 //! `{"error": {"code", "message", "details"?}}`; decimals are strings.
 
 mod auth;
+mod chart;
+mod error_shape;
 mod groups;
 pub mod reports;
+mod session;
 pub mod setup;
 mod sync;
 
@@ -19,8 +22,15 @@ use crate::store::StoreError;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
-            .app_data(web::JsonConfig::default().error_handler(|e, _| bad_input(e)))
+            .wrap(error_shape::middleware())
+            .app_data(web::PayloadConfig::new(error_shape::MAX_BODY_BYTES))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(error_shape::MAX_BODY_BYTES)
+                    .error_handler(|e, _| bad_input(e)),
+            )
             .app_data(web::QueryConfig::default().error_handler(|e, _| bad_input(e)))
+            .route("/session", web::get().to(session::get))
             .route("/groups", web::get().to(groups::list))
             .route("/groups", web::post().to(groups::create))
             .route("/groups/{id}", web::get().to(groups::get))
@@ -36,6 +46,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/groups/{id}/account-mappings",
                 web::put().to(setup::put_mappings),
+            )
+            .route("/groups/{id}/chart", web::post().to(chart::post_chart))
+            .route(
+                "/groups/{id}/apply-suggestions",
+                web::post().to(chart::apply_suggestions),
             )
             .route(
                 "/groups/{id}/intercompany-contacts",

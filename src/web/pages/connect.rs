@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::connect::flow::{self, ConnectError, Connected};
 use crate::store::GroupRole;
+use crate::sync::{self, SyncKind};
 use crate::web::pages::groups::require_role;
 use crate::web::{AppState, CurrentUser, WebError};
 
@@ -49,6 +50,32 @@ fn connected_notice(c: &Connected) -> String {
         c.group_id,
         c.organisations.len()
     )
+}
+
+/// Queues the first sync of the organisations just connected (and of any
+/// connected entity of the group never synced), so that the group page
+/// shows their progress at once instead of waiting for the scheduler. A
+/// queued sync of the same organisation is reused, never doubled.
+async fn start_syncs(state: &AppState, c: &Connected) {
+    let entities = match state.store.entities_for_group(c.group_id).await {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::error!(error = %e, group = c.group_id, "could not queue the first sync");
+            return;
+        }
+    };
+    for e in entities {
+        let just_connected = c.organisations.iter().any(|n| n == &e.name);
+        if e.connection_state != "connected" || !(just_connected || e.last_synced_at.is_none()) {
+            continue;
+        }
+        if let Err(err) =
+            sync::enqueue(&state.store, e.organisation_id, SyncKind::Incremental).await
+        {
+            // The connection stands; the scheduler will sync it later.
+            tracing::error!(error = %err.message, entity = e.id, "could not queue the first sync");
+        }
+    }
 }
 
 /// The group page with an error code the page explains.
@@ -105,7 +132,10 @@ pub async fn callback(
     )
     .await;
     match result {
-        Ok(c) => Ok(redirect(connected_notice(&c))),
+        Ok(c) => {
+            start_syncs(&state, &c).await;
+            Ok(redirect(connected_notice(&c)))
+        }
         Err(e) => {
             tracing::info!(error = %e, "Xero connection not completed");
             match e.group_id() {
@@ -146,7 +176,10 @@ pub async fn add_custom(
     )
     .await
     {
-        Ok(c) => Ok(redirect(connected_notice(&c))),
+        Ok(c) => {
+            start_syncs(&state, &c).await;
+            Ok(redirect(connected_notice(&c)))
+        }
         Err(ConnectError::Store(e)) => Err(e.into()),
         Err(e) => Ok(error_redirect(group_id, &e)),
     }

@@ -1,5 +1,6 @@
 pub mod admin;
 pub mod auth;
+pub mod chart;
 pub mod connect;
 pub mod dashboard;
 pub mod groups;

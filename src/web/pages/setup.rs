@@ -63,6 +63,9 @@ pub struct NoticeQuery {
     entity: Option<String>,
     /// The mappings page's page, from 1.
     page: Option<usize>,
+    /// Mappings: what starting the group chart did (`started`, with `n`
+    /// accounts; `exists`; `no_accounts`).
+    chart: Option<String>,
 }
 
 /// What a page says after a request: its status, errors and notice.
@@ -498,6 +501,8 @@ struct MappingsPage {
     group: Group,
     can_edit: bool,
     filter: MappingFilter,
+    /// An admin may start the chart when the group has none.
+    can_start_chart: bool,
     /// `filter.query()`, for links.
     filter_query: String,
     statuses: &'static [(&'static str, &'static str)],
@@ -588,6 +593,7 @@ async fn mappings_page(
             nav: Nav::of(user),
             group,
             can_edit: role >= GroupRole::Editor,
+            can_start_chart: role >= GroupRole::Admin,
             filter_query: filter.query(),
             filter,
             statuses: &MAPPING_STATUSES,
@@ -658,7 +664,26 @@ pub async fn mappings(
 ) -> Result<HttpResponse, WebError> {
     let (group, role) = require_role(&state, &user, group_id(&path)?, GroupRole::Viewer).await?;
     let q = query.into_inner();
-    let out = Outcome::ok(mappings_notice(&q));
+    let out = match q.chart.as_deref() {
+        Some("started") => Outcome::ok(Some(format!(
+            "Started the group chart with {}. Other entities' accounts now have suggestions to review.",
+            plural(q.n.unwrap_or(0), "account", "accounts")
+        ))),
+        Some("exists") => Outcome {
+            status: StatusCode::OK,
+            errors: vec!["The group already has a chart; nothing was changed.".into()],
+            notice: None,
+        },
+        Some("no_accounts") => Outcome {
+            status: StatusCode::OK,
+            errors: vec![
+                "That entity has no synced accounts with a code yet. Sync it first, then start the chart."
+                    .into(),
+            ],
+            notice: None,
+        },
+        _ => Outcome::ok(mappings_notice(&q)),
+    };
     let filter = MappingFilter::new(
         q.q.as_deref().unwrap_or_default(),
         q.status.as_deref().unwrap_or_default(),
