@@ -3,6 +3,7 @@
 //! parent, suggested mappings and intercompany contacts). Pages, the API and
 //! exports all go through [`consolidate_group`].
 
+pub mod balance_sheet;
 pub mod chart;
 
 use std::collections::HashMap;

@@ -4,6 +4,8 @@
 //! [`rust_decimal::Decimal`].
 //!
 //! Entry points: [`consolidate`] (the P&L with its [`Provenance`]),
+//! [`balance_sheet::consolidate_balance_sheet`] (the balance sheet at a
+//! month end, with its translation reserve and non-controlling interest),
 //! [`reconcile_intercompany`], [`suggest_account_mappings`],
 //! [`group_chart_from_entity`] and [`suggest_intercompany_contacts`]. The
 //! inputs are the plain structs of [`GroupData`], as a store loads them;
@@ -61,6 +63,7 @@
 //! - **Hashing.** Lookup tables use a small multiply-rotate hasher (see
 //!   `hash.rs`): the keys are Xero and store ids, not attacker-chosen.
 
+pub mod balance_sheet;
 mod consolidate;
 mod eliminate;
 mod error;

@@ -188,6 +188,33 @@ fn pair_row(pair: &IntercompanyPair, names: &HashMap<EntityId, String>, currency
     row.opt_number(pair.net_effect).text(currency)
 }
 
+/// The consolidated balance sheet as CSV: a row per line, a column per
+/// report column, in the report's order.
+pub fn balance_sheet_csv(report: &crate::engine::balance_sheet::BalanceSheetReport) -> String {
+    let mut out = String::new();
+    let mut head = Row::default()
+        .text("key")
+        .text("section")
+        .text("account_code")
+        .text("account_name");
+    for c in &report.columns {
+        head = head.text(&c.name);
+    }
+    head.end(&mut out);
+    for line in &report.lines {
+        let mut row = Row::default()
+            .text(&line.key)
+            .text(&line.section)
+            .text(line.account_code.as_deref().unwrap_or_default())
+            .text(&line.account_name);
+        for c in &report.columns {
+            row = row.number(line.values.get(&c.key).copied().unwrap_or_default());
+        }
+        row.end(&mut out);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

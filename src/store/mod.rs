@@ -6,6 +6,7 @@
 
 mod api_tokens;
 mod audit;
+mod balance_sheet;
 mod changes;
 mod chart;
 mod entities;

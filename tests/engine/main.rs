@@ -1,6 +1,7 @@
 //! The consolidation engine's tests: a table test per rule, the worked
 //! example, reconciliation, suggestions, serialisation and properties.
 
+mod balance_sheet;
 mod common;
 mod props;
 mod reconcile;

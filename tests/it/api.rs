@@ -544,6 +544,17 @@ async fn every_api_route_checks_credentials_membership_role_and_csrf(backend: Ba
         ),
         route(
             "GET",
+            format!(
+                "/groups/{gid}/reports/balance-sheet?at={}",
+                &period[period.len() - 7..]
+            ),
+            None,
+            viewer,
+            200,
+            json,
+        ),
+        route(
+            "GET",
             format!("/groups/{gid}/reports/intercompany?{period}"),
             None,
             viewer,

@@ -710,6 +710,30 @@ impl SimApp {
     }
 }
 
+impl SimApp {
+    /// Xero's own Total Assets at a month end, from the simulator's ledger.
+    pub fn xero_total_assets(
+        &self,
+        tenant: uuid::Uuid,
+        m: consol::domain::Month,
+    ) -> rust_decimal::Decimal {
+        let report = self
+            .sim
+            .state()
+            .with_ledger(tenant, |l| {
+                l.balance_sheet(&consol::sim::reports::ReportParams {
+                    date: Some(m.last_day()),
+                    ..Default::default()
+                })
+            })
+            .unwrap()
+            .unwrap();
+        consol::sim::reports::find_row(&report.reports[0], "Total Assets")
+            .and_then(|v| v.first().copied())
+            .unwrap_or_default()
+    }
+}
+
 /// The Net Profit row Consol stored for an organisation and month.
 pub async fn stored_net_profit(
     store: &Store,

@@ -3,6 +3,7 @@
 
 mod admin;
 mod api;
+mod balance_sheet;
 mod browser;
 mod cli;
 mod connect;

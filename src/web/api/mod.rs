@@ -3,6 +3,7 @@
 //! `{"error": {"code", "message", "details"?}}`; decimals are strings.
 
 mod auth;
+mod balance_sheet;
 mod chart;
 mod error_shape;
 mod groups;
@@ -67,6 +68,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/groups/{id}/reports/profit-and-loss/cell",
                 web::get().to(reports::cell),
+            )
+            .route(
+                "/groups/{id}/reports/balance-sheet",
+                web::get().to(balance_sheet::balance_sheet),
             )
             .route(
                 "/groups/{id}/reports/intercompany",
