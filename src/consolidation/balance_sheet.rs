@@ -50,8 +50,16 @@ pub async fn load(
 ) -> Result<(BalanceSheetInput, Vec<String>), StoreError> {
     let views = store.entities_for_group(group.id).await?;
     let mut gaps = Vec::new();
+    let stored: HashMap<i64, crate::store::OwnershipRow> = store
+        .ownership(group.id)
+        .await?
+        .into_iter()
+        .map(|o| (o.entity_id, o))
+        .collect();
+    // The top entity owns the others; one with a recorded owner never is.
     let top = views
         .iter()
+        .filter(|v| !stored.contains_key(&v.id))
         .find(|v| v.is_parent)
         .or_else(|| {
             views
@@ -133,7 +141,17 @@ pub async fn load(
             &bs_ids,
         );
 
-        let ownership = if Some(v.id) == top {
+        let ownership = if let Some(o) = stored.get(&v.id) {
+            Some(Ownership {
+                owner: EntityId(o.owner_entity_id),
+                percent: o.percent,
+                acquired: o.acquired,
+                equity_at_acquisition: o.equity_at_acquisition,
+                historical_rate: o.historical_rate,
+                investment_accounts: o.investment_accounts.clone(),
+                contributions: vec![],
+            })
+        } else if Some(v.id) == top {
             None
         } else {
             match suggested_ownership(

@@ -14,6 +14,7 @@ mod group_setup;
 mod groups;
 mod jobs;
 mod organisations;
+mod ownership;
 mod report_amounts;
 mod sessions;
 mod sync_runs;
@@ -41,6 +42,7 @@ pub use group_setup::{
 pub use groups::{Group, GroupRole, Member, MemberChange, NewGroup};
 pub use jobs::{Enqueued, JobRow, NewJob};
 pub use organisations::OrganisationDetails;
+pub use ownership::OwnershipRow;
 pub use report_amounts::{ReportAmount, ReportKind, RowKind};
 pub use sessions::Session;
 pub use sync_runs::{RunProgress, SyncRun, SyncTarget};

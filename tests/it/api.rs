@@ -489,6 +489,22 @@ async fn every_api_route_checks_credentials_membership_role_and_csrf(backend: Ba
         route("GET", "/session".into(), None, None, 200, json),
         route(
             "GET",
+            format!("/groups/{gid}/ownership"),
+            None,
+            viewer,
+            200,
+            json,
+        ),
+        route(
+            "PUT",
+            format!("/groups/{gid}/ownership"),
+            Some(json!([{"entity_id": entity.id, "remove": true}])),
+            editor,
+            200,
+            json,
+        ),
+        route(
+            "GET",
             format!("/groups/{gid}/intercompany-contacts"),
             None,
             viewer,

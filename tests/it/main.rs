@@ -12,6 +12,7 @@ mod demo;
 mod export;
 mod helpers;
 mod jobs;
+mod ownership;
 mod setup;
 mod setup_api;
 mod setup_review;

@@ -7,6 +7,7 @@ mod balance_sheet;
 mod chart;
 mod error_shape;
 mod groups;
+mod ownership;
 pub mod reports;
 mod session;
 pub mod setup;
@@ -52,6 +53,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/groups/{id}/apply-suggestions",
                 web::post().to(chart::apply_suggestions),
+            )
+            .route(
+                "/groups/{id}/ownership",
+                web::get().to(ownership::get_ownership),
+            )
+            .route(
+                "/groups/{id}/ownership",
+                web::put().to(ownership::put_ownership),
             )
             .route(
                 "/groups/{id}/intercompany-contacts",

@@ -1,0 +1,194 @@
+//! Subsidiaries' ownership over the API: every bad row named and nothing
+//! stored, circles refused, the change audited, and the balance sheet
+//! taking the non-controlling interest from it.
+
+use consol::domain::Month;
+use consol::store::{ReportKind, RowKind};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use crate::backends;
+use crate::helpers::{Backend, api_token, set_up_like_the_demo, synced_demo_group};
+
+backends!(ownership_is_validated_audited_and_used_by_the_balance_sheet);
+
+fn dec(v: &Value) -> Decimal {
+    v.as_str()
+        .unwrap_or_else(|| panic!("a decimal is a JSON string, not {v}"))
+        .parse()
+        .unwrap()
+}
+
+async fn ownership_is_validated_audited_and_used_by_the_balance_sheet(backend: Backend) {
+    let g = synced_demo_group(backend).await;
+    let store = g.s.app.store();
+    set_up_like_the_demo(store, &g.group, g.user_id).await;
+    api_token(store, g.user_id, "consol_owner_token").await;
+    let gid = g.group.id;
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/v1/groups/{gid}/ownership", g.s.app.address);
+    let put = |body: Value| {
+        let http = http.clone();
+        let url = url.clone();
+        async move {
+            let resp = http
+                .put(url)
+                .header("authorization", "Bearer consol_owner_token")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap())
+        }
+    };
+    let entities = store.entities_for_group(gid).await.unwrap();
+    let parent = entities.iter().find(|e| e.is_parent).unwrap().clone();
+    let sub = entities
+        .iter()
+        .find(|e| e.base_currency.as_str() == "AUD")
+        .unwrap()
+        .clone();
+
+    // The sub's equity at acquisition: its Net Assets on its first synced
+    // balance sheet, at that month's closing rate, read from the store.
+    let first = store
+        .stored_months(sub.organisation_id, ReportKind::BalanceSheet.as_str())
+        .await
+        .unwrap()[0];
+    let equity = store
+        .report_month(sub.organisation_id, ReportKind::BalanceSheet, first)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.kind != RowKind::Account && r.label == "Net Assets")
+        .unwrap()
+        .amount;
+    let rate = store
+        .fx_rates(gid)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.currency == sub.base_currency && r.month == first)
+        .unwrap()
+        .closing;
+    let good = json!({
+        "entity_id": sub.id,
+        "owner_entity_id": parent.id,
+        "percent": "80",
+        "acquired": first.to_string(),
+        "equity_at_acquisition": equity.to_string(),
+        "historical_rate": rate.to_string(),
+    });
+
+    // Bad rows: each named, nothing stored.
+    let mut owns_itself = good.clone();
+    owns_itself["owner_entity_id"] = json!(sub.id);
+    let mut zero = good.clone();
+    zero["entity_id"] = json!(
+        entities
+            .iter()
+            .find(|e| e.base_currency.as_str() == "GBP")
+            .unwrap()
+            .id
+    );
+    zero["percent"] = json!("0");
+    let mut number = good.clone();
+    number["entity_id"] = json!(
+        entities
+            .iter()
+            .find(|e| e.base_currency.as_str() == "USD")
+            .unwrap()
+            .id
+    );
+    number["historical_rate"] = json!(1.1);
+    number["acquired"] = json!("2026-13");
+    number["investment_account_ids"] = json!(["not-an-account"]);
+    let (status, e) = put(json!([good.clone(), owns_itself, zero, number])).await;
+    assert_eq!(status, 422, "{e}");
+    let rows: Vec<u64> = e["error"]["details"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rows, vec![2, 3, 4], "{e}");
+    let errors = e["error"]["details"]["rows"][2]["errors"].to_string();
+    for field in ["historical_rate", "acquired", "investment_account_ids"] {
+        assert!(errors.contains(field), "{field}: {errors}");
+    }
+    assert!(store.ownership(gid).await.unwrap().is_empty());
+
+    // A circle is refused.
+    let mut back = good.clone();
+    back["entity_id"] = json!(parent.id);
+    back["owner_entity_id"] = json!(sub.id);
+    let (status, e) = put(json!([good.clone(), back])).await;
+    assert_eq!(status, 422, "{e}");
+    assert!(store.ownership(gid).await.unwrap().is_empty());
+
+    // The good row is stored and audited.
+    let (status, ok) = put(json!([good.clone()])).await;
+    assert_eq!(status, 200, "{ok}");
+    assert_eq!(ok["ownership"][0]["percent"], "80");
+    let audit = store
+        .group_audit_page(gid, None, Some("ownership"), 10)
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+    assert!(audit[0].detail.contains(&sub.name), "{}", audit[0].detail);
+    assert!(audit[0].detail.contains("80%"), "{}", audit[0].detail);
+
+    // The balance sheet: 20% of the sub's equity is the non-controlling
+    // interest, and the columns still balance.
+    let at = Month::of(chrono::Utc::now().date_naive()).prev();
+    let v: Value = http
+        .get(format!(
+            "{}/api/v1/groups/{gid}/reports/balance-sheet?at={at}",
+            g.s.app.address
+        ))
+        .header("authorization", "Bearer consol_owner_token")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let lines = v["lines"].as_array().unwrap();
+    let value =
+        |key: &str, col: &str| dec(&lines.iter().find(|l| l["key"] == key).unwrap()["values"][col]);
+    let col = format!("entity:{}", sub.id);
+    let parts: Vec<Decimal> = [
+        "equity_at_acquisition",
+        "retained_earnings",
+        "current_year_earnings",
+        "translation_reserve",
+    ]
+    .iter()
+    .map(|k| value(k, &col))
+    .collect();
+    let expected_nci: Decimal = parts
+        .iter()
+        .map(|p| (p * Decimal::new(20, 2)).round_dp(2))
+        .sum();
+    let nci = value("non_controlling_interest", "consolidated");
+    assert!(
+        (nci - expected_nci).abs() <= Decimal::new(2, 2),
+        "{nci} vs {expected_nci}"
+    );
+    assert!(!nci.is_zero());
+    assert_eq!(
+        dec(&v["profit_attributable_to_nci"]),
+        (parts[2] * Decimal::new(20, 2)).round_dp(2)
+    );
+    for (c, b) in v["balance_check"].as_object().unwrap() {
+        assert_eq!(dec(b), Decimal::ZERO, "{c}");
+    }
+    let warnings = v["warnings"].to_string();
+    assert!(!warnings.contains(&format!("{}: its ownership is not set up", sub.name)));
+
+    // Removing it puts it back to the assumption.
+    let (status, _) = put(json!([{ "entity_id": sub.id, "remove": true }])).await;
+    assert_eq!(status, 200);
+    assert!(store.ownership(gid).await.unwrap().is_empty());
+}
