@@ -121,6 +121,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(pages::reports::cell),
         )
         .route(
+            "/groups/{id}/reports/balance-sheet",
+            web::get().to(pages::balance_sheet::page),
+        )
+        .route(
             "/groups/{id}/reports/intercompany",
             web::get().to(pages::reconciliation::page),
         )

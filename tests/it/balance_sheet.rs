@@ -9,7 +9,10 @@ use serde_json::Value;
 use crate::backends;
 use crate::helpers::{Backend, api_token, set_up_like_the_demo, synced_demo_group};
 
-backends!(the_demo_groups_balance_sheet_balances_and_ties_to_xero);
+backends!(
+    the_demo_groups_balance_sheet_balances_and_ties_to_xero,
+    the_balance_sheet_page_shows_every_column_and_what_needs_attention,
+);
 
 fn dec(v: &Value) -> Decimal {
     v.as_str()
@@ -97,4 +100,47 @@ async fn the_demo_groups_balance_sheet_balances_and_ties_to_xero(backend: Backen
     // Ownership not set up yet is said, not hidden.
     let warnings = v["warnings"].to_string();
     assert!(warnings.contains("ownership is not set up"), "{warnings}");
+}
+
+async fn the_balance_sheet_page_shows_every_column_and_what_needs_attention(backend: Backend) {
+    let mut g = synced_demo_group(backend).await;
+    set_up_like_the_demo(g.s.app.store(), &g.group, g.user_id).await;
+    let at = Month::of(chrono::Utc::now().date_naive()).prev();
+    let path = format!("/groups/{}/reports/balance-sheet", g.group.id);
+    let page = g.s.app.client.get(&format!("{path}?at={at}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Every column balances"), "{}", page.body);
+    for e in
+        g.s.app
+            .store()
+            .entities_for_group(g.group.id)
+            .await
+            .unwrap()
+    {
+        assert!(
+            // Up to any character HTML escapes (Thistle & Co).
+            page.body
+                .contains(&format!(">{}", e.name.split('&').next().unwrap())),
+            "{}",
+            e.name
+        );
+    }
+    for text in [
+        "Foreign currency translation reserve",
+        "Non-controlling interest",
+        "Total Equity",
+        "id=\"translation-reserve\"",
+        "ownership is not set up",
+    ] {
+        assert!(page.body.contains(text), "{text}");
+    }
+    // The group page links to it; a bad month is explained.
+    let group = g.s.app.client.get(&format!("/groups/{}", g.group.id)).await;
+    assert!(
+        group.body.contains(&path),
+        "the group page links the balance sheet"
+    );
+    let bad = g.s.app.client.get(&format!("{path}?at=2026-13")).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("choose a month"), "{}", bad.body);
 }

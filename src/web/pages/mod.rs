@@ -1,5 +1,6 @@
 pub mod admin;
 pub mod auth;
+pub mod balance_sheet;
 pub mod chart;
 pub mod connect;
 pub mod dashboard;
