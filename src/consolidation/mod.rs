@@ -11,10 +11,11 @@ use crate::domain::{CurrencyCode, MonthRange};
 use crate::engine::{
     self, AccountClass, AccountMapping, AccountSection, Contact, Entity, EntityAccount, EntityId,
     FxRate, GroupAccount, GroupAccountId, GroupData, IntercompanyContact, Invoice, InvoiceLine,
-    InvoiceStatus, InvoiceType, LineAmountTypes, PnlAmount, SourceRow, XeroAccountType,
-    XeroNetProfit,
+    InvoiceStatus, InvoiceType, LineAmountTypes, PnlAmount, ReportSection, SourceRow,
+    XeroAccountType, XeroNetProfit,
 };
 use crate::store::{EntityView, Group, IcContactRow, MappingRow, Store, StoreError};
+use crate::xero::report_parser::is_account_id;
 
 /// How far outside the period a counterpart bill may be dated and still
 /// pair in the reconciliation.
@@ -63,10 +64,34 @@ fn section_of(s: &str) -> AccountSection {
     }
 }
 
-/// Xero's P&L section titles that hold income; the rest hold costs.
-fn income_section(title: &str) -> bool {
-    let t = title.to_ascii_lowercase();
-    t.contains("income") && !t.contains("less")
+/// A stored P&L row that is not a summary, as the engine takes it: an
+/// account row when its key is an AccountID, else a system row keyed by
+/// its `account` attribute (`FXGROUPID`, which rows stored before the
+/// parser knew it may carry as an AccountID) or its section and label. Both
+/// carry the section they sat in, which says how Xero counted them.
+fn source_row(
+    kind: &str,
+    account_id: Option<String>,
+    row_key: String,
+    label: String,
+    section_title: &str,
+) -> SourceRow {
+    let section = ReportSection::from_title(section_title);
+    match (kind, account_id) {
+        ("account", Some(id)) if is_account_id(&id) => match section {
+            Some(s) => SourceRow::account_in(id, s),
+            None => SourceRow::account(id),
+        },
+        (_, key) => {
+            let key = key.unwrap_or(row_key);
+            match section {
+                Some(s) => SourceRow::system_in(key, label, s),
+                // An untitled section holds only Gross and Net Profit in
+                // Xero's layout; a row there moves profit upwards.
+                None => SourceRow::system(key, label, AccountClass::Revenue),
+            }
+        }
+    }
 }
 
 /// An entity as the engine sees it.
@@ -184,15 +209,7 @@ pub async fn load(
                     continue;
                 }
                 ("summary", _) => SourceRow::summary(&r.label),
-                ("account", Some(id)) => SourceRow::account(id),
-                _ => {
-                    let class = if income_section(&r.section) {
-                        AccountClass::Revenue
-                    } else {
-                        AccountClass::Expense
-                    };
-                    SourceRow::system(r.row_key, r.label, class)
-                }
+                (kind, account_id) => source_row(kind, account_id, r.row_key, r.label, &r.section),
             };
             data.pnl.push(PnlAmount {
                 entity,
@@ -473,4 +490,40 @@ pub async fn apply_suggestions(
             .await?;
     }
     Ok((mappings.len(), ic.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(kind: &str, id: Option<&str>, section: &str) -> SourceRow {
+        source_row(
+            kind,
+            id.map(str::to_string),
+            "key".into(),
+            "Label".into(),
+            section,
+        )
+    }
+
+    #[test]
+    fn stored_rows_become_account_or_system_rows_with_their_section() {
+        let id = "4f1c2a3b-0000-4000-8000-00000000a001";
+        assert_eq!(
+            row("account", Some(id), " Income"),
+            SourceRow::account_in(id, ReportSection::Income)
+        );
+        // FXGROUPID, as the parser stores it now and as it was stored
+        // before (as an AccountID): a system row keyed FXGROUPID.
+        for kind in ["other", "account"] {
+            assert_eq!(
+                row(kind, Some("FXGROUPID"), "Less Operating Expenses"),
+                SourceRow::system_in("FXGROUPID", "Label", ReportSection::Expenses)
+            );
+        }
+        assert_eq!(
+            row("other", None, "Plus Other Income"),
+            SourceRow::system_in("key", "Label", ReportSection::OtherIncome)
+        );
+    }
 }

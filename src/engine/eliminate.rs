@@ -36,7 +36,13 @@ pub(crate) fn eliminate<'a>(
                 let Some(rate) = ws.entity_rates[inv.entity_pos][m] else {
                     continue;
                 };
-                let r = lines.resolve(inv.entity_pos, account.account_id.as_str(), info, None);
+                let r = lines.resolve(
+                    inv.entity_pos,
+                    account.account_id.as_str(),
+                    info,
+                    None,
+                    None,
+                );
                 let units =
                     translate_units(base, rate, minor).ok_or(EngineError::AmountOutOfRange {
                         entity,

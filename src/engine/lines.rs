@@ -180,22 +180,30 @@ impl<'a> Lines<'a> {
 
     /// The line of entity key `key` (an AccountID or a system key) of the
     /// entity at `pos`. `info` is what the index knows of the key, `system`
-    /// the label and class of a system row.
+    /// the label and class of a system row, `section` the class of the
+    /// section of Xero's report the row sat in.
     pub fn resolve(
         &mut self,
         pos: usize,
         key: &'a str,
         info: KeyInfo<'a>,
         system: Option<(&'a str, AccountClass)>,
+        section: Option<AccountClass>,
     ) -> Resolved {
         let account = info.account;
         let group = info.pnl_group();
-        let profit_sign = match (account, system, group) {
-            (Some(a), _, _) => a.class.profit_sign(),
-            (None, Some((_, class)), _) => class.profit_sign(),
-            // Not in the chart but mapped: as its group section shows it.
-            (None, None, Some((g, _))) => section_of(g.section).display_sign(),
-            (None, None, None) => Decimal::ONE,
+        let profit_sign = match (account, system, section, group) {
+            (Some(a), _, _, _) => a.class.profit_sign(),
+            (None, Some((_, class)), _, _) => class.profit_sign(),
+            // Not in the chart: as the section of Xero's report counted it,
+            // so that the entity still ties to Xero's Net Profit.
+            (None, None, Some(class), _) => class.profit_sign(),
+            // Neither in the chart nor placed by Xero, but mapped: as its
+            // group section shows it.
+            (None, None, None, Some((g, _))) => section_of(g.section).display_sign(),
+            // Nothing says which way it moves profit: as Xero shows amounts
+            // (positive), with an UnknownSourceAccount warning.
+            (None, None, None, None) => Decimal::ONE,
         };
         let line = match group {
             Some((g, at)) => match self.by_group[at as usize] {

@@ -270,7 +270,7 @@ fn eliminated_line(e: &EliminationItem<'_>) -> EliminatedLine {
 
 fn source_key(r: &PnlAmount) -> String {
     match &r.row {
-        SourceRow::Account { account_id } => account_id.clone(),
+        SourceRow::Account { account_id, .. } => account_id.clone(),
         SourceRow::System(sys) => sys.key.clone(),
         SourceRow::Summary(label) => label.to_string(),
     }

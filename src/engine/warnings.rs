@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::input::EntityId;
+use super::input::{EntityId, ReportSection};
 use crate::domain::{CurrencyCode, Month};
 
 /// How bad a warning is. `Error` means a figure on the report is incomplete.
@@ -69,10 +69,13 @@ pub enum Warning {
         difference: Decimal,
     },
     /// A source row names an AccountID that is not in the entity's chart.
+    /// Its amounts move profit as the section of Xero's report it sat in
+    /// says (`section`), as Xero's own Net Profit counts them.
     UnknownSourceAccount {
         severity: Severity,
         entity: EntityId,
         account_id: String,
+        section: Option<ReportSection>,
     },
     /// An intercompany invoice line that needs attention.
     Intercompany {

@@ -18,6 +18,9 @@ pub(crate) struct Workspace<'i, 'a> {
     pub entity_rates: Vec<Vec<Option<Decimal>>>,
     /// `[entity position][month]` Σ profit effects in base currency.
     pub computed_net_profit: Vec<Vec<Decimal>>,
+    /// `[entity position][month]` Gross Profit in base currency, as Xero's
+    /// sections count it.
+    pub computed_gross_profit: Vec<Vec<Decimal>>,
     pub has_rows: Vec<Vec<bool>>,
     pub summary_rows: Vec<SummaryRow>,
     pub warnings: Vec<Warning>,
@@ -43,6 +46,7 @@ impl<'i, 'a> Workspace<'i, 'a> {
             elimination_column: n,
             entity_rates,
             computed_net_profit: vec![vec![Decimal::ZERO; months.len()]; n],
+            computed_gross_profit: vec![vec![Decimal::ZERO; months.len()]; n],
             has_rows: vec![vec![false; months.len()]; n],
             summary_rows: Vec::new(),
             warnings: Vec::new(),

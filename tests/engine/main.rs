@@ -4,6 +4,7 @@
 mod common;
 mod props;
 mod reconcile;
+mod rows;
 mod rules;
 mod serialisation;
 mod suggest;

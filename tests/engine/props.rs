@@ -326,7 +326,7 @@ proptest! {
         // Expected: Σ over months of round(Σ rows × rate), signed for display.
         let mut base: HashMap<(&str, Month), Decimal> = HashMap::new();
         for row in &g.pnl {
-            if let SourceRow::Account { account_id } = &row.row {
+            if let SourceRow::Account { account_id, .. } = &row.row {
                 *base.entry((account_id.as_str(), row.month)).or_default() += row.amount;
             }
         }

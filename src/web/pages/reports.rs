@@ -280,10 +280,20 @@ fn warning_text(w: &Warning, names: &std::collections::HashMap<i64, String>) -> 
             name(entity)
         ),
         Warning::UnknownSourceAccount {
-            entity, account_id, ..
+            entity,
+            account_id,
+            section,
+            ..
         } => format!(
-            "{}: Xero reported account {account_id}, which is not in the synced chart; sync again.",
-            name(entity)
+            "{}: Xero reported account {account_id}{}, which is not in the synced chart; it counts as its section does in Xero's Net Profit and shows under Unmapped. Sync the organisation again to fetch its chart.",
+            name(entity),
+            match section {
+                Some(crate::engine::ReportSection::Income) => " under Income",
+                Some(crate::engine::ReportSection::CostOfSales) => " under Cost of Sales",
+                Some(crate::engine::ReportSection::OtherIncome) => " under Other Income",
+                Some(crate::engine::ReportSection::Expenses) => " under expenses",
+                None => "",
+            }
         ),
         Warning::Intercompany {
             issue,
