@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use super::eliminate::eliminate;
+use super::eliminate::{Pending, apply as apply_eliminations, eliminate};
 use super::error::EngineError;
 use super::index::GroupIndex;
 use super::input::GroupData;
@@ -40,7 +40,11 @@ pub fn consolidate(data: &GroupData, period: MonthRange) -> Result<Consolidation
     let mut lines = Lines::new(ws.months.len(), ws.columns, data.group_accounts.len());
 
     translate_entities(&mut ws, &mut lines)?;
-    for_each_intercompany_invoice(&idx, period, |inv| eliminate(&mut ws, &mut lines, &inv))?;
+    let mut pending = Pending::default();
+    for_each_intercompany_invoice(&idx, period, |inv| {
+        eliminate(&mut ws, &mut lines, &mut pending, &inv)
+    })?;
+    apply_eliminations(&mut ws, &mut lines, pending)?;
     lines.fill_consolidated();
 
     let columns = columns(&idx);

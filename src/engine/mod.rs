@@ -24,9 +24,10 @@
 //!   (costs negative) so that its total foots. Net Profit = Income − Cost of
 //!   Sales + Other Income − Operating Expenses − Other Expenses + Unmapped.
 //! - **Rounding.** One rounding per (entity, account, month) of source
-//!   amounts (rows of the same key and month are summed first), and one per
-//!   intercompany invoice line for eliminations, so that each line opened
-//!   from an elimination cell shows the exact cents it contributed.
+//!   amounts (rows of the same key and month are summed first), and the
+//!   same for eliminations: each line's base amount rounded as Xero posts
+//!   it, summed per (entity, account, month), translated and rounded once,
+//!   so an account of intercompany lines only consolidates to exactly zero.
 //! - **Missing rates.** Flagged for every entity and month of the period
 //!   whose currency has no average rate, whether or not amounts exist; the
 //!   entity's amounts and eliminations of that month are left out.
@@ -84,7 +85,9 @@ pub use error::EngineError;
 pub use input::*;
 pub use intercompany::{line_net_amount, to_base_currency};
 pub use money::{round_to, translate, translate_units};
-pub use provenance::{CellProvenance, EliminatedLine, Provenance, SourceAmount, SourceRowRef};
+pub use provenance::{
+    CellProvenance, EliminatedLine, EliminationSum, Provenance, SourceAmount, SourceRowRef,
+};
 pub use reconcile::{
     IntercompanyPair, IntercompanyReconciliation, MATCH_WINDOW_DAYS, MatchStatus, MatchedBy,
     PairSummary, Side, reconcile_intercompany,

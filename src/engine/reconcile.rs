@@ -14,7 +14,7 @@ use super::index::GroupIndex;
 use super::input::{EntityId, GroupData, InvoiceType};
 use super::intercompany::{IcInvoice, IcOutcome, intercompany_invoices, profit_effect_sign};
 use super::lines::signed;
-use super::money::{translate, zero};
+use super::money::{round_to, translate, zero};
 use crate::domain::{CurrencyCode, Month, MonthRange};
 
 /// Days a bill's date may differ from the invoice's when matched by amount.
@@ -50,8 +50,9 @@ pub struct Side {
     /// Net amount of the P&L lines, in the invoice currency.
     #[serde(with = "rust_decimal::serde::str")]
     pub net_amount: Decimal,
-    /// The P&L lines translated into the presentation currency (each line
-    /// rounded, as eliminated); null when the month's rate is missing.
+    /// The P&L lines translated into the presentation currency (each line's
+    /// base amount rounded, summed, translated once); null when the month's
+    /// rate is missing.
     #[serde(with = "super::money::opt_str")]
     pub presentation_amount: Option<Decimal>,
     /// What eliminating this side does to group profit (null as above).
@@ -107,15 +108,16 @@ fn side(idx: &GroupIndex<'_>, inv: &IcInvoice<'_>) -> Side {
     let e = idx.entities[inv.entity_pos];
     let rate = idx.average_rate(e.base_currency, inv.month);
     let mut net = Decimal::ZERO;
-    let mut presented = rate.map(|_| zero(idx.minor_units));
+    // As eliminated: each line's base amount rounded as Xero posts it,
+    // summed, translated once.
+    let mut base_sum = Decimal::ZERO;
     for l in inv.lines(idx) {
         if let IcOutcome::Eliminate { base, .. } = &l.outcome {
             net += l.net;
-            presented = presented
-                .zip(rate)
-                .and_then(|(p, r)| translate(*base, r, idx.minor_units).map(|t| p + t));
+            base_sum += round_to(*base, e.base_currency.minor_units());
         }
     }
+    let presented = rate.and_then(|r| translate(base_sum, r, idx.minor_units));
     let effect = presented.map(|p| -signed(profit_effect_sign(inv.invoice.invoice_type), p));
     Side {
         entity: e.id,

@@ -2,6 +2,7 @@
 //! example, reconciliation, suggestions, serialisation and properties.
 
 mod common;
+mod eliminations;
 mod props;
 mod reconcile;
 mod rows;
