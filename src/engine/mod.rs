@@ -89,8 +89,8 @@ pub use provenance::{
     CellProvenance, EliminatedLine, EliminationSum, Provenance, SourceAmount, SourceRowRef,
 };
 pub use reconcile::{
-    IntercompanyPair, IntercompanyReconciliation, MATCH_WINDOW_DAYS, MatchStatus, MatchedBy,
-    PairSummary, Side, reconcile_intercompany,
+    DocumentKind, IntercompanyPair, IntercompanyReconciliation, MATCH_WINDOW_DAYS, MatchStatus,
+    MatchedBy, PairSummary, Side, reconcile_intercompany,
 };
 pub use report::*;
 pub use suggest::{

@@ -88,3 +88,164 @@ fn a_foreign_line_is_eliminated_at_its_posted_base_amount() {
     assert_eq!(cell(&r, "group:10", "eliminations"), "-1111.12");
     assert_eq!(cell(&r, "group:10", "consolidated"), "0.00");
 }
+
+/// H's sales credit note CN-7 to T for AUD 200.00 against its sale, and
+/// T's purchases credit note from H with the same number.
+fn with_credit_notes(g: &mut GroupData, buyer_number: &str) {
+    g.invoices.push(invoice(
+        1,
+        InvoiceType::Accreccredit,
+        "cn-h-7",
+        "CN-7",
+        "c-t",
+        "2026-03-15",
+        "AUD",
+        Some("0.90"),
+        vec![line("c1", "200", "200.00", "0")],
+    ));
+    g.invoices.push(invoice(
+        2,
+        InvoiceType::Accpaycredit,
+        "cn-t-7",
+        buyer_number,
+        "c-h",
+        "2026-03-16",
+        "AUD",
+        None,
+        vec![line("c2", "400", "200.00", "0")],
+    ));
+    // Xero's P&L after the credit notes: H's Sales 1,111.11 - 222.22,
+    // T's Consulting 1,000.00 - 200.00.
+    g.pnl = vec![
+        pnl(1, "h-200", "2026-03", "888.89"),
+        pnl(2, "t-400", "2026-03", "800.00"),
+    ];
+    g.net_profits[0].amount = d("888.89");
+    g.net_profits[1].amount = d("-800.00");
+}
+
+#[test]
+fn credit_notes_are_eliminated_with_the_opposite_sign() {
+    let mut g = worked_example();
+    with_credit_notes(&mut g, "CN-7");
+    let r = consolidate(&g, march()).unwrap().report;
+    // Sales: -1,111.11 for the invoice, +222.22 for the credit note.
+    assert_eq!(cell(&r, "group:10", "eliminations"), "-888.89");
+    // Consulting (a cost): -1,080.00 for the bill, +216.00 (200 x 1.08)
+    // for the purchases credit note.
+    assert_eq!(cell(&r, "group:20", "eliminations"), "-864.00");
+    assert_eq!(cell(&r, "group:10", "consolidated"), "0.00");
+    assert_eq!(cell(&r, "group:20", "consolidated"), "0.00");
+    assert_eq!(
+        r.net_profit.get("eliminations").unwrap().to_string(),
+        "-24.89"
+    );
+}
+
+#[test]
+fn credit_notes_pair_by_number_else_by_amount_and_date() {
+    let mut g = worked_example();
+    with_credit_notes(&mut g, "cn-7 ");
+    let rec = reconcile_intercompany(&g, march()).unwrap();
+    let cn: Vec<_> = rec
+        .pairs
+        .iter()
+        .filter(|p| p.kind == DocumentKind::CreditNote)
+        .collect();
+    assert_eq!(cn.len(), 1);
+    assert_eq!(cn[0].status, MatchStatus::Matched);
+    assert_eq!(cn[0].matched_by, Some(MatchedBy::InvoiceNumber));
+    assert_eq!(cn[0].seller_invoice.as_ref().unwrap().invoice_id, "cn-h-7");
+    assert_eq!(cn[0].buyer_bill.as_ref().unwrap().invoice_id, "cn-t-7");
+    // The credit note reverses part of the sale: +222.22 and -216.00.
+    assert_eq!(cn[0].net_effect.unwrap().to_string(), "6.22");
+    // The invoice pair is still there, of its own kind.
+    assert!(
+        rec.pairs
+            .iter()
+            .any(|p| p.kind == DocumentKind::Invoice && p.status == MatchStatus::Matched)
+    );
+
+    // Another number: paired by currency, total and date.
+    let mut g = worked_example();
+    with_credit_notes(&mut g, "T-CREDIT-1");
+    let rec = reconcile_intercompany(&g, march()).unwrap();
+    let cn = rec
+        .pairs
+        .iter()
+        .find(|p| p.kind == DocumentKind::CreditNote)
+        .unwrap();
+    assert_eq!(cn.matched_by, Some(MatchedBy::AmountAndDate));
+    // A credit note never pairs with an invoice.
+    assert_eq!(rec.pairs.len(), 2);
+}
+
+#[test]
+fn a_one_sided_credit_note_is_eliminated_and_shows_in_the_reconciliation() {
+    let mut g = worked_example();
+    with_credit_notes(&mut g, "CN-7");
+    g.invoices.retain(|i| i.invoice_id != "cn-t-7");
+    g.pnl[1].amount = d("1000.00");
+    let r = consolidate(&g, march()).unwrap().report;
+    assert_eq!(cell(&r, "group:10", "eliminations"), "-888.89");
+    assert_eq!(cell(&r, "group:20", "eliminations"), "-1080.00");
+    let rec = reconcile_intercompany(&g, march()).unwrap();
+    let cn = rec
+        .pairs
+        .iter()
+        .find(|p| p.kind == DocumentKind::CreditNote)
+        .unwrap();
+    assert_eq!(cn.status, MatchStatus::CounterpartMissing);
+    assert_eq!(cn.seller, EntityId(1));
+    assert_eq!(cn.buyer, EntityId(2));
+    assert!(cn.buyer_bill.is_none());
+    assert_eq!(cn.net_effect.unwrap().to_string(), "222.22");
+}
+
+#[test]
+fn spend_and_receive_money_are_eliminated_and_paired() {
+    let mut g = worked_example();
+    // T pays H AUD 50.00 for a service by spend money; H receives it.
+    g.invoices.push(invoice(
+        2,
+        InvoiceType::Spend,
+        "bt-t-1",
+        "",
+        "c-h",
+        "2026-03-20",
+        "AUD",
+        None,
+        vec![line("s1", "400", "50.00", "0")],
+    ));
+    g.invoices.push(invoice(
+        1,
+        InvoiceType::Receive,
+        "bt-h-1",
+        "",
+        "c-t",
+        "2026-03-21",
+        "AUD",
+        Some("0.90"),
+        vec![line("r1", "200", "50.00", "0")],
+    ));
+    // A deleted bank transaction posts nothing.
+    let mut deleted = g.invoices[2].clone();
+    deleted.invoice_id = "bt-t-2".into();
+    deleted.status = InvoiceStatus::Deleted;
+    g.invoices.push(deleted);
+    let r = consolidate(&g, march()).unwrap().report;
+    // Sales: -1,111.11 - 55.56 (50 / 0.90); Consulting: -1,080.00 - 54.00.
+    assert_eq!(cell(&r, "group:10", "eliminations"), "-1166.67");
+    assert_eq!(cell(&r, "group:20", "eliminations"), "-1134.00");
+    let rec = reconcile_intercompany(&g, march()).unwrap();
+    let bt: Vec<_> = rec
+        .pairs
+        .iter()
+        .filter(|p| p.kind == DocumentKind::BankTransaction)
+        .collect();
+    assert_eq!(bt.len(), 1);
+    assert_eq!(bt[0].status, MatchStatus::Matched);
+    assert_eq!(bt[0].seller, EntityId(1));
+    assert_eq!(bt[0].seller_invoice.as_ref().unwrap().invoice_id, "bt-h-1");
+    assert_eq!(bt[0].buyer_bill.as_ref().unwrap().invoice_id, "bt-t-1");
+}

@@ -461,8 +461,14 @@ proptest! {
         let r = report(&g, year());
         let rec = reconcile_intercompany(&g, year()).unwrap();
         if rec.summary.iter().all(|x| x.complete) {
+            // Equal up to rounding: the reconciliation translates each
+            // document once, the eliminations each (entity, account, month)
+            // once, so each rounding (at most half a cent) may differ.
             let net: Decimal = rec.summary.iter().map(|x| x.net_effect).sum();
-            prop_assert_eq!(net, r.net_profit.get("eliminations").unwrap());
+            let roundings: usize = g.invoices.iter().map(|i| i.lines.len() + 1).sum();
+            let bound = Decimal::new(roundings as i64, 2);
+            let diff = (net - r.net_profit.get("eliminations").unwrap()).abs();
+            prop_assert!(diff <= bound, "{} > {}", diff, bound);
         }
     }
 }
