@@ -242,6 +242,7 @@ fn generate() -> GroupData {
         rates,
         intercompany_contacts,
         invoices,
+        rejected: Vec::new(),
     }
 }
 

@@ -167,6 +167,7 @@ pub async fn load(
             .collect(),
         intercompany_contacts: Vec::new(),
         invoices: Vec::new(),
+        rejected: Vec::new(),
     };
     let ic: Vec<IcContactRow> = store
         .intercompany_contacts(group.id)
@@ -228,8 +229,9 @@ pub async fn load(
             .invoices_with_contacts(view.organisation_id, &contacts, from, to)
             .await?
         {
-            if let Some(i) = invoice_of(entity, inv) {
-                data.invoices.push(i);
+            match invoice_of(entity, inv) {
+                Ok(i) => data.invoices.push(i),
+                Err(r) => data.rejected.push(r),
             }
         }
     }
@@ -246,39 +248,62 @@ pub async fn load(
     Ok(data)
 }
 
-/// Invoices of kinds the engine knows; others (prepayments...) are skipped.
-fn invoice_of(entity: EntityId, i: crate::store::StoredInvoice) -> Option<Invoice> {
-    let invoice_type = match i.invoice_type.as_str() {
+/// A stored invoice, credit note or bank transaction as the engine takes
+/// it. A value the engine cannot read (an unknown type, status, currency
+/// or `LineAmountTypes`) rejects the record with a named reason, which the
+/// report shows as a warning: nothing is guessed (an unknown status is not
+/// taken for DELETED) and nothing is dropped silently.
+fn invoice_of(
+    entity: EntityId,
+    i: crate::store::StoredInvoice,
+) -> Result<Invoice, engine::RejectedRecord> {
+    let reject = |field: &str, value: &str| engine::RejectedRecord {
+        entity,
+        record_id: i.invoice_id.clone(),
+        number: i.invoice_number.clone(),
+        date: i.date,
+        field: field.to_string(),
+        value: value.to_string(),
+    };
+    let invoice_type = match i.invoice_type.trim().to_ascii_uppercase().as_str() {
         "ACCREC" => InvoiceType::Accrec,
         "ACCPAY" => InvoiceType::Accpay,
         "ACCRECCREDIT" => InvoiceType::Accreccredit,
         "ACCPAYCREDIT" => InvoiceType::Accpaycredit,
-        _ => return None,
+        "RECEIVE" => InvoiceType::Receive,
+        "SPEND" => InvoiceType::Spend,
+        _ => return Err(reject("Type", &i.invoice_type)),
     };
-    let status = match i.status.as_str() {
+    let status = match i.status.trim().to_ascii_uppercase().as_str() {
         "DRAFT" => InvoiceStatus::Draft,
         "SUBMITTED" => InvoiceStatus::Submitted,
         "AUTHORISED" => InvoiceStatus::Authorised,
         "PAID" => InvoiceStatus::Paid,
         "VOIDED" => InvoiceStatus::Voided,
-        _ => InvoiceStatus::Deleted,
+        "DELETED" => InvoiceStatus::Deleted,
+        _ => return Err(reject("Status", &i.status)),
     };
-    let line_amount_types = match i.line_amount_types.as_str() {
+    let line_amount_types = match i.line_amount_types.trim() {
+        "Exclusive" => LineAmountTypes::Exclusive,
         "Inclusive" => LineAmountTypes::Inclusive,
         "NoTax" => LineAmountTypes::NoTax,
-        _ => LineAmountTypes::Exclusive,
+        other => return Err(reject("LineAmountTypes", other)),
     };
-    Some(Invoice {
+    let currency = CurrencyCode::parse(&i.currency_code)
+        .map_err(|_| reject("CurrencyCode", &i.currency_code))?;
+    Ok(Invoice {
         entity,
         contact_id: i.contact_id,
         date: i.date,
         invoice_type,
         status,
         line_amount_types,
-        currency: CurrencyCode::parse(&i.currency_code).ok()?,
+        currency,
         invoice_id: i.invoice_id,
         invoice_number: i.invoice_number,
         contact_name: i.contact_name.unwrap_or_default(),
+        // A zero rate is no rate: the engine then lists the lines of a
+        // foreign document as a warning instead of eliminating them.
         currency_rate: Some(i.currency_rate).filter(|r| !r.is_zero()),
         total: i.total,
         lines: i
@@ -504,6 +529,40 @@ mod tests {
             "Label".into(),
             section,
         )
+    }
+
+    fn stored(status: &str, currency: &str) -> crate::store::StoredInvoice {
+        crate::store::StoredInvoice {
+            organisation_id: 1,
+            invoice_id: "inv-1".into(),
+            invoice_type: "ACCREC".into(),
+            invoice_number: Some("INV-1".into()),
+            contact_id: "c".into(),
+            contact_name: None,
+            date: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            status: status.into(),
+            line_amount_types: "Exclusive".into(),
+            currency_code: currency.into(),
+            currency_rate: rust_decimal::Decimal::ONE,
+            total: rust_decimal::Decimal::ONE,
+            lines: vec![],
+        }
+    }
+
+    #[test]
+    fn an_unknown_status_or_currency_rejects_the_record_by_name() {
+        assert!(invoice_of(EntityId(1), stored("AUTHORISED", "NZD")).is_ok());
+        let r = invoice_of(EntityId(1), stored("ARCHIVED", "NZD")).unwrap_err();
+        assert_eq!((r.field.as_str(), r.value.as_str()), ("Status", "ARCHIVED"));
+        assert_eq!(r.record_id, "inv-1");
+        let r = invoice_of(EntityId(1), stored("PAID", "N Z")).unwrap_err();
+        assert_eq!(r.field, "CurrencyCode");
+        let mut spend = stored("AUTHORISED", "NZD");
+        spend.invoice_type = "SPEND".into();
+        assert_eq!(
+            invoice_of(EntityId(1), spend).unwrap().invoice_type,
+            InvoiceType::Spend
+        );
     }
 
     #[test]

@@ -142,6 +142,11 @@ pub(crate) fn apply<'a>(
         let Some(rate) = ws.entity_rates[g.entity_pos][g.month] else {
             continue;
         };
+        // Without the entity's P&L of that month there is nothing to
+        // eliminate from: the eliminations wait (an error says so).
+        if !ws.synced[g.entity_pos][g.month] {
+            continue;
+        }
         let entity = ws.idx.entities[g.entity_pos].id;
         let month = ws.months[g.month];
         let out_of_range = EngineError::AmountOutOfRange { entity, month };

@@ -440,4 +440,24 @@ pub struct GroupData {
     pub rates: Vec<FxRate>,
     pub intercompany_contacts: Vec<IntercompanyContact>,
     pub invoices: Vec<Invoice>,
+    /// Intercompany records the loader could not turn into an [`Invoice`]
+    /// (an unknown currency, status or type): each is a warning on the
+    /// report, never a silent drop.
+    pub rejected: Vec<RejectedRecord>,
+}
+
+/// A stored record that could not be read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRecord {
+    pub entity: EntityId,
+    /// Xero's id of the record (InvoiceID, CreditNoteID, ...).
+    pub record_id: String,
+    /// Its number, when it has one.
+    pub number: Option<String>,
+    pub date: NaiveDate,
+    /// The field that could not be read (`CurrencyCode`, `Status`, `Type`,
+    /// `LineAmountTypes`).
+    pub field: String,
+    /// Its value as stored.
+    pub value: String,
 }

@@ -248,8 +248,21 @@ pub struct RateUsed {
     pub average: Decimal,
 }
 
+/// Whether an entity month ties to Xero's own figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TieOutStatus {
+    /// Net Profit (and Gross Profit, where Xero reports it) agree.
+    Ties,
+    /// Net Profit or Gross Profit differ.
+    Differs,
+    /// Xero sent no Net Profit row: nothing to tie to.
+    NotTiedOut,
+}
+
 /// Xero's Net Profit beside the engine's sum, per entity and month, in the
-/// entity's base currency, before translation and eliminations.
+/// entity's base currency, before translation and eliminations; Gross
+/// Profit the same way where Xero reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TieOut {
     pub entity: EntityId,
@@ -262,6 +275,18 @@ pub struct TieOut {
     /// `computed - xero_net_profit`; null when Xero's figure is missing.
     #[serde(with = "super::money::opt_str")]
     pub difference: Option<Decimal>,
+    /// Xero's Gross Profit row; null when Xero sent none.
+    #[serde(with = "super::money::opt_str")]
+    pub xero_gross_profit: Option<Decimal>,
+    /// Income less Cost of Sales, as the sections of Xero's report hold
+    /// the rows.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub computed_gross_profit: Decimal,
+    /// `computed_gross_profit - xero_gross_profit`; null when Xero's figure
+    /// is missing.
+    #[serde(with = "super::money::opt_str")]
+    pub gross_profit_difference: Option<Decimal>,
+    pub status: TieOutStatus,
 }
 
 /// A summary row of an entity's Xero report: kept and listed, never summed.

@@ -55,6 +55,7 @@ pub(crate) fn translate_entities<'a>(
                 p
             }
         };
+        ws.synced[pos][m] = true;
         let (key, system, section) = match &row.row {
             SourceRow::Account {
                 account_id,

@@ -77,6 +77,46 @@ pub enum Warning {
         account_id: String,
         section: Option<ReportSection>,
     },
+    /// No P&L was synced for the entity and month: its amounts are missing
+    /// and its intercompany eliminations wait (are not applied).
+    MissingPnl {
+        severity: Severity,
+        entity: EntityId,
+        entity_name: String,
+        month: Month,
+    },
+    /// Xero sent no Net Profit row for a month that has rows: the entity
+    /// month is not tied out (never "ties").
+    NotTiedOut {
+        severity: Severity,
+        entity: EntityId,
+        month: Month,
+    },
+    /// Xero's Gross Profit and the engine's sum (Income less Cost of Sales
+    /// as Xero's sections hold them) differ.
+    GrossProfitTieOut {
+        severity: Severity,
+        entity: EntityId,
+        month: Month,
+        currency: CurrencyCode,
+        #[serde(with = "rust_decimal::serde::str")]
+        xero_gross_profit: Decimal,
+        #[serde(with = "rust_decimal::serde::str")]
+        computed: Decimal,
+        #[serde(with = "rust_decimal::serde::str")]
+        difference: Decimal,
+    },
+    /// An intercompany record that could not be read (unknown currency,
+    /// status or type): it is not eliminated.
+    UnreadableRecord {
+        severity: Severity,
+        entity: EntityId,
+        record_id: String,
+        number: Option<String>,
+        month: Month,
+        field: String,
+        value: String,
+    },
     /// An intercompany invoice line that needs attention.
     Intercompany {
         severity: Severity,
@@ -99,6 +139,10 @@ impl Warning {
             | Self::UnmappedAccount { severity, .. }
             | Self::NetProfitTieOut { severity, .. }
             | Self::UnknownSourceAccount { severity, .. }
+            | Self::MissingPnl { severity, .. }
+            | Self::NotTiedOut { severity, .. }
+            | Self::GrossProfitTieOut { severity, .. }
+            | Self::UnreadableRecord { severity, .. }
             | Self::Intercompany { severity, .. } => *severity,
         }
     }

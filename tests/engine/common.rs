@@ -170,6 +170,7 @@ pub fn empty_group(currency: &str) -> GroupData {
         rates: vec![],
         intercompany_contacts: vec![],
         invoices: vec![],
+        rejected: vec![],
     }
 }
 

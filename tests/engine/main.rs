@@ -2,6 +2,7 @@
 //! example, reconciliation, suggestions, serialisation and properties.
 
 mod common;
+mod completeness;
 mod eliminations;
 mod props;
 mod reconcile;
