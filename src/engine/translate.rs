@@ -108,15 +108,18 @@ pub(crate) fn translate_entities<'a>(
                 s
             }
         };
-        // A system key can sit in two sections (realised and unrealised
-        // currency gains both carry FXGROUPID): each row moves profit as its
-        // own section says, so a row signed unlike its slot is turned into
-        // the slot's sign before it is added.
+        // A key outside the chart can sit in two sections (realised and
+        // unrealised currency gains both carry FXGROUPID): each row moves
+        // profit as its own section says, so a row signed unlike its slot
+        // is turned into the slot's sign before it is added.
         let slot_sign = st.rows.profit_sign[slot];
-        let amount = match system {
-            Some((_, class)) if class.profit_sign().is_sign_negative() != (slot_sign < 0) => {
-                -row.amount
-            }
+        let row_class = match system {
+            Some((_, class)) => Some(class),
+            None if st.account[slot].is_none() => section.map(ReportSection::class),
+            None => None,
+        };
+        let amount = match row_class {
+            Some(class) if class.profit_sign().is_sign_negative() != (slot_sign < 0) => -row.amount,
             _ => row.amount,
         };
         // Gross Profit as Xero counts it: by the section the row sat in, or

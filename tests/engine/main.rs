@@ -6,6 +6,7 @@ mod completeness;
 mod eliminations;
 mod props;
 mod reconcile;
+mod reference;
 mod rows;
 mod rules;
 mod serialisation;
