@@ -44,6 +44,7 @@ pub fn consolidate(data: &GroupData, period: MonthRange) -> Result<Consolidation
     for_each_intercompany_invoice(&idx, period, |inv| {
         eliminate(&mut ws, &mut lines, &mut pending, &inv)
     })?;
+    super::unrealised::hold(&mut ws, &mut lines, &mut pending, period);
     apply_eliminations(&mut ws, &mut lines, pending)?;
     lines.fill_consolidated();
 

@@ -43,6 +43,42 @@ pub(crate) struct Pending<'a> {
     at: FastMap<(usize, &'a str, usize), usize>,
 }
 
+/// The key of the unrealised profit's sums (never an AccountID).
+const UNREALISED_KEY: &str = "\u{0}unrealised";
+
+impl<'a> Pending<'a> {
+    /// Adds `amount` (base currency, as an effect on profit) of a seller's
+    /// line to the unrealised intercompany profit of its entity and month.
+    pub(crate) fn hold_unrealised(
+        &mut self,
+        lines: &mut Lines<'a>,
+        entity_pos: usize,
+        month: usize,
+        item: EliminationItem<'a>,
+        amount: Decimal,
+    ) {
+        let key = (entity_pos, UNREALISED_KEY, month);
+        let g = match self.at.get(&key) {
+            Some(&g) => g,
+            None => {
+                self.groups.push(PendingElimination {
+                    line: lines.unrealised(),
+                    entity_pos,
+                    month,
+                    account_id: item.account_id,
+                    sum: Decimal::ZERO,
+                    items: Vec::new(),
+                });
+                self.at.insert(key, self.groups.len() - 1);
+                self.groups.len() - 1
+            }
+        };
+        let g = &mut self.groups[g];
+        g.sum += amount;
+        g.items.push((item, amount));
+    }
+}
+
 /// Gathers the eliminations of one intercompany invoice of the period.
 pub(crate) fn eliminate<'a>(
     ws: &mut Workspace<'_, 'a>,
@@ -163,8 +199,8 @@ pub(crate) fn apply<'a>(
             };
             left -= share;
             // `translated` keeps the sign of the base amount.
-            let effect = profit_effect_sign(item.invoice.invoice_type);
-            item.translated = from_units(-signed_units(effect, share), minor);
+            let same = elimination.is_sign_negative() == item.base.is_sign_negative();
+            item.translated = from_units(if same { share } else { -share }, minor);
             item.cell_amount = from_units(signed_units(display, share), minor);
             ws.provenance.push_elimination(g.line, col as u32, item);
         }

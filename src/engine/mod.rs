@@ -77,6 +77,7 @@ mod reconcile;
 mod report;
 mod suggest;
 mod translate;
+mod unrealised;
 mod warnings;
 mod workspace;
 

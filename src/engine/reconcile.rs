@@ -299,7 +299,7 @@ pub fn reconcile_intercompany(
 
 /// A pair of documents of one kind (or a single side): seller's, buyer's,
 /// how they were matched.
-type Paired<'r, 'a> = (
+pub(crate) type Paired<'r, 'a> = (
     DocumentKind,
     Option<&'r IcInvoice<'a>>,
     Option<&'r IcInvoice<'a>>,
@@ -309,7 +309,7 @@ type Paired<'r, 'a> = (
 /// Pairs the seller-side and buyer-side documents of one kind: first by
 /// number (InvoiceNumber, CreditNoteNumber), then by currency, total and
 /// dates within [`MATCH_WINDOW_DAYS`] (closest first). One to one.
-fn pair_up<'r, 'a>(
+pub(crate) fn pair_up<'r, 'a>(
     idx: &GroupIndex<'a>,
     kind: DocumentKind,
     sellers: &[&'r IcInvoice<'a>],

@@ -33,6 +33,9 @@ pub struct Column {
 
 /// The key of the eliminations column.
 pub const ELIMINATIONS: &str = "eliminations";
+/// The key of the unrealised intercompany profit line.
+pub const UNREALISED_LINE: &str = "unrealised_intercompany_profit";
+
 /// The key of the consolidated column.
 pub const CONSOLIDATED: &str = "consolidated";
 
@@ -203,8 +206,9 @@ pub enum LineKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReportLine {
     /// Stable key of the line, used to open a cell's provenance:
-    /// `group:<id>`, `unmapped:<entity id>:<AccountID>`, `total:<section>`,
-    /// `gross_profit`, `net_profit`.
+    /// `group:<id>`, `unmapped:<entity id>:<AccountID>`,
+    /// `unrealised_intercompany_profit`, `total:<section>`, `gross_profit`,
+    /// `net_profit`.
     pub key: String,
     pub kind: LineKind,
     pub section: Section,

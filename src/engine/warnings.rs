@@ -117,6 +117,22 @@ pub enum Warning {
         field: String,
         value: String,
     },
+    /// The buyer put (part of) an intercompany purchase on a balance-sheet
+    /// account: the seller's revenue on it is eliminated and held on the
+    /// "Unrealised intercompany profit" line until a user releases it.
+    UnrealisedIntercompanyProfit {
+        severity: Severity,
+        /// The seller.
+        entity: EntityId,
+        invoice_id: String,
+        invoice_number: Option<String>,
+        buyer: EntityId,
+        bill_id: String,
+        month: Month,
+        /// Held, in the seller's base currency.
+        #[serde(with = "rust_decimal::serde::str")]
+        amount: Decimal,
+    },
     /// An intercompany invoice line that needs attention.
     Intercompany {
         severity: Severity,
@@ -143,6 +159,7 @@ impl Warning {
             | Self::NotTiedOut { severity, .. }
             | Self::GrossProfitTieOut { severity, .. }
             | Self::UnreadableRecord { severity, .. }
+            | Self::UnrealisedIntercompanyProfit { severity, .. }
             | Self::Intercompany { severity, .. } => *severity,
         }
     }

@@ -249,3 +249,90 @@ fn spend_and_receive_money_are_eliminated_and_paired() {
     assert_eq!(bt[0].seller_invoice.as_ref().unwrap().invoice_id, "bt-h-1");
     assert_eq!(bt[0].buyer_bill.as_ref().unwrap().invoice_id, "bt-t-1");
 }
+
+/// T books H's sale to stock (a balance-sheet account) instead of costs.
+fn bought_into_stock(g: &mut GroupData) {
+    g.entity_accounts
+        .push(account(2, "t-630", "630", "Inventory", AccountClass::Asset));
+    g.invoices[1].lines = vec![line("l2", "630", "1000.00", "0")];
+    g.pnl.retain(|p| p.entity != EntityId(2));
+    g.net_profits[1].amount = d("0.00");
+}
+
+#[test]
+fn a_sale_the_buyer_puts_on_the_balance_sheet_is_never_half_eliminated() {
+    let mut g = worked_example();
+    bought_into_stock(&mut g);
+    let c = consolidate(&g, march()).unwrap();
+    let r = &c.report;
+    // H's revenue is eliminated, and held on the unrealised profit line:
+    // group profit keeps what the entities reported.
+    assert_eq!(cell(r, "group:10", "eliminations"), "-1111.11");
+    assert_eq!(
+        cell(r, "unrealised_intercompany_profit", "eliminations"),
+        "1111.11"
+    );
+    let line = r.line("unrealised_intercompany_profit").unwrap();
+    assert_eq!(line.account_name, "Unrealised intercompany profit");
+    assert_eq!(line.section, Section::Income);
+    assert_eq!(
+        r.net_profit.get("eliminations").unwrap().to_string(),
+        "0.00"
+    );
+    assert_eq!(
+        r.net_profit.get("consolidated").unwrap().to_string(),
+        "1111.11"
+    );
+    assert!(r.warnings.iter().any(|w| matches!(
+        w,
+        Warning::UnrealisedIntercompanyProfit { entity: EntityId(1), buyer: EntityId(2), invoice_id, bill_id, amount, .. }
+            if invoice_id == "inv-h-42" && bill_id == "bill-t-42" && amount.to_string() == "1111.11"
+    )));
+    // The held amount opens to the seller's line.
+    let p = c
+        .provenance
+        .cell("unrealised_intercompany_profit", "eliminations")
+        .unwrap();
+    assert_eq!(p.eliminations.len(), 1);
+    assert_eq!(p.eliminations[0].invoice_id, "inv-h-42");
+    assert_eq!(p.total().to_string(), "1111.11");
+}
+
+#[test]
+fn a_purchase_partly_on_the_balance_sheet_holds_its_share() {
+    let mut g = worked_example();
+    bought_into_stock(&mut g);
+    g.invoices[1].lines = vec![
+        line("l2", "630", "600.00", "0"),
+        line("l3", "400", "400.00", "0"),
+    ];
+    g.pnl.push(pnl(2, "t-400", "2026-03", "400.00"));
+    g.net_profits[1].amount = d("-400.00");
+    let r = consolidate(&g, march()).unwrap().report;
+    assert_eq!(cell(&r, "group:10", "eliminations"), "-1111.11");
+    // 60% of 1,111.11 = 666.666 -> 666.67 held.
+    assert_eq!(
+        cell(&r, "unrealised_intercompany_profit", "eliminations"),
+        "666.67"
+    );
+    assert_eq!(cell(&r, "group:20", "eliminations"), "-432.00");
+    // -1,111.11 + 666.67 + 432.00
+    assert_eq!(
+        r.net_profit.get("eliminations").unwrap().to_string(),
+        "-12.44"
+    );
+}
+
+#[test]
+fn a_bill_to_the_balance_sheet_without_its_sale_holds_nothing() {
+    let mut g = worked_example();
+    bought_into_stock(&mut g);
+    g.invoices.remove(0);
+    let r = consolidate(&g, march()).unwrap().report;
+    assert!(r.line("unrealised_intercompany_profit").is_none());
+    assert!(
+        !r.warnings
+            .iter()
+            .any(|w| matches!(w, Warning::UnrealisedIntercompanyProfit { .. }))
+    );
+}

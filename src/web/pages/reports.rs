@@ -372,6 +372,24 @@ fn warning_text(
             ),
             group_page,
         ),
+        Warning::UnrealisedIntercompanyProfit {
+            entity,
+            invoice_number,
+            invoice_id,
+            buyer,
+            month,
+            amount,
+            ..
+        } => (
+            format!(
+                "{} sold to {} on invoice {} ({invoice_id}, {month}) and {} put it on a balance-sheet account: the sale is eliminated and {amount} is held on the Unrealised intercompany profit line (there is no release yet). Check the pair in the reconciliation.",
+                name(entity),
+                name(buyer),
+                invoice_number.as_deref().unwrap_or("without a number"),
+                name(buyer)
+            ),
+            reconciliation.clone(),
+        ),
         Warning::Intercompany {
             issue,
             entity,
