@@ -72,6 +72,10 @@ struct DocSpec {
     inclusive: bool,
     /// (account, amount, 0: P&L, 1: balance sheet, 2: unknown code)
     lines: Vec<(usize, Decimal, usize)>,
+    /// The counterpart's side too (same number, currency and total, a day
+    /// later), its first line on its balance sheet when `mirror_bs`.
+    mirror: bool,
+    mirror_bs: bool,
 }
 
 /// An entity: its currency and its accounts (expense?, mapping to a
@@ -146,13 +150,17 @@ fn spec() -> impl Strategy<Value = Spec> {
                 ),
                 1..4,
             ),
+            (prop::bool::weighted(0.5), prop::bool::weighted(0.5)),
         )
             .prop_map(
                 |(
                     (entity, kind, counterpart, intercompany, status),
                     (day, foreign, rate, inclusive),
                     lines,
+                    (mirror, mirror_bs),
                 )| DocSpec {
+                    mirror,
+                    mirror_bs,
                     entity,
                     kind,
                     counterpart,
@@ -350,7 +358,38 @@ fn build(s: &Spec) -> GroupData {
         if d.inclusive {
             v.line_amount_types = LineAmountTypes::Inclusive;
         }
-        g.invoices.push(v);
+        if d.mirror && d.intercompany && other != id {
+            let their = s.entities[d.counterpart].1.len();
+            let their_base = CURRENCIES[s.entities[d.counterpart].0];
+            let mut w = v.clone();
+            w.entity = EntityId(other);
+            w.invoice_type = match v.invoice_type {
+                InvoiceType::Accrec => InvoiceType::Accpay,
+                InvoiceType::Accpay => InvoiceType::Accrec,
+                InvoiceType::Accreccredit => InvoiceType::Accpaycredit,
+                InvoiceType::Accpaycredit => InvoiceType::Accreccredit,
+                InvoiceType::Receive => InvoiceType::Spend,
+                InvoiceType::Spend => InvoiceType::Receive,
+            };
+            w.invoice_id = format!("doc-{i}-mirror");
+            w.contact_id = format!("ic-{id}");
+            w.date = v.date + chrono::Days::new(1);
+            if w.currency.as_str() == their_base {
+                w.currency_rate = None;
+            }
+            for (n, (l, (a, _, _))) in w.lines.iter_mut().zip(&d.lines).enumerate() {
+                l.line_item_id = format!("{}-mirror", l.line_item_id);
+                l.account_code = Some(if d.mirror_bs && n == 0 {
+                    "900".to_string()
+                } else {
+                    format!("{}", a % their)
+                });
+            }
+            g.invoices.push(v);
+            g.invoices.push(w);
+        } else {
+            g.invoices.push(v);
+        }
     }
     g
 }
@@ -483,6 +522,156 @@ fn reference(g: &GroupData) -> Cells {
                 .or_default() += removed;
         }
     }
+    // Rule 4, lines on balance-sheet accounts: pairs matched as the
+    // reconciliation does (within the period); when the buyer's side has
+    // balance-sheet lines, that share of each eliminated seller line is
+    // held back on the unrealised intercompany profit line.
+    let counterpart = |d: &Invoice| -> Option<EntityId> {
+        if !g.entities.iter().any(|x| x.id == d.entity)
+            || !matches!(d.status, InvoiceStatus::Authorised | InvoiceStatus::Paid)
+            || Month::of(d.date) < months[0]
+            || Month::of(d.date) > months[months.len() - 1]
+        {
+            return None;
+        }
+        g.intercompany_contacts
+            .iter()
+            .find(|c| c.entity == d.entity && c.contact_id == d.contact_id)
+            .map(|c| c.counterpart)
+            .filter(|c| g.entities.iter().any(|x| x.id == *c))
+    };
+    // Each line of a document: (net, account class, base amount if known).
+    let valued = |d: &Invoice| -> Vec<(Decimal, Option<AccountClass>, Option<Decimal>, String)> {
+        let ent = g.entities.iter().find(|x| x.id == d.entity).unwrap();
+        d.lines
+            .iter()
+            .map(|l| {
+                let acc = g.entity_accounts.iter().find(|a| {
+                    a.entity == d.entity && a.code.as_deref() == l.account_code.as_deref()
+                });
+                let net = match d.line_amount_types {
+                    LineAmountTypes::Inclusive => l.line_amount - l.tax_amount,
+                    _ => l.line_amount,
+                };
+                let base = if d.currency == ent.base_currency {
+                    Some(net)
+                } else {
+                    d.currency_rate
+                        .filter(|r| *r > Decimal::ZERO)
+                        .map(|r| net / r)
+                };
+                (
+                    net,
+                    acc.map(|a| a.class),
+                    base,
+                    acc.map(|a| a.account_id.clone()).unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    let docs: Vec<(&Invoice, EntityId)> = g
+        .invoices
+        .iter()
+        .filter_map(|d| counterpart(d).map(|c| (d, c)))
+        .collect();
+    let number = |d: &Invoice| {
+        d.invoice_number
+            .as_deref()
+            .map(|n| n.trim().to_lowercase())
+            .filter(|n| !n.is_empty())
+    };
+    let mut held: BTreeMap<(EntityId, Month), Decimal> = BTreeMap::new();
+    for (sell, buy) in [
+        (InvoiceType::Accrec, InvoiceType::Accpay),
+        (InvoiceType::Receive, InvoiceType::Spend),
+    ] {
+        let sellers: Vec<&(&Invoice, EntityId)> = docs
+            .iter()
+            .filter(|(d, _)| d.invoice_type == sell)
+            .collect();
+        let buyers: Vec<&(&Invoice, EntityId)> =
+            docs.iter().filter(|(d, _)| d.invoice_type == buy).collect();
+        let mut taken = vec![false; buyers.len()];
+        let mut pairs = Vec::new();
+        let mut rest = Vec::new();
+        for (s, sc) in &sellers {
+            let found = (0..buyers.len()).find(|&b| {
+                let (bd, bc) = buyers[b];
+                !taken[b]
+                    && bd.entity == *sc
+                    && *bc == s.entity
+                    && number(s).is_some()
+                    && number(bd) == number(s)
+            });
+            match found {
+                Some(b) => {
+                    taken[b] = true;
+                    pairs.push((*s, buyers[b].0));
+                }
+                None => rest.push((*s, *sc)),
+            }
+        }
+        for (s, sc) in rest {
+            let found = (0..buyers.len())
+                .filter(|&b| {
+                    let (bd, bc) = buyers[b];
+                    !taken[b]
+                        && bd.entity == sc
+                        && *bc == s.entity
+                        && bd.currency == s.currency
+                        && bd.total == s.total
+                        && (bd.date - s.date).num_days().abs() <= 7
+                })
+                .min_by_key(|&b| ((buyers[b].0.date - s.date).num_days().abs(), b));
+            if let Some(b) = found {
+                taken[b] = true;
+                pairs.push((s, buyers[b].0));
+            }
+        }
+        for (s, b) in pairs {
+            let (mut bs, mut pl) = (Decimal::ZERO, Decimal::ZERO);
+            for (net, class, base, _) in valued(b) {
+                match class {
+                    Some(AccountClass::Revenue | AccountClass::Expense) if base.is_some() => {
+                        pl += net
+                    }
+                    Some(AccountClass::Asset | AccountClass::Liability | AccountClass::Equity) => {
+                        bs += net
+                    }
+                    _ => {}
+                }
+            }
+            if bs.is_zero() || (bs + pl).is_zero() {
+                continue;
+            }
+            let share = bs / (bs + pl);
+            for (_, class, base, _) in valued(s) {
+                let (Some(AccountClass::Revenue | AccountClass::Expense), Some(base)) =
+                    (class, base)
+                else {
+                    continue;
+                };
+                *held.entry((s.entity, Month::of(s.date))).or_default() +=
+                    round(round(base, 2) * share, 2);
+            }
+        }
+    }
+    for ((e, mo), sum) in held {
+        let ent = g.entities.iter().find(|x| x.id == e).unwrap();
+        let (Some(i), Some(rate)) = (month_index(mo), avg(ent, mo)) else {
+            continue;
+        };
+        if !synced.contains(&(e, mo)) {
+            continue;
+        }
+        *out.entry((
+            "unrealised_intercompany_profit".to_string(),
+            i,
+            "eliminations".to_string(),
+        ))
+        .or_default() += round(sum * rate, 2);
+    }
+
     for ((e, key, mo), sum) in elim {
         let ent = g.entities.iter().find(|x| x.id == e).unwrap();
         let (Some(i), Some(rate)) = (month_index(mo), avg(ent, mo)) else {
@@ -557,6 +746,7 @@ proptest! {
             d.intercompany = true;
             d.status %= 2;
             d.rate = Some(d.rate.unwrap_or(8_000));
+            d.mirror_bs = false;
             for l in &mut d.lines {
                 l.2 = 0;
             }
