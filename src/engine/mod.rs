@@ -40,10 +40,22 @@
 //!   `AccountCode` looked up in the entity's chart; a line on an account
 //!   that cannot be found, or on a foreign invoice without a usable
 //!   `CurrencyRate`, is listed as a warning and not eliminated.
-//! - **Rows without an AccountID.** System rows (`FXGROUPID`) are amounts:
-//!   they show under Unmapped unless a mapping names their key. Summary rows
-//!   are listed on the report and never summed. A source AccountID missing
-//!   from the entity's chart is a warning and shows under Unmapped.
+//! - **Rows without an AccountID.** System rows (`FXGROUPID`) are amounts
+//!   that move profit by the section of Xero's report they sat in (up under
+//!   income, down under costs), as Xero's Net Profit counts them; they show
+//!   under Unmapped unless a mapping of that entity names their key. A
+//!   source AccountID missing from the entity's chart moves profit by its
+//!   section too, is a warning and shows under Unmapped. Summary rows are
+//!   listed on the report and never summed.
+//! - **Credit notes and spend/receive money** are eliminated like invoices
+//!   with their own sign, and reconciled with their own kind.
+//! - **Balance-sheet purchases.** A sale the buyer put on the balance sheet
+//!   is eliminated and held on an "Unrealised intercompany profit" line
+//!   (with a warning), never half-eliminated.
+//! - **Completeness.** An entity month without a synced P&L is an error and
+//!   its eliminations wait; a month without Xero's Net Profit is "not tied
+//!   out"; Gross Profit is tied out too; records the loader cannot read are
+//!   warnings.
 //! - **Mappings to balance-sheet group accounts** do not count on a P&L:
 //!   such accounts show as Unmapped.
 //! - **Tie-out** compares, per entity and month, Xero's Net Profit with the
