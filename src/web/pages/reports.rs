@@ -608,6 +608,17 @@ struct EliminationView {
     effect: String,
 }
 
+/// The intercompany lines of one (entity, account, month), summed in base
+/// currency and translated once.
+struct EliminationSumView {
+    entity: String,
+    account: String,
+    month: String,
+    base: String,
+    rate: String,
+    effect: String,
+}
+
 /// A line a total is made of, linking to its own provenance.
 struct PartView {
     name: String,
@@ -629,6 +640,7 @@ struct CellPage {
     total: String,
     sources: Vec<SourceRowView>,
     eliminations: Vec<EliminationView>,
+    elimination_sums: Vec<EliminationSumView>,
     parts: Vec<PartView>,
 }
 
@@ -676,6 +688,7 @@ pub async fn cell(
         total: String::new(),
         sources: Vec::new(),
         eliminations: Vec::new(),
+        elimination_sums: Vec::new(),
         parts: Vec::new(),
         group,
     };
@@ -763,6 +776,18 @@ pub async fn cell(
             base: accounting_exact(e.base_amount.round_dp(4), 2),
             rate: e.rate.to_string(),
             effect: accounting(e.cell_amount, places),
+        })
+        .collect();
+    page.elimination_sums = prov
+        .elimination_sums
+        .iter()
+        .map(|s| EliminationSumView {
+            entity: names.get(&s.entity.0).cloned().unwrap_or_default(),
+            account: s.account_id.clone(),
+            month: s.month.to_string(),
+            base: accounting_exact(s.base_amount, 2),
+            rate: s.rate.to_string(),
+            effect: accounting(s.cell_amount, places),
         })
         .collect();
     render(StatusCode::OK, &page)
