@@ -128,9 +128,7 @@ fn generate() -> GroupData {
             for m in 0..MONTHS {
                 pnl.push(PnlAmount {
                     entity: EntityId(e),
-                    row: SourceRow::Account {
-                        account_id: account_id(e, a),
-                    },
+                    row: SourceRow::account(account_id(e, a)),
                     month: first.plus(m),
                     amount: rng.cents(10_000_000),
                     sync_run_id: Some(e),
@@ -244,6 +242,7 @@ fn generate() -> GroupData {
         rates,
         intercompany_contacts,
         invoices,
+        rejected: Vec::new(),
     }
 }
 

@@ -14,10 +14,11 @@ use crate::domain::{CurrencyCode, MonthRange};
 use crate::engine::{
     self, AccountClass, AccountMapping, AccountSection, Contact, Entity, EntityAccount, EntityId,
     FxRate, GroupAccount, GroupAccountId, GroupData, IntercompanyContact, Invoice, InvoiceLine,
-    InvoiceStatus, InvoiceType, LineAmountTypes, PnlAmount, SourceRow, XeroAccountType,
-    XeroNetProfit,
+    InvoiceStatus, InvoiceType, LineAmountTypes, PnlAmount, ReportSection, SourceRow,
+    XeroAccountType, XeroNetProfit,
 };
 use crate::store::{EntityView, Group, IcContactRow, MappingRow, Store, StoreError};
+use crate::xero::report_parser::is_account_id;
 
 /// How far outside the period a counterpart bill may be dated and still
 /// pair in the reconciliation.
@@ -66,10 +67,34 @@ fn section_of(s: &str) -> AccountSection {
     }
 }
 
-/// Xero's P&L section titles that hold income; the rest hold costs.
-fn income_section(title: &str) -> bool {
-    let t = title.to_ascii_lowercase();
-    t.contains("income") && !t.contains("less")
+/// A stored P&L row that is not a summary, as the engine takes it: an
+/// account row when its key is an AccountID, else a system row keyed by
+/// its `account` attribute (`FXGROUPID`, which rows stored before the
+/// parser knew it may carry as an AccountID) or its section and label. Both
+/// carry the section they sat in, which says how Xero counted them.
+fn source_row(
+    kind: &str,
+    account_id: Option<String>,
+    row_key: String,
+    label: String,
+    section_title: &str,
+) -> SourceRow {
+    let section = ReportSection::from_title(section_title);
+    match (kind, account_id) {
+        ("account", Some(id)) if is_account_id(&id) => match section {
+            Some(s) => SourceRow::account_in(id, s),
+            None => SourceRow::account(id),
+        },
+        (_, key) => {
+            let key = key.unwrap_or(row_key);
+            match section {
+                Some(s) => SourceRow::system_in(key, label, s),
+                // An untitled section holds only Gross and Net Profit in
+                // Xero's layout; a row there moves profit upwards.
+                None => SourceRow::system(key, label, AccountClass::Revenue),
+            }
+        }
+    }
 }
 
 /// An entity as the engine sees it.
@@ -145,6 +170,7 @@ pub async fn load(
             .collect(),
         intercompany_contacts: Vec::new(),
         invoices: Vec::new(),
+        rejected: Vec::new(),
     };
     let ic: Vec<IcContactRow> = store
         .intercompany_contacts(group.id)
@@ -187,15 +213,7 @@ pub async fn load(
                     continue;
                 }
                 ("summary", _) => SourceRow::summary(&r.label),
-                ("account", Some(id)) => SourceRow::account(id),
-                _ => {
-                    let class = if income_section(&r.section) {
-                        AccountClass::Revenue
-                    } else {
-                        AccountClass::Expense
-                    };
-                    SourceRow::system(r.row_key, r.label, class)
-                }
+                (kind, account_id) => source_row(kind, account_id, r.row_key, r.label, &r.section),
             };
             data.pnl.push(PnlAmount {
                 entity,
@@ -214,8 +232,9 @@ pub async fn load(
             .invoices_with_contacts(view.organisation_id, &contacts, from, to)
             .await?
         {
-            if let Some(i) = invoice_of(entity, inv) {
-                data.invoices.push(i);
+            match invoice_of(entity, inv) {
+                Ok(i) => data.invoices.push(i),
+                Err(r) => data.rejected.push(r),
             }
         }
     }
@@ -232,39 +251,62 @@ pub async fn load(
     Ok(data)
 }
 
-/// Invoices of kinds the engine knows; others (prepayments...) are skipped.
-fn invoice_of(entity: EntityId, i: crate::store::StoredInvoice) -> Option<Invoice> {
-    let invoice_type = match i.invoice_type.as_str() {
+/// A stored invoice, credit note or bank transaction as the engine takes
+/// it. A value the engine cannot read (an unknown type, status, currency
+/// or `LineAmountTypes`) rejects the record with a named reason, which the
+/// report shows as a warning: nothing is guessed (an unknown status is not
+/// taken for DELETED) and nothing is dropped silently.
+fn invoice_of(
+    entity: EntityId,
+    i: crate::store::StoredInvoice,
+) -> Result<Invoice, engine::RejectedRecord> {
+    let reject = |field: &str, value: &str| engine::RejectedRecord {
+        entity,
+        record_id: i.invoice_id.clone(),
+        number: i.invoice_number.clone(),
+        date: i.date,
+        field: field.to_string(),
+        value: value.to_string(),
+    };
+    let invoice_type = match i.invoice_type.trim().to_ascii_uppercase().as_str() {
         "ACCREC" => InvoiceType::Accrec,
         "ACCPAY" => InvoiceType::Accpay,
         "ACCRECCREDIT" => InvoiceType::Accreccredit,
         "ACCPAYCREDIT" => InvoiceType::Accpaycredit,
-        _ => return None,
+        "RECEIVE" => InvoiceType::Receive,
+        "SPEND" => InvoiceType::Spend,
+        _ => return Err(reject("Type", &i.invoice_type)),
     };
-    let status = match i.status.as_str() {
+    let status = match i.status.trim().to_ascii_uppercase().as_str() {
         "DRAFT" => InvoiceStatus::Draft,
         "SUBMITTED" => InvoiceStatus::Submitted,
         "AUTHORISED" => InvoiceStatus::Authorised,
         "PAID" => InvoiceStatus::Paid,
         "VOIDED" => InvoiceStatus::Voided,
-        _ => InvoiceStatus::Deleted,
+        "DELETED" => InvoiceStatus::Deleted,
+        _ => return Err(reject("Status", &i.status)),
     };
-    let line_amount_types = match i.line_amount_types.as_str() {
+    let line_amount_types = match i.line_amount_types.trim() {
+        "Exclusive" => LineAmountTypes::Exclusive,
         "Inclusive" => LineAmountTypes::Inclusive,
         "NoTax" => LineAmountTypes::NoTax,
-        _ => LineAmountTypes::Exclusive,
+        other => return Err(reject("LineAmountTypes", other)),
     };
-    Some(Invoice {
+    let currency = CurrencyCode::parse(&i.currency_code)
+        .map_err(|_| reject("CurrencyCode", &i.currency_code))?;
+    Ok(Invoice {
         entity,
         contact_id: i.contact_id,
         date: i.date,
         invoice_type,
         status,
         line_amount_types,
-        currency: CurrencyCode::parse(&i.currency_code).ok()?,
+        currency,
         invoice_id: i.invoice_id,
         invoice_number: i.invoice_number,
         contact_name: i.contact_name.unwrap_or_default(),
+        // A zero rate is no rate: the engine then lists the lines of a
+        // foreign document as a warning instead of eliminating them.
         currency_rate: Some(i.currency_rate).filter(|r| !r.is_zero()),
         total: i.total,
         lines: i
@@ -444,4 +486,74 @@ pub async fn apply_suggestions(
             .await?;
     }
     Ok((started + mappings.len(), ic.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(kind: &str, id: Option<&str>, section: &str) -> SourceRow {
+        source_row(
+            kind,
+            id.map(str::to_string),
+            "key".into(),
+            "Label".into(),
+            section,
+        )
+    }
+
+    fn stored(status: &str, currency: &str) -> crate::store::StoredInvoice {
+        crate::store::StoredInvoice {
+            organisation_id: 1,
+            invoice_id: "inv-1".into(),
+            invoice_type: "ACCREC".into(),
+            invoice_number: Some("INV-1".into()),
+            contact_id: "c".into(),
+            contact_name: None,
+            date: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            status: status.into(),
+            line_amount_types: "Exclusive".into(),
+            currency_code: currency.into(),
+            currency_rate: rust_decimal::Decimal::ONE,
+            total: rust_decimal::Decimal::ONE,
+            lines: vec![],
+        }
+    }
+
+    #[test]
+    fn an_unknown_status_or_currency_rejects_the_record_by_name() {
+        assert!(invoice_of(EntityId(1), stored("AUTHORISED", "NZD")).is_ok());
+        let r = invoice_of(EntityId(1), stored("ARCHIVED", "NZD")).unwrap_err();
+        assert_eq!((r.field.as_str(), r.value.as_str()), ("Status", "ARCHIVED"));
+        assert_eq!(r.record_id, "inv-1");
+        let r = invoice_of(EntityId(1), stored("PAID", "N Z")).unwrap_err();
+        assert_eq!(r.field, "CurrencyCode");
+        let mut spend = stored("AUTHORISED", "NZD");
+        spend.invoice_type = "SPEND".into();
+        assert_eq!(
+            invoice_of(EntityId(1), spend).unwrap().invoice_type,
+            InvoiceType::Spend
+        );
+    }
+
+    #[test]
+    fn stored_rows_become_account_or_system_rows_with_their_section() {
+        let id = "4f1c2a3b-0000-4000-8000-00000000a001";
+        assert_eq!(
+            row("account", Some(id), " Income"),
+            SourceRow::account_in(id, ReportSection::Income)
+        );
+        // FXGROUPID, as the parser stores it now and as it was stored
+        // before (as an AccountID): a system row keyed FXGROUPID.
+        for kind in ["other", "account"] {
+            assert_eq!(
+                row(kind, Some("FXGROUPID"), "Less Operating Expenses"),
+                SourceRow::system_in("FXGROUPID", "Label", ReportSection::Expenses)
+            );
+        }
+        assert_eq!(
+            row("other", None, "Plus Other Income"),
+            SourceRow::system_in("key", "Label", ReportSection::OtherIncome)
+        );
+    }
 }

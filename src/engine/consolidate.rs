@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use super::eliminate::eliminate;
+use super::eliminate::{Pending, apply as apply_eliminations, eliminate};
 use super::error::EngineError;
 use super::index::GroupIndex;
 use super::input::GroupData;
@@ -16,12 +16,12 @@ use super::lines::{LineId, Lines, display_sign, from_units};
 use super::provenance::Provenance;
 use super::report::{
     CONSOLIDATED, Column, ColumnKind, ELIMINATIONS, MonthlyLine, MonthlyReport, Period,
-    ProfitAndLossReport, RateUsed, TieOut, entity_column_key,
+    ProfitAndLossReport, RateUsed, TieOut, TieOutStatus, entity_column_key,
 };
 use super::translate::translate_entities;
 use super::warnings::{Severity, Warning};
 use super::workspace::Workspace;
-use crate::domain::MonthRange;
+use crate::domain::{Month, MonthRange};
 
 /// A report with the provenance of its cells, which borrows the input.
 pub struct Consolidation<'a> {
@@ -40,7 +40,12 @@ pub fn consolidate(data: &GroupData, period: MonthRange) -> Result<Consolidation
     let mut lines = Lines::new(ws.months.len(), ws.columns, data.group_accounts.len());
 
     translate_entities(&mut ws, &mut lines)?;
-    for_each_intercompany_invoice(&idx, period, |inv| eliminate(&mut ws, &mut lines, &inv))?;
+    let mut pending = Pending::default();
+    for_each_intercompany_invoice(&idx, period, |inv| {
+        eliminate(&mut ws, &mut lines, &mut pending, &inv)
+    })?;
+    super::unrealised::hold(&mut ws, &mut lines, &mut pending, period);
+    apply_eliminations(&mut ws, &mut lines, pending)?;
     lines.fill_consolidated();
 
     let columns = columns(&idx);
@@ -73,6 +78,8 @@ pub fn consolidate(data: &GroupData, period: MonthRange) -> Result<Consolidation
         .collect();
 
     let mut warnings = missing_rate_warnings(&ws);
+    warnings.extend(missing_pnl_warnings(&ws));
+    warnings.extend(rejected_warnings(&ws));
     warnings.extend(unmapped_warnings(&ws, &lines));
     let tie_out = tie_out(&ws, &mut warnings)?;
     warnings.append(&mut ws.warnings);
@@ -203,18 +210,31 @@ fn tie_out(
                 .or_default() += np.amount;
         }
     }
+    let mut gross: HashMap<(usize, usize), Decimal> = HashMap::new();
+    for s in &ws.summary_rows {
+        if s.label.trim().eq_ignore_ascii_case("gross profit")
+            && let Some(m) = ws.month_index(s.month)
+        {
+            *gross
+                .entry((idx.entity_position(s.entity)?, m))
+                .or_default() += s.amount;
+        }
+    }
     let mut out = Vec::new();
     for (pos, e) in idx.entities.iter().enumerate() {
+        let dp = e.base_currency.minor_units();
+        let at_dp = |mut d: Decimal| {
+            if d.scale() < dp {
+                d.rescale(dp);
+            }
+            d
+        };
         for (m, &month) in ws.months.iter().enumerate() {
             let x = xero.get(&(pos, m)).copied();
             if x.is_none() && !ws.has_rows[pos][m] {
                 continue;
             }
-            let mut computed = ws.computed_net_profit[pos][m];
-            let dp = e.base_currency.minor_units();
-            if computed.scale() < dp {
-                computed.rescale(dp);
-            }
+            let computed = at_dp(ws.computed_net_profit[pos][m]);
             let difference = x.map(|x| computed - x);
             if let (Some(x), Some(d)) = (x, difference)
                 && !d.is_zero()
@@ -229,6 +249,36 @@ fn tie_out(
                     difference: d,
                 });
             }
+            if x.is_none() {
+                warnings.push(Warning::NotTiedOut {
+                    severity: Severity::Warning,
+                    entity: e.id,
+                    month,
+                });
+            }
+            let xg = gross.get(&(pos, m)).copied();
+            let computed_gross = at_dp(ws.computed_gross_profit[pos][m]);
+            let gross_difference = xg.map(|x| computed_gross - x);
+            if let (Some(x), Some(d)) = (xg, gross_difference)
+                && !d.is_zero()
+            {
+                warnings.push(Warning::GrossProfitTieOut {
+                    severity: Severity::Warning,
+                    entity: e.id,
+                    month,
+                    currency: e.base_currency,
+                    xero_gross_profit: x,
+                    computed: computed_gross,
+                    difference: d,
+                });
+            }
+            let status = match (difference, gross_difference) {
+                (None, _) => TieOutStatus::NotTiedOut,
+                (Some(d), g) if !d.is_zero() || g.is_some_and(|g| !g.is_zero()) => {
+                    TieOutStatus::Differs
+                }
+                _ => TieOutStatus::Ties,
+            };
             out.push(TieOut {
                 entity: e.id,
                 month,
@@ -236,10 +286,52 @@ fn tie_out(
                 xero_net_profit: x,
                 computed,
                 difference,
+                xero_gross_profit: xg,
+                computed_gross_profit: computed_gross,
+                gross_profit_difference: gross_difference,
+                status,
             });
         }
     }
     Ok(out)
+}
+
+/// An error for every entity month of the period with no synced P&L.
+fn missing_pnl_warnings(ws: &Workspace<'_, '_>) -> Vec<Warning> {
+    let mut out = Vec::new();
+    for (pos, synced) in ws.synced.iter().enumerate() {
+        let e = ws.idx.entities[pos];
+        for (m, s) in synced.iter().enumerate() {
+            if !s {
+                out.push(Warning::MissingPnl {
+                    severity: Severity::Error,
+                    entity: e.id,
+                    entity_name: e.name.clone(),
+                    month: ws.months[m],
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A warning for every intercompany record the loader could not read.
+fn rejected_warnings(ws: &Workspace<'_, '_>) -> Vec<Warning> {
+    ws.idx
+        .data
+        .rejected
+        .iter()
+        .filter(|r| ws.month_index(Month::of(r.date)).is_some())
+        .map(|r| Warning::UnreadableRecord {
+            severity: Severity::Warning,
+            entity: r.entity,
+            record_id: r.record_id.clone(),
+            number: r.number.clone(),
+            month: Month::of(r.date),
+            field: r.field.clone(),
+            value: r.value.clone(),
+        })
+        .collect()
 }
 
 fn rates_used(ws: &Workspace<'_, '_>) -> Vec<RateUsed> {

@@ -147,12 +147,82 @@ pub struct GroupAccount {
     pub section: AccountSection,
 }
 
+/// The section of Xero's own P&L a row sat in. It says how Xero's Net
+/// Profit (and Gross Profit) counted the row, whatever the chart says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportSection {
+    /// "Income" (Xero also titles it "Revenue" or "Trading Income").
+    Income,
+    /// "Less Cost of Sales".
+    CostOfSales,
+    /// "Plus Other Income".
+    OtherIncome,
+    /// "Less Operating Expenses" and any other expense section.
+    Expenses,
+}
+
+impl ReportSection {
+    /// From a section title of Xero's P&L (`" Income"`, `"Less Cost of
+    /// Sales"`, ...). `None` for the untitled sections that hold Gross and
+    /// Net Profit.
+    pub fn from_title(title: &str) -> Option<Self> {
+        let t = title.trim().to_ascii_lowercase();
+        if t.is_empty() {
+            None
+        } else if t.contains("cost of sales") || t.contains("direct cost") {
+            Some(Self::CostOfSales)
+        } else if t.contains("other income") {
+            Some(Self::OtherIncome)
+        } else if (t.contains("income") || t.contains("revenue")) && !t.starts_with("less") {
+            Some(Self::Income)
+        } else {
+            Some(Self::Expenses)
+        }
+    }
+
+    /// The class whose amounts move profit the way this section's do: up in
+    /// the income sections, down in the others.
+    pub fn class(self) -> AccountClass {
+        match self {
+            Self::Income | Self::OtherIncome => AccountClass::Revenue,
+            Self::CostOfSales | Self::Expenses => AccountClass::Expense,
+        }
+    }
+
+    /// +1 when an amount of this section adds to Gross Profit, -1 when it is
+    /// taken from it, 0 when it sits below Gross Profit.
+    pub(crate) fn gross_profit_sign(self) -> i8 {
+        match self {
+            Self::Income => 1,
+            Self::CostOfSales => -1,
+            Self::OtherIncome | Self::Expenses => 0,
+        }
+    }
+
+    /// The section of Xero's P&L that shows accounts of this type.
+    pub(crate) fn of_account(a: &EntityAccount) -> Self {
+        match (&a.account_type, a.class) {
+            (XeroAccountType::Revenue | XeroAccountType::Sales, _) => Self::Income,
+            (XeroAccountType::DirectCosts, _) => Self::CostOfSales,
+            (XeroAccountType::OtherIncome, _) => Self::OtherIncome,
+            (_, AccountClass::Revenue) => Self::Income,
+            _ => Self::Expenses,
+        }
+    }
+}
+
 /// What a row of Xero's P&L report stands for. The rare kinds are boxed so
 /// that the common one keeps [`PnlAmount`] small.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceRow {
-    /// A row whose cells carry an `AccountID`.
-    Account { account_id: String },
+    /// A row whose cells carry an `AccountID`, with the section it sat in
+    /// (known when loaded from a stored report). An AccountID the entity's
+    /// chart does not have moves profit as its section says.
+    Account {
+        account_id: String,
+        section: Option<ReportSection>,
+    },
     /// A row that moves profit but has no `AccountID`, such as Xero's
     /// `FXGROUPID` (foreign currency gains and losses).
     System(Box<SystemRow>),
@@ -172,12 +242,23 @@ pub struct SystemRow {
     pub label: String,
     /// The class of the section the row sat in.
     pub class: AccountClass,
+    /// The section it sat in, when known (for the Gross Profit tie-out).
+    pub section: Option<ReportSection>,
 }
 
 impl SourceRow {
     pub fn account(account_id: impl Into<String>) -> Self {
         Self::Account {
             account_id: account_id.into(),
+            section: None,
+        }
+    }
+
+    /// An account row as it sat in a section of Xero's report.
+    pub fn account_in(account_id: impl Into<String>, section: ReportSection) -> Self {
+        Self::Account {
+            account_id: account_id.into(),
+            section: Some(section),
         }
     }
 
@@ -186,6 +267,22 @@ impl SourceRow {
             key: key.into(),
             label: label.into(),
             class,
+            section: None,
+        }))
+    }
+
+    /// A row without an AccountID (such as `FXGROUPID`) as it sat in a
+    /// section of Xero's report.
+    pub fn system_in(
+        key: impl Into<String>,
+        label: impl Into<String>,
+        section: ReportSection,
+    ) -> Self {
+        Self::System(Box::new(SystemRow {
+            key: key.into(),
+            label: label.into(),
+            class: section.class(),
+            section: Some(section),
         }))
     }
 
@@ -343,4 +440,24 @@ pub struct GroupData {
     pub rates: Vec<FxRate>,
     pub intercompany_contacts: Vec<IntercompanyContact>,
     pub invoices: Vec<Invoice>,
+    /// Intercompany records the loader could not turn into an [`Invoice`]
+    /// (an unknown currency, status or type): each is a warning on the
+    /// report, never a silent drop.
+    pub rejected: Vec<RejectedRecord>,
+}
+
+/// A stored record that could not be read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRecord {
+    pub entity: EntityId,
+    /// Xero's id of the record (InvoiceID, CreditNoteID, ...).
+    pub record_id: String,
+    /// Its number, when it has one.
+    pub number: Option<String>,
+    pub date: NaiveDate,
+    /// The field that could not be read (`CurrencyCode`, `Status`, `Type`,
+    /// `LineAmountTypes`).
+    pub field: String,
+    /// Its value as stored.
+    pub value: String,
 }

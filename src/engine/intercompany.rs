@@ -71,11 +71,10 @@ pub(crate) fn profit_effect_sign(t: InvoiceType) -> i8 {
     }
 }
 
-/// Whether an invoice is intercompany by rule 4, and with whom.
+/// Whether an invoice, credit note or spend/receive money is intercompany
+/// by rule 4, and with whom. Every kind counts: credit notes and bank
+/// transactions are eliminated like invoices, with their own sign.
 fn counterpart_of(idx: &GroupIndex<'_>, pos: usize, inv: &Invoice) -> Option<EntityId> {
-    if !matches!(inv.invoice_type, InvoiceType::Accrec | InvoiceType::Accpay) {
-        return None;
-    }
     if !inv.status.posts() {
         return None;
     }
@@ -112,11 +111,7 @@ pub(crate) fn for_each_intercompany_invoice<'a, E>(
     for inv in &idx.data.invoices {
         // Cheapest tests first: the date, type and status sit in the invoice
         // itself; the contact lookup has to read its ContactID.
-        if inv.date < first
-            || inv.date > last
-            || !matches!(inv.invoice_type, InvoiceType::Accrec | InvoiceType::Accpay)
-            || !inv.status.posts()
-        {
+        if inv.date < first || inv.date > last || !inv.status.posts() {
             continue;
         }
         let Some(&pos) = idx.position.get(&inv.entity) else {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::index::GroupIndex;
 use super::lines::{LineId, Lines, display_sign, from_units, signed_units};
 use super::money::zero;
-use super::report::{ColumnValues, LineKind, ReportLine, Section};
+use super::report::{ColumnValues, LineKind, ReportLine, Section, UNREALISED_LINE};
 
 /// The account lines in report order, with their keys.
 pub(crate) struct Layout {
@@ -24,6 +24,7 @@ pub(crate) fn line_key(idx: &GroupIndex<'_>, id: &LineId<'_>) -> String {
         LineId::Unmapped {
             entity_pos, key, ..
         } => format!("unmapped:{}:{}", idx.entities[*entity_pos].id.0, key),
+        LineId::Unrealised => UNREALISED_LINE.to_string(),
     }
 }
 
@@ -53,6 +54,9 @@ pub(crate) fn order_lines(idx: &GroupIndex<'_>, lines: &Lines<'_>) -> Layout {
             ) => (pa, ca, na, ka).cmp(&(pb, cb, nb, kb)),
             (LineId::Group(_), _) => std::cmp::Ordering::Less,
             (_, LineId::Group(_)) => std::cmp::Ordering::Greater,
+            // After the group accounts of its section.
+            (LineId::Unrealised, _) => std::cmp::Ordering::Greater,
+            (_, LineId::Unrealised) => std::cmp::Ordering::Less,
         })
     });
     let keys = lines.ids.iter().map(|id| line_key(idx, id)).collect();
@@ -216,6 +220,7 @@ pub(crate) fn report_line(
         Head::Account(li) => {
             let (code, name, entity) = match &lines.ids[li] {
                 LineId::Group(g) => (Some(g.code.clone()), g.name.clone(), None),
+                LineId::Unrealised => (None, "Unrealised intercompany profit".to_string(), None),
                 LineId::Unmapped {
                     entity_pos,
                     code,

@@ -25,6 +25,9 @@ pub(crate) enum LineId<'a> {
         /// True when the key is not in the entity's chart at all.
         unknown: bool,
     },
+    /// The seller's profit on intercompany sales that the buyer put on the
+    /// balance sheet (rule 4): an elimination line of its own.
+    Unrealised,
 }
 
 impl LineId<'_> {
@@ -32,6 +35,8 @@ impl LineId<'_> {
         match self {
             Self::Group(g) => section_of(g.section),
             Self::Unmapped { .. } => Section::Unmapped,
+            // It holds back revenue eliminated from Income.
+            Self::Unrealised => Section::Income,
         }
     }
 }
@@ -69,6 +74,7 @@ pub(crate) struct Lines<'a> {
     /// Line of each group account, by its position in the group chart.
     by_group: Vec<u32>,
     by_unmapped: FastMap<(usize, &'a str), u32>,
+    unrealised: Option<u32>,
     months: usize,
     columns: usize,
 }
@@ -85,6 +91,7 @@ impl<'a> Lines<'a> {
             values: Vec::new(),
             by_group: vec![NO_LINE; group_accounts],
             by_unmapped: FastMap::default(),
+            unrealised: None,
             months,
             columns,
         }
@@ -93,7 +100,7 @@ impl<'a> Lines<'a> {
     fn add_line(&mut self, id: LineId<'a>) -> u32 {
         let n = self.ids.len() as u32;
         let width = match id {
-            LineId::Group(_) => self.columns,
+            LineId::Group(_) | LineId::Unrealised => self.columns,
             LineId::Unmapped { .. } => NARROW,
         };
         self.ids.push(id);
@@ -105,7 +112,7 @@ impl<'a> Lines<'a> {
     #[inline]
     fn index(&self, line: usize, m: usize, col: usize) -> Option<usize> {
         match &self.ids[line] {
-            LineId::Group(_) => Some(col * self.months + m),
+            LineId::Group(_) | LineId::Unrealised => Some(col * self.months + m),
             LineId::Unmapped { entity_pos, .. } => {
                 let k = if col == *entity_pos {
                     0
@@ -156,7 +163,7 @@ impl<'a> Lines<'a> {
     /// The entity column of an Unmapped line, `None` for a group line.
     pub fn narrow_entity(&self, line: usize) -> Option<usize> {
         match &self.ids[line] {
-            LineId::Group(_) => None,
+            LineId::Group(_) | LineId::Unrealised => None,
             LineId::Unmapped { entity_pos, .. } => Some(*entity_pos),
         }
     }
@@ -165,7 +172,7 @@ impl<'a> Lines<'a> {
     pub fn fill_consolidated(&mut self) {
         for (li, values) in self.values.iter_mut().enumerate() {
             let width = match self.ids[li] {
-                LineId::Group(_) => self.columns,
+                LineId::Group(_) | LineId::Unrealised => self.columns,
                 LineId::Unmapped { .. } => NARROW,
             };
             let (parts, total) = values.split_at_mut((width - 1) * self.months);
@@ -178,24 +185,44 @@ impl<'a> Lines<'a> {
         }
     }
 
+    /// The unrealised intercompany profit line, made on first use.
+    pub fn unrealised(&mut self) -> u32 {
+        match self.unrealised {
+            Some(l) => l,
+            None => {
+                let l = self.add_line(LineId::Unrealised);
+                self.unrealised = Some(l);
+                l
+            }
+        }
+    }
+
     /// The line of entity key `key` (an AccountID or a system key) of the
     /// entity at `pos`. `info` is what the index knows of the key, `system`
-    /// the label and class of a system row.
+    /// the label and class of a system row, `section` the class of the
+    /// section of Xero's report the row sat in.
     pub fn resolve(
         &mut self,
         pos: usize,
         key: &'a str,
         info: KeyInfo<'a>,
         system: Option<(&'a str, AccountClass)>,
+        section: Option<AccountClass>,
     ) -> Resolved {
         let account = info.account;
         let group = info.pnl_group();
-        let profit_sign = match (account, system, group) {
-            (Some(a), _, _) => a.class.profit_sign(),
-            (None, Some((_, class)), _) => class.profit_sign(),
-            // Not in the chart but mapped: as its group section shows it.
-            (None, None, Some((g, _))) => section_of(g.section).display_sign(),
-            (None, None, None) => Decimal::ONE,
+        let profit_sign = match (account, system, section, group) {
+            (Some(a), _, _, _) => a.class.profit_sign(),
+            (None, Some((_, class)), _, _) => class.profit_sign(),
+            // Not in the chart: as the section of Xero's report counted it,
+            // so that the entity still ties to Xero's Net Profit.
+            (None, None, Some(class), _) => class.profit_sign(),
+            // Neither in the chart nor placed by Xero, but mapped: as its
+            // group section shows it.
+            (None, None, None, Some((g, _))) => section_of(g.section).display_sign(),
+            // Nothing says which way it moves profit: as Xero shows amounts
+            // (positive), with an UnknownSourceAccount warning.
+            (None, None, None, None) => Decimal::ONE,
         };
         let line = match group {
             Some((g, at)) => match self.by_group[at as usize] {

@@ -26,9 +26,10 @@
 //!   (costs negative) so that its total foots. Net Profit = Income − Cost of
 //!   Sales + Other Income − Operating Expenses − Other Expenses + Unmapped.
 //! - **Rounding.** One rounding per (entity, account, month) of source
-//!   amounts (rows of the same key and month are summed first), and one per
-//!   intercompany invoice line for eliminations, so that each line opened
-//!   from an elimination cell shows the exact cents it contributed.
+//!   amounts (rows of the same key and month are summed first), and the
+//!   same for eliminations: each line's base amount rounded as Xero posts
+//!   it, summed per (entity, account, month), translated and rounded once,
+//!   so an account of intercompany lines only consolidates to exactly zero.
 //! - **Missing rates.** Flagged for every entity and month of the period
 //!   whose currency has no average rate, whether or not amounts exist; the
 //!   entity's amounts and eliminations of that month are left out.
@@ -41,10 +42,22 @@
 //!   `AccountCode` looked up in the entity's chart; a line on an account
 //!   that cannot be found, or on a foreign invoice without a usable
 //!   `CurrencyRate`, is listed as a warning and not eliminated.
-//! - **Rows without an AccountID.** System rows (`FXGROUPID`) are amounts:
-//!   they show under Unmapped unless a mapping names their key. Summary rows
-//!   are listed on the report and never summed. A source AccountID missing
-//!   from the entity's chart is a warning and shows under Unmapped.
+//! - **Rows without an AccountID.** System rows (`FXGROUPID`) are amounts
+//!   that move profit by the section of Xero's report they sat in (up under
+//!   income, down under costs), as Xero's Net Profit counts them; they show
+//!   under Unmapped unless a mapping of that entity names their key. A
+//!   source AccountID missing from the entity's chart moves profit by its
+//!   section too, is a warning and shows under Unmapped. Summary rows are
+//!   listed on the report and never summed.
+//! - **Credit notes and spend/receive money** are eliminated like invoices
+//!   with their own sign, and reconciled with their own kind.
+//! - **Balance-sheet purchases.** A sale the buyer put on the balance sheet
+//!   is eliminated and held on an "Unrealised intercompany profit" line
+//!   (with a warning), never half-eliminated.
+//! - **Completeness.** An entity month without a synced P&L is an error and
+//!   its eliminations wait; a month without Xero's Net Profit is "not tied
+//!   out"; Gross Profit is tied out too; records the loader cannot read are
+//!   warnings.
 //! - **Mappings to balance-sheet group accounts** do not count on a P&L:
 //!   such accounts show as Unmapped.
 //! - **Tie-out** compares, per entity and month, Xero's Net Profit with the
@@ -79,6 +92,7 @@ mod reconcile;
 mod report;
 mod suggest;
 mod translate;
+mod unrealised;
 mod warnings;
 mod workspace;
 
@@ -87,10 +101,12 @@ pub use error::EngineError;
 pub use input::*;
 pub use intercompany::{line_net_amount, to_base_currency};
 pub use money::{round_to, translate, translate_units};
-pub use provenance::{CellProvenance, EliminatedLine, Provenance, SourceAmount, SourceRowRef};
+pub use provenance::{
+    CellProvenance, EliminatedLine, EliminationSum, Provenance, SourceAmount, SourceRowRef,
+};
 pub use reconcile::{
-    IntercompanyPair, IntercompanyReconciliation, MATCH_WINDOW_DAYS, MatchStatus, MatchedBy,
-    PairSummary, Side, reconcile_intercompany,
+    DocumentKind, IntercompanyPair, IntercompanyReconciliation, MATCH_WINDOW_DAYS, MatchStatus,
+    MatchedBy, PairSummary, Side, reconcile_intercompany,
 };
 pub use report::*;
 pub use suggest::{

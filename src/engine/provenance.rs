@@ -44,6 +44,18 @@ pub(crate) struct EliminationItem<'a> {
     pub cell_amount: Decimal,
 }
 
+/// The translated sum of the intercompany lines of one (entity, account,
+/// month) behind an elimination cell.
+pub(crate) struct EliminationSumItem<'a> {
+    pub entity: EntityId,
+    pub account_id: &'a str,
+    pub month: Month,
+    pub base: Decimal,
+    pub rate: Decimal,
+    pub translated: Decimal,
+    pub cell_amount: Decimal,
+}
+
 /// Gathers provenance while a report is computed: flat lists tagged with
 /// their cell (line, column). Nothing is indexed while the report is built;
 /// opening a cell scans the lists once, which takes well under a
@@ -54,6 +66,8 @@ pub(crate) struct ProvenanceBuilder<'a> {
     entity_items: Vec<(u32, u32, u32, u32)>,
     /// (line, column, item).
     eliminations: Vec<(u32, u32, EliminationItem<'a>)>,
+    /// (line, column, item).
+    elimination_sums: Vec<(u32, u32, EliminationSumItem<'a>)>,
     pub entities: Vec<EntityRows<'a>>,
 }
 
@@ -64,6 +78,10 @@ impl<'a> ProvenanceBuilder<'a> {
 
     pub fn push_elimination(&mut self, line: u32, col: u32, item: EliminationItem<'a>) {
         self.eliminations.push((line, col, item));
+    }
+
+    pub fn push_elimination_sum(&mut self, line: u32, col: u32, item: EliminationSumItem<'a>) {
+        self.elimination_sums.push((line, col, item));
     }
 }
 
@@ -127,13 +145,16 @@ pub struct EliminatedLine {
     pub net_amount: Decimal,
     #[serde(with = "super::money::opt_str")]
     pub currency_rate: Option<Decimal>,
-    /// In the entity's base currency (unrounded).
+    /// In the entity's base currency, rounded to its minor units half away
+    /// from zero, as Xero posts it.
     #[serde(with = "rust_decimal::serde::str")]
     pub base_amount: Decimal,
     /// Average rate of the month into the presentation currency.
     #[serde(with = "rust_decimal::serde::str")]
     pub rate: Decimal,
-    /// `base_amount × rate`, rounded.
+    /// The line's share of its translated (entity, account, month) sum:
+    /// `base_amount × rate` rounded, the last line of the sum taking the
+    /// rounding difference (see [`EliminationSum`]).
     #[serde(with = "rust_decimal::serde::str")]
     pub translated: Decimal,
     /// What it adds to the elimination cell as displayed.
@@ -142,7 +163,30 @@ pub struct EliminatedLine {
     pub sync_run_id: Option<i64>,
 }
 
-/// Everything behind one cell. Its `cell_amount`s add up to the cell.
+/// The intercompany lines of one (entity, account, month), summed in base
+/// currency and translated once: what an elimination cell is made of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EliminationSum {
+    pub entity: EntityId,
+    pub account_id: String,
+    pub month: Month,
+    /// Σ of the lines' rounded base amounts, as the elimination's effect on
+    /// the entity's profit (negative when it removes income).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub base_amount: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub rate: Decimal,
+    /// `base_amount × rate`, rounded once.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub translated: Decimal,
+    /// What it adds to the elimination cell as displayed.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub cell_amount: Decimal,
+}
+
+/// Everything behind one cell. Its `cell_amount`s add up to the cell (the
+/// `elimination_sums` repeat the `eliminations`, summed: count one or the
+/// other).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CellProvenance {
     pub line_key: String,
@@ -150,6 +194,7 @@ pub struct CellProvenance {
     pub currency: CurrencyCode,
     pub sources: Vec<SourceAmount>,
     pub eliminations: Vec<EliminatedLine>,
+    pub elimination_sums: Vec<EliminationSum>,
 }
 
 impl CellProvenance {
@@ -183,6 +228,7 @@ impl Provenance<'_> {
             currency: self.presentation,
             sources: Vec::new(),
             eliminations: Vec::new(),
+            elimination_sums: Vec::new(),
         };
         let display = self.line_signs[line as usize];
         let b = &self.built;
@@ -194,6 +240,19 @@ impl Provenance<'_> {
         for (l, c, item) in &b.eliminations {
             if wanted(*l, *c) {
                 out.eliminations.push(eliminated_line(item));
+            }
+        }
+        for (l, c, s) in &b.elimination_sums {
+            if wanted(*l, *c) {
+                out.elimination_sums.push(EliminationSum {
+                    entity: s.entity,
+                    account_id: s.account_id.to_string(),
+                    month: s.month,
+                    base_amount: s.base,
+                    rate: s.rate,
+                    translated: s.translated,
+                    cell_amount: s.cell_amount,
+                });
             }
         }
         Some(out)
@@ -270,7 +329,7 @@ fn eliminated_line(e: &EliminationItem<'_>) -> EliminatedLine {
 
 fn source_key(r: &PnlAmount) -> String {
     match &r.row {
-        SourceRow::Account { account_id } => account_id.clone(),
+        SourceRow::Account { account_id, .. } => account_id.clone(),
         SourceRow::System(sys) => sys.key.clone(),
         SourceRow::Summary(label) => label.to_string(),
     }

@@ -14,7 +14,7 @@ use super::index::GroupIndex;
 use super::input::{EntityId, GroupData, InvoiceType};
 use super::intercompany::{IcInvoice, IcOutcome, intercompany_invoices, profit_effect_sign};
 use super::lines::signed;
-use super::money::{translate, zero};
+use super::money::{round_to, translate, zero};
 use crate::domain::{CurrencyCode, Month, MonthRange};
 
 /// Days a bill's date may differ from the invoice's when matched by amount.
@@ -26,6 +26,34 @@ pub enum MatchStatus {
     Matched,
     AmountDiffers,
     CounterpartMissing,
+}
+
+/// What kind of documents a pair is made of. Each kind pairs only with
+/// its own: a seller's sales invoice with the buyer's bill, a seller's
+/// sales credit note with the buyer's purchases credit note, receive money
+/// with the other side's spend money.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    Invoice,
+    CreditNote,
+    BankTransaction,
+}
+
+impl DocumentKind {
+    /// The kind of a document, and whether it is the seller's side (the
+    /// side whose document raised its own profit for an invoice: ACCREC,
+    /// ACCRECCREDIT, RECEIVE).
+    pub fn of(t: InvoiceType) -> (Self, bool) {
+        match t {
+            InvoiceType::Accrec => (Self::Invoice, true),
+            InvoiceType::Accpay => (Self::Invoice, false),
+            InvoiceType::Accreccredit => (Self::CreditNote, true),
+            InvoiceType::Accpaycredit => (Self::CreditNote, false),
+            InvoiceType::Receive => (Self::BankTransaction, true),
+            InvoiceType::Spend => (Self::BankTransaction, false),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -50,8 +78,9 @@ pub struct Side {
     /// Net amount of the P&L lines, in the invoice currency.
     #[serde(with = "rust_decimal::serde::str")]
     pub net_amount: Decimal,
-    /// The P&L lines translated into the presentation currency (each line
-    /// rounded, as eliminated); null when the month's rate is missing.
+    /// The P&L lines translated into the presentation currency (each line's
+    /// base amount rounded, summed, translated once); null when the month's
+    /// rate is missing.
     #[serde(with = "super::money::opt_str")]
     pub presentation_amount: Option<Decimal>,
     /// What eliminating this side does to group profit (null as above).
@@ -59,13 +88,17 @@ pub struct Side {
     pub profit_effect: Option<Decimal>,
 }
 
-/// A pair, or a single side whose counterpart is missing.
+/// A pair, or a single side whose counterpart is missing. For credit notes
+/// the seller's side is its sales credit note (ACCRECCREDIT) and the
+/// buyer's its purchases credit note (ACCPAYCREDIT); for bank transactions
+/// the receiver's RECEIVE and the payer's SPEND.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IntercompanyPair {
     pub seller: EntityId,
     pub buyer: EntityId,
     /// The month of the seller's invoice (of the bill when it is alone).
     pub month: Month,
+    pub kind: DocumentKind,
     pub status: MatchStatus,
     pub matched_by: Option<MatchedBy>,
     pub seller_invoice: Option<Side>,
@@ -107,15 +140,16 @@ fn side(idx: &GroupIndex<'_>, inv: &IcInvoice<'_>) -> Side {
     let e = idx.entities[inv.entity_pos];
     let rate = idx.average_rate(e.base_currency, inv.month);
     let mut net = Decimal::ZERO;
-    let mut presented = rate.map(|_| zero(idx.minor_units));
+    // As eliminated: each line's base amount rounded as Xero posts it,
+    // summed, translated once.
+    let mut base_sum = Decimal::ZERO;
     for l in inv.lines(idx) {
         if let IcOutcome::Eliminate { base, .. } = &l.outcome {
             net += l.net;
-            presented = presented
-                .zip(rate)
-                .and_then(|(p, r)| translate(*base, r, idx.minor_units).map(|t| p + t));
+            base_sum += round_to(*base, e.base_currency.minor_units());
         }
     }
+    let presented = rate.and_then(|r| translate(base_sum, r, idx.minor_units));
     let effect = presented.map(|p| -signed(profit_effect_sign(inv.invoice.invoice_type), p));
     Side {
         entity: e.id,
@@ -149,78 +183,22 @@ pub fn reconcile_intercompany(
     let wide = MonthRange::new(period.from().prev(), period.to().next())
         .expect("a widened range stays ordered");
     let ic = intercompany_invoices(&idx, wide);
-    let (sellers, buyers): (Vec<&IcInvoice<'_>>, Vec<&IcInvoice<'_>>) = ic
-        .iter()
-        .partition(|i| i.invoice.invoice_type == InvoiceType::Accrec);
-
-    // Bills by (buyer, seller), and by number within that.
-    let mut bills: HashMap<(EntityId, EntityId), Vec<usize>> = HashMap::new();
-    for (i, b) in buyers.iter().enumerate() {
-        bills
-            .entry((idx.entities[b.entity_pos].id, b.counterpart))
-            .or_default()
-            .push(i);
-    }
-    let mut taken = vec![false; buyers.len()];
     let mut pairs = Vec::new();
-    let mut unmatched_sellers = Vec::new();
-
-    // Pass 1: by invoice number.
-    for s in &sellers {
-        let seller = idx.entities[s.entity_pos].id;
-        let key = number_key(&s.invoice.invoice_number);
-        let found = key.and_then(|k| {
-            bills.get(&(s.counterpart, seller)).and_then(|c| {
-                c.iter().copied().find(|&b| {
-                    !taken[b] && number_key(&buyers[b].invoice.invoice_number).as_ref() == Some(&k)
-                })
-            })
-        });
-        match found {
-            Some(b) => {
-                taken[b] = true;
-                pairs.push((Some(*s), Some(buyers[b]), Some(MatchedBy::InvoiceNumber)));
-            }
-            None => unmatched_sellers.push(*s),
-        }
-    }
-    // Pass 2: same currency and total, dates within the window (closest).
-    for s in unmatched_sellers {
-        let seller = idx.entities[s.entity_pos].id;
-        let found = bills.get(&(s.counterpart, seller)).and_then(|c| {
-            c.iter()
-                .copied()
-                .filter(|&b| {
-                    let bi = buyers[b].invoice;
-                    !taken[b]
-                        && bi.currency == s.invoice.currency
-                        && bi.total == s.invoice.total
-                        && (bi.date - s.invoice.date).num_days().abs() <= MATCH_WINDOW_DAYS
-                })
-                .min_by_key(|&b| {
-                    (
-                        (buyers[b].invoice.date - s.invoice.date).num_days().abs(),
-                        b,
-                    )
-                })
-        });
-        match found {
-            Some(b) => {
-                taken[b] = true;
-                pairs.push((Some(s), Some(buyers[b]), Some(MatchedBy::AmountAndDate)));
-            }
-            None => pairs.push((Some(s), None, None)),
-        }
-    }
-    for (b, t) in taken.iter().enumerate() {
-        if !t {
-            pairs.push((None, Some(buyers[b]), None));
-        }
+    for kind in [
+        DocumentKind::Invoice,
+        DocumentKind::CreditNote,
+        DocumentKind::BankTransaction,
+    ] {
+        let (sellers, buyers): (Vec<&IcInvoice<'_>>, Vec<&IcInvoice<'_>>) = ic
+            .iter()
+            .filter(|i| DocumentKind::of(i.invoice.invoice_type).0 == kind)
+            .partition(|i| DocumentKind::of(i.invoice.invoice_type).1);
+        pair_up(&idx, kind, &sellers, &buyers, &mut pairs);
     }
 
     let mut out: Vec<IntercompanyPair> = pairs
         .into_iter()
-        .filter_map(|(s, b, by)| {
+        .filter_map(|(kind, s, b, by)| {
             let month = s.or(b).map(|i| i.month)?;
             if !period.contains(month) {
                 return None;
@@ -256,6 +234,7 @@ pub fn reconcile_intercompany(
                 seller,
                 buyer,
                 month,
+                kind,
                 status,
                 matched_by: by,
                 seller_invoice,
@@ -265,7 +244,13 @@ pub fn reconcile_intercompany(
         })
         .collect();
     out.sort_by(|a, b| {
-        (a.seller, a.buyer, a.month, pair_id(a)).cmp(&(b.seller, b.buyer, b.month, pair_id(b)))
+        (a.seller, a.buyer, a.month, a.kind, pair_id(a)).cmp(&(
+            b.seller,
+            b.buyer,
+            b.month,
+            b.kind,
+            pair_id(b),
+        ))
     });
 
     let mut summary: BTreeMap<(EntityId, EntityId, Month), PairSummary> = BTreeMap::new();
@@ -310,6 +295,100 @@ pub fn reconcile_intercompany(
         pairs: out,
         summary: summary.into_values().collect(),
     })
+}
+
+/// A pair of documents of one kind (or a single side): seller's, buyer's,
+/// how they were matched.
+pub(crate) type Paired<'r, 'a> = (
+    DocumentKind,
+    Option<&'r IcInvoice<'a>>,
+    Option<&'r IcInvoice<'a>>,
+    Option<MatchedBy>,
+);
+
+/// Pairs the seller-side and buyer-side documents of one kind: first by
+/// number (InvoiceNumber, CreditNoteNumber), then by currency, total and
+/// dates within [`MATCH_WINDOW_DAYS`] (closest first). One to one.
+pub(crate) fn pair_up<'r, 'a>(
+    idx: &GroupIndex<'a>,
+    kind: DocumentKind,
+    sellers: &[&'r IcInvoice<'a>],
+    buyers: &[&'r IcInvoice<'a>],
+    pairs: &mut Vec<Paired<'r, 'a>>,
+) {
+    // Bills by (buyer, seller).
+    let mut bills: HashMap<(EntityId, EntityId), Vec<usize>> = HashMap::new();
+    for (i, b) in buyers.iter().enumerate() {
+        bills
+            .entry((idx.entities[b.entity_pos].id, b.counterpart))
+            .or_default()
+            .push(i);
+    }
+    let mut taken = vec![false; buyers.len()];
+    let mut unmatched_sellers = Vec::new();
+
+    // Pass 1: by number.
+    for s in sellers {
+        let seller = idx.entities[s.entity_pos].id;
+        let key = number_key(&s.invoice.invoice_number);
+        let found = key.and_then(|k| {
+            bills.get(&(s.counterpart, seller)).and_then(|c| {
+                c.iter().copied().find(|&b| {
+                    !taken[b] && number_key(&buyers[b].invoice.invoice_number).as_ref() == Some(&k)
+                })
+            })
+        });
+        match found {
+            Some(b) => {
+                taken[b] = true;
+                pairs.push((
+                    kind,
+                    Some(*s),
+                    Some(buyers[b]),
+                    Some(MatchedBy::InvoiceNumber),
+                ));
+            }
+            None => unmatched_sellers.push(*s),
+        }
+    }
+    // Pass 2: same currency and total, dates within the window (closest).
+    for s in unmatched_sellers {
+        let seller = idx.entities[s.entity_pos].id;
+        let found = bills.get(&(s.counterpart, seller)).and_then(|c| {
+            c.iter()
+                .copied()
+                .filter(|&b| {
+                    let bi = buyers[b].invoice;
+                    !taken[b]
+                        && bi.currency == s.invoice.currency
+                        && bi.total == s.invoice.total
+                        && (bi.date - s.invoice.date).num_days().abs() <= MATCH_WINDOW_DAYS
+                })
+                .min_by_key(|&b| {
+                    (
+                        (buyers[b].invoice.date - s.invoice.date).num_days().abs(),
+                        b,
+                    )
+                })
+        });
+        match found {
+            Some(b) => {
+                taken[b] = true;
+                pairs.push((
+                    kind,
+                    Some(s),
+                    Some(buyers[b]),
+                    Some(MatchedBy::AmountAndDate),
+                ));
+            }
+            None => pairs.push((kind, Some(s), None, None)),
+        }
+    }
+    for (b, t) in taken.iter().enumerate() {
+        if !t {
+            pairs.push((kind, None, Some(buyers[b]), None));
+        }
+    }
 }
 
 fn pair_id(p: &IntercompanyPair) -> (&str, &str) {

@@ -33,6 +33,9 @@ pub struct Column {
 
 /// The key of the eliminations column.
 pub const ELIMINATIONS: &str = "eliminations";
+/// The key of the unrealised intercompany profit line.
+pub const UNREALISED_LINE: &str = "unrealised_intercompany_profit";
+
 /// The key of the consolidated column.
 pub const CONSOLIDATED: &str = "consolidated";
 
@@ -203,8 +206,9 @@ pub enum LineKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReportLine {
     /// Stable key of the line, used to open a cell's provenance:
-    /// `group:<id>`, `unmapped:<entity id>:<AccountID>`, `total:<section>`,
-    /// `gross_profit`, `net_profit`.
+    /// `group:<id>`, `unmapped:<entity id>:<AccountID>`,
+    /// `unrealised_intercompany_profit`, `total:<section>`, `gross_profit`,
+    /// `net_profit`.
     pub key: String,
     pub kind: LineKind,
     pub section: Section,
@@ -248,8 +252,21 @@ pub struct RateUsed {
     pub average: Decimal,
 }
 
+/// Whether an entity month ties to Xero's own figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TieOutStatus {
+    /// Net Profit (and Gross Profit, where Xero reports it) agree.
+    Ties,
+    /// Net Profit or Gross Profit differ.
+    Differs,
+    /// Xero sent no Net Profit row: nothing to tie to.
+    NotTiedOut,
+}
+
 /// Xero's Net Profit beside the engine's sum, per entity and month, in the
-/// entity's base currency, before translation and eliminations.
+/// entity's base currency, before translation and eliminations; Gross
+/// Profit the same way where Xero reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TieOut {
     pub entity: EntityId,
@@ -262,6 +279,18 @@ pub struct TieOut {
     /// `computed - xero_net_profit`; null when Xero's figure is missing.
     #[serde(with = "super::money::opt_str")]
     pub difference: Option<Decimal>,
+    /// Xero's Gross Profit row; null when Xero sent none.
+    #[serde(with = "super::money::opt_str")]
+    pub xero_gross_profit: Option<Decimal>,
+    /// Income less Cost of Sales, as the sections of Xero's report hold
+    /// the rows.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub computed_gross_profit: Decimal,
+    /// `computed_gross_profit - xero_gross_profit`; null when Xero's figure
+    /// is missing.
+    #[serde(with = "super::money::opt_str")]
+    pub gross_profit_difference: Option<Decimal>,
+    pub status: TieOutStatus,
 }
 
 /// A summary row of an entity's Xero report: kept and listed, never summed.

@@ -4,7 +4,7 @@
 
 use super::hash::FastMap;
 use super::index::GroupIndex;
-use super::input::SourceRow;
+use super::input::{EntityAccount, ReportSection, SourceRow};
 use super::lines::{Lines, signed, signed_units};
 use super::money::translate_units;
 use super::provenance::EntityRows;
@@ -20,6 +20,8 @@ struct EntityState<'a> {
     slot_of: FastMap<&'a str, u32>,
     /// The report line of each slot.
     line: Vec<u32>,
+    /// The chart account of each slot, if the chart has it.
+    account: Vec<Option<&'a EntityAccount>>,
     rows: EntityRows<'a>,
 }
 
@@ -53,9 +55,17 @@ pub(crate) fn translate_entities<'a>(
                 p
             }
         };
-        let (key, system) = match &row.row {
-            SourceRow::Account { account_id } => (account_id.as_str(), None),
-            SourceRow::System(sys) => (sys.key.as_str(), Some((sys.label.as_str(), sys.class))),
+        ws.synced[pos][m] = true;
+        let (key, system, section) = match &row.row {
+            SourceRow::Account {
+                account_id,
+                section,
+            } => (account_id.as_str(), None, *section),
+            SourceRow::System(sys) => (
+                sys.key.as_str(),
+                Some((sys.label.as_str(), sys.class)),
+                sys.section,
+            ),
             SourceRow::Summary(label) => {
                 ws.summary_rows.push(SummaryRow {
                     entity: row.entity,
@@ -79,12 +89,15 @@ pub(crate) fn translate_entities<'a>(
                                 severity: Severity::Warning,
                                 entity: row.entity,
                                 account_id: key.to_string(),
+                                section,
                             });
                         }
-                        let resolved = lines.resolve(pos, key, info, system);
+                        let resolved =
+                            lines.resolve(pos, key, info, system, section.map(|s| s.class()));
                         let s = st.line.len();
                         st.line.push(resolved.line);
                         st.rows.profit_sign.push(resolved.profit_sign);
+                        st.account.push(info.account);
                         st.rows.base.resize((s + 1) * n, Decimal::ZERO);
                         st.rows.first.resize((s + 1) * n, None);
                         st.slot_of.insert(key, s as u32);
@@ -95,15 +108,37 @@ pub(crate) fn translate_entities<'a>(
                 s
             }
         };
+        // A key outside the chart can sit in two sections (realised and
+        // unrealised currency gains both carry FXGROUPID): each row moves
+        // profit as its own section says, so a row signed unlike its slot
+        // is turned into the slot's sign before it is added.
+        let slot_sign = st.rows.profit_sign[slot];
+        let row_class = match system {
+            Some((_, class)) => Some(class),
+            None if st.account[slot].is_none() => section.map(ReportSection::class),
+            None => None,
+        };
+        let amount = match row_class {
+            Some(class) if class.profit_sign().is_sign_negative() != (slot_sign < 0) => -row.amount,
+            _ => row.amount,
+        };
+        // Gross Profit as Xero counts it: by the section the row sat in, or
+        // for a known account by the section Xero shows its type in.
+        let gross_section = section.or_else(|| st.account[slot].map(ReportSection::of_account));
+        match gross_section.map(ReportSection::gross_profit_sign) {
+            Some(1) => ws.computed_gross_profit[pos][m] += row.amount,
+            Some(-1) => ws.computed_gross_profit[pos][m] -= row.amount,
+            _ => {}
+        }
         let i = slot * n + m;
         match st.rows.first[i] {
             None => {
                 st.rows.first[i] = Some(row);
-                st.rows.base[i] = row.amount;
+                st.rows.base[i] = amount;
             }
             Some(_) => {
                 st.rows.extra.push((slot as u32, m as u32, row));
-                st.rows.base[i] += row.amount;
+                st.rows.base[i] += amount;
             }
         }
     }

@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::input::EntityId;
+use super::input::{EntityId, ReportSection};
 use crate::domain::{CurrencyCode, Month};
 
 /// How bad a warning is. `Error` means a figure on the report is incomplete.
@@ -69,10 +69,69 @@ pub enum Warning {
         difference: Decimal,
     },
     /// A source row names an AccountID that is not in the entity's chart.
+    /// Its amounts move profit as the section of Xero's report it sat in
+    /// says (`section`), as Xero's own Net Profit counts them.
     UnknownSourceAccount {
         severity: Severity,
         entity: EntityId,
         account_id: String,
+        section: Option<ReportSection>,
+    },
+    /// No P&L was synced for the entity and month: its amounts are missing
+    /// and its intercompany eliminations wait (are not applied).
+    MissingPnl {
+        severity: Severity,
+        entity: EntityId,
+        entity_name: String,
+        month: Month,
+    },
+    /// Xero sent no Net Profit row for a month that has rows: the entity
+    /// month is not tied out (never "ties").
+    NotTiedOut {
+        severity: Severity,
+        entity: EntityId,
+        month: Month,
+    },
+    /// Xero's Gross Profit and the engine's sum (Income less Cost of Sales
+    /// as Xero's sections hold them) differ.
+    GrossProfitTieOut {
+        severity: Severity,
+        entity: EntityId,
+        month: Month,
+        currency: CurrencyCode,
+        #[serde(with = "rust_decimal::serde::str")]
+        xero_gross_profit: Decimal,
+        #[serde(with = "rust_decimal::serde::str")]
+        computed: Decimal,
+        #[serde(with = "rust_decimal::serde::str")]
+        difference: Decimal,
+    },
+    /// An intercompany record that could not be read (unknown currency,
+    /// status or type): it is not eliminated.
+    UnreadableRecord {
+        severity: Severity,
+        entity: EntityId,
+        record_id: String,
+        number: Option<String>,
+        month: Month,
+        field: String,
+        value: String,
+    },
+    /// The buyer put (part of) an intercompany purchase on a balance-sheet
+    /// account: the seller's revenue on it is eliminated and held on the
+    /// "Unrealised intercompany profit" line until a user releases it.
+    UnrealisedIntercompanyProfit {
+        severity: Severity,
+        /// The seller.
+        entity: EntityId,
+        invoice_id: String,
+        invoice_number: Option<String>,
+        buyer: EntityId,
+        bill_id: String,
+        month: Month,
+        /// Held, in the seller's base currency.
+        #[serde(with = "rust_decimal::serde::str")]
+        amount: Decimal,
     },
     /// An intercompany invoice line that needs attention.
     Intercompany {
@@ -96,6 +155,11 @@ impl Warning {
             | Self::UnmappedAccount { severity, .. }
             | Self::NetProfitTieOut { severity, .. }
             | Self::UnknownSourceAccount { severity, .. }
+            | Self::MissingPnl { severity, .. }
+            | Self::NotTiedOut { severity, .. }
+            | Self::GrossProfitTieOut { severity, .. }
+            | Self::UnreadableRecord { severity, .. }
+            | Self::UnrealisedIntercompanyProfit { severity, .. }
             | Self::Intercompany { severity, .. } => *severity,
         }
     }

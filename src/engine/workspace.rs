@@ -18,7 +18,13 @@ pub(crate) struct Workspace<'i, 'a> {
     pub entity_rates: Vec<Vec<Option<Decimal>>>,
     /// `[entity position][month]` Σ profit effects in base currency.
     pub computed_net_profit: Vec<Vec<Decimal>>,
+    /// `[entity position][month]` Gross Profit in base currency, as Xero's
+    /// sections count it.
+    pub computed_gross_profit: Vec<Vec<Decimal>>,
     pub has_rows: Vec<Vec<bool>>,
+    /// `[entity position][month]`: a P&L was synced (any row, summary rows
+    /// and Xero's Net Profit included).
+    pub synced: Vec<Vec<bool>>,
     pub summary_rows: Vec<SummaryRow>,
     pub warnings: Vec<Warning>,
     pub provenance: ProvenanceBuilder<'a>,
@@ -38,11 +44,24 @@ impl<'i, 'a> Workspace<'i, 'a> {
                     .collect()
             })
             .collect();
+        let mut synced = vec![vec![false; months.len()]; n];
+        let first = months.first().copied();
+        for np in &idx.data.net_profits {
+            let (Some(first), Some(&pos)) = (first, idx.position.get(&np.entity)) else {
+                continue;
+            };
+            let m = first.months_until(np.month);
+            if m >= 0 && (m as usize) < months.len() {
+                synced[pos][m as usize] = true;
+            }
+        }
         Self {
+            synced,
             columns: n + 2,
             elimination_column: n,
             entity_rates,
             computed_net_profit: vec![vec![Decimal::ZERO; months.len()]; n],
+            computed_gross_profit: vec![vec![Decimal::ZERO; months.len()]; n],
             has_rows: vec![vec![false; months.len()]; n],
             summary_rows: Vec::new(),
             warnings: Vec::new(),

@@ -798,6 +798,7 @@ mod tests {
                 invoice(1, InvoiceType::Accrec, "inv-k-42", "c-tui", "200"),
                 invoice(2, InvoiceType::Accpay, "bill-t-42", "c-kea", "400"),
             ],
+            rejected: Vec::new(),
         }
     }
 

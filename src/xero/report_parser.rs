@@ -12,7 +12,9 @@ use super::{Report, ReportRow, RowType};
 pub enum ParsedRowKind {
     /// A line with Xero's AccountID.
     Account,
-    /// A line without one (such as an `FXGROUPID` system group).
+    /// A line without one: no `account` attribute, or one that is not an
+    /// AccountID (Xero's `FXGROUPID` system group for currency gains and
+    /// losses, whose key is then kept in `account_id`).
     Other,
     /// A summary line: a section total, Gross Profit or Net Profit.
     Summary,
@@ -24,6 +26,9 @@ pub struct ParsedRow {
     /// empty for the untitled section that holds Net Profit.
     pub section: String,
     pub label: String,
+    /// The cells' `account` attribute: Xero's AccountID for an
+    /// [`ParsedRowKind::Account`] row, a system key such as `FXGROUPID` for
+    /// an [`ParsedRowKind::Other`] one.
     pub account_id: Option<String>,
     pub kind: ParsedRowKind,
     /// One per column, in the header's order (Xero lists the newest period
@@ -32,11 +37,13 @@ pub struct ParsedRow {
 }
 
 impl ParsedRow {
-    /// A stable key: the AccountID, or section and label for other rows.
+    /// A stable key: the AccountID, or section and label for other rows
+    /// (two `FXGROUPID` rows, realised and unrealised, share their key but
+    /// not their label).
     pub fn row_key(&self) -> String {
-        match &self.account_id {
-            Some(id) => id.clone(),
-            None => format!("{}|{}", self.section, self.label),
+        match (&self.account_id, self.kind) {
+            (Some(id), ParsedRowKind::Account) => id.clone(),
+            _ => format!("{}|{}", self.section, self.label),
         }
     }
 }
@@ -150,8 +157,8 @@ fn collect(
                 row.row_type == RowType::SummaryRow || (account_id.is_none() && section.is_empty());
             let kind = match (&account_id, is_summary) {
                 (_, true) => ParsedRowKind::Summary,
-                (Some(_), false) => ParsedRowKind::Account,
-                (None, false) => ParsedRowKind::Other,
+                (Some(id), false) if is_account_id(id) => ParsedRowKind::Account,
+                (_, false) => ParsedRowKind::Other,
             };
             out.push(ParsedRow {
                 section: section.to_string(),
@@ -163,6 +170,17 @@ fn collect(
             Ok(())
         }
     }
+}
+
+/// Whether a cell's `account` attribute is an AccountID (a GUID), rather
+/// than a key of a row that is not in the chart, such as `FXGROUPID`.
+pub fn is_account_id(value: &str) -> bool {
+    let v = value.trim();
+    v.len() == 36
+        && v.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
 }
 
 /// Report cells are strings; an empty cell is zero.
@@ -190,9 +208,9 @@ mod tests {
         {"RowType": "Header", "Cells": [{"Value": ""}, {"Value": "31 Mar 26"}, {"Value": "28 Feb 26"}]},
         {"RowType": "Section", "Title": " Income", "Rows": [
           {"RowType": "Row", "Cells": [
-            {"Value": "Sales", "Attributes": [{"Id": "account", "Value": "acc-1"}]},
-            {"Value": "1000.50", "Attributes": [{"Id": "account", "Value": "acc-1"}]},
-            {"Value": "", "Attributes": [{"Id": "account", "Value": "acc-1"}]}]},
+            {"Value": "Sales", "Attributes": [{"Id": "account", "Value": "4f1c2a3b-0000-4000-8000-00000000a001"}]},
+            {"Value": "1000.50", "Attributes": [{"Id": "account", "Value": "4f1c2a3b-0000-4000-8000-00000000a001"}]},
+            {"Value": "", "Attributes": [{"Id": "account", "Value": "4f1c2a3b-0000-4000-8000-00000000a001"}]}]},
           {"RowType": "Row", "Cells": [{"Value": "Foreign Currency Gains"}, {"Value": "1234567890.123456789"}, {"Value": "-2.00"}]},
           {"RowType": "SummaryRow", "Cells": [{"Value": "Total Income"}, {"Value": "1234568890.623456789"}, {"Value": "-2.00"}]}
         ]},
@@ -209,7 +227,10 @@ mod tests {
         assert_eq!(p.rows.len(), 4);
         let sales = &p.rows[0];
         assert_eq!(sales.section, "Income");
-        assert_eq!(sales.account_id.as_deref(), Some("acc-1"));
+        assert_eq!(
+            sales.account_id.as_deref(),
+            Some("4f1c2a3b-0000-4000-8000-00000000a001")
+        );
         assert_eq!(sales.kind, ParsedRowKind::Account);
         assert_eq!(
             sales.values,
@@ -226,6 +247,23 @@ mod tests {
             ("", "Net Profit")
         );
         assert_eq!(net.kind, ParsedRowKind::Summary);
+    }
+
+    #[test]
+    fn an_fxgroupid_row_is_not_taken_for_an_account_id() {
+        let json = PL.replace(
+            r#"{"Value": "Foreign Currency Gains"}, {"Value": "1234567890.123456789"}"#,
+            r#"{"Value": "Foreign Currency Gains", "Attributes": [{"Id": "account", "Value": "FXGROUPID"}]}, {"Value": "1234567890.123456789", "Attributes": [{"Id": "account", "Value": "FXGROUPID"}]}"#,
+        );
+        let p = parse_report(&report(&json)).unwrap();
+        let fx = &p.rows[1];
+        assert_eq!(fx.kind, ParsedRowKind::Other);
+        assert_eq!(fx.account_id.as_deref(), Some("FXGROUPID"));
+        assert_eq!(fx.row_key(), "Income|Foreign Currency Gains");
+        assert_eq!(p.rows[0].kind, ParsedRowKind::Account);
+        assert!(is_account_id("4F1C2A3B-0000-4000-8000-00000000A001"));
+        assert!(!is_account_id("FXGROUPID"));
+        assert!(!is_account_id("4f1c2a3b-0000-4000-8000-00000000a00g"));
     }
 
     #[test]

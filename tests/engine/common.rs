@@ -81,9 +81,7 @@ pub fn group_account(id: i64, code: &str, name: &str, section: AccountSection) -
 pub fn pnl(entity: i64, account_id: &str, month: &str, amount: &str) -> PnlAmount {
     PnlAmount {
         entity: EntityId(entity),
-        row: SourceRow::Account {
-            account_id: account_id.to_string(),
-        },
+        row: SourceRow::account(account_id),
         month: m(month),
         amount: d(amount),
         sync_run_id: Some(7),
@@ -172,6 +170,7 @@ pub fn empty_group(currency: &str) -> GroupData {
         rates: vec![],
         intercompany_contacts: vec![],
         invoices: vec![],
+        rejected: vec![],
     }
 }
 

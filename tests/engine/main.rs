@@ -3,8 +3,12 @@
 
 mod balance_sheet;
 mod common;
+mod completeness;
+mod eliminations;
 mod props;
 mod reconcile;
+mod reference;
+mod rows;
 mod rules;
 mod serialisation;
 mod suggest;

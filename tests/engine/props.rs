@@ -326,7 +326,7 @@ proptest! {
         // Expected: Σ over months of round(Σ rows × rate), signed for display.
         let mut base: HashMap<(&str, Month), Decimal> = HashMap::new();
         for row in &g.pnl {
-            if let SourceRow::Account { account_id } = &row.row {
+            if let SourceRow::Account { account_id, .. } = &row.row {
                 *base.entry((account_id.as_str(), row.month)).or_default() += row.amount;
             }
         }
@@ -457,12 +457,29 @@ proptest! {
 
     #[test]
     fn reconciliation_net_effect_equals_eliminations(s in spec(3)) {
-        let g = build(&s);
+        let mut g = build(&s);
+        // Every entity month synced, so that no elimination waits.
+        for e in 1..=s.entities.len() as i64 {
+            for month in year().months() {
+                g.net_profits.push(XeroNetProfit {
+                    entity: EntityId(e),
+                    month,
+                    amount: Decimal::ZERO,
+                    sync_run_id: None,
+                });
+            }
+        }
         let r = report(&g, year());
         let rec = reconcile_intercompany(&g, year()).unwrap();
         if rec.summary.iter().all(|x| x.complete) {
+            // Equal up to rounding: the reconciliation translates each
+            // document once, the eliminations each (entity, account, month)
+            // once, so each rounding (at most half a cent) may differ.
             let net: Decimal = rec.summary.iter().map(|x| x.net_effect).sum();
-            prop_assert_eq!(net, r.net_profit.get("eliminations").unwrap());
+            let roundings: usize = g.invoices.iter().map(|i| i.lines.len() + 1).sum();
+            let bound = Decimal::new(roundings as i64, 2);
+            let diff = (net - r.net_profit.get("eliminations").unwrap()).abs();
+            prop_assert!(diff <= bound, "{} > {}", diff, bound);
         }
     }
 }

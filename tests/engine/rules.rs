@@ -148,16 +148,6 @@ fn voided_draft_and_deleted_invoices_are_ignored() {
 }
 
 #[test]
-fn credit_notes_are_a_later_stage() {
-    let mut g = worked_example();
-    g.invoices[0].invoice_type = InvoiceType::Accreccredit;
-    g.invoices[1].invoice_type = InvoiceType::Accpaycredit;
-    let r = run(&g);
-    assert_eq!(cell(&r, "group:10", "eliminations"), "0.00");
-    assert_eq!(cell(&r, "group:20", "eliminations"), "0.00");
-}
-
-#[test]
 fn balance_sheet_lines_are_listed_not_eliminated() {
     let mut g = worked_example();
     g.invoices[0].lines.push(line("l-bs", "610", "500.00", "0"));

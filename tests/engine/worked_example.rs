@@ -53,10 +53,15 @@ fn worked_example_eliminations_to_the_cent() {
     assert_eq!(e.invoice_id, "inv-h-42");
     assert_eq!(e.invoice_number.as_deref(), Some("INV-0042"));
     assert_eq!(e.line_item_id, "l1");
-    assert_eq!(e.base_amount.round_dp(6).to_string(), "1111.111111");
+    // 1,000.00 / 0.90 = 1,111.111..., posted by Xero (and eliminated) as
+    // 1,111.11.
+    assert_eq!(e.base_amount.to_string(), "1111.11");
     assert_eq!(e.rate.to_string(), "1");
     assert_eq!(e.translated.to_string(), "1111.11");
     assert_eq!(p.total().to_string(), "-1111.11");
+    assert_eq!(p.elimination_sums.len(), 1);
+    assert_eq!(p.elimination_sums[0].base_amount.to_string(), "-1111.11");
+    assert_eq!(p.elimination_sums[0].translated.to_string(), "-1111.11");
     let p = c.provenance.cell("group:20", "eliminations").unwrap();
     assert_eq!(p.eliminations[0].translated.to_string(), "1080.00");
     assert_eq!(p.eliminations[0].rate.to_string(), "1.08");

@@ -223,8 +223,20 @@ pub async fn page(
         .filter(|p| q.seller.is_none_or(|id| p.seller.0 == id))
         .filter(|p| q.buyer.is_none_or(|id| p.buyer.0 == id))
         .map(|p| {
-            let (invoice, seller_total) = side_text(&p.seller_invoice);
-            let (bill, buyer_total) = side_text(&p.buyer_bill);
+            let (mut invoice, seller_total) = side_text(&p.seller_invoice);
+            let (mut bill, buyer_total) = side_text(&p.buyer_bill);
+            // Credit notes and spend/receive money pair like invoices; say
+            // which they are.
+            let kind = match p.kind {
+                crate::engine::DocumentKind::Invoice => "",
+                crate::engine::DocumentKind::CreditNote => "credit note ",
+                crate::engine::DocumentKind::BankTransaction => "bank transaction ",
+            };
+            for text in [&mut invoice, &mut bill] {
+                if !kind.is_empty() && !text.is_empty() {
+                    text.insert_str(0, kind);
+                }
+            }
             let (status, status_class) = match p.status {
                 MatchStatus::Matched => ("matched", "ok"),
                 MatchStatus::AmountDiffers => ("amount differs", "warn"),

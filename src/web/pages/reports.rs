@@ -70,7 +70,7 @@ struct ReportPage {
     headings: Vec<(String, &'static str)>,
     rows: Vec<Row>,
     rates: Vec<(String, String, String)>,
-    warnings: Vec<String>,
+    warnings: Vec<WarningView>,
     error: Option<String>,
     presets: Vec<Preset>,
     /// The picker's named periods, and the one shown (`from:to`).
@@ -246,17 +246,38 @@ fn rows_of(
     (out, keys)
 }
 
-/// A warning in words, naming what to fix and where.
-fn warning_text(w: &Warning, names: &std::collections::HashMap<i64, String>) -> String {
+/// A warning on the page: what is wrong and what to do, and a link to
+/// where it is fixed.
+struct WarningView {
+    text: String,
+    href: Option<String>,
+}
+
+/// A warning in words, naming what to fix, with a link to where.
+fn warning_text(
+    w: &Warning,
+    names: &std::collections::HashMap<i64, String>,
+    group_id: i64,
+    period: MonthRange,
+) -> WarningView {
     let name = |e: &crate::engine::EntityId| names.get(&e.0).cloned().unwrap_or_default();
-    match w {
+    let group_page = Some(format!("/groups/{group_id}"));
+    let reconciliation = Some(format!(
+        "/groups/{group_id}/reports/intercompany?from={}&to={}",
+        period.from(),
+        period.to()
+    ));
+    let (text, href) = match w {
         Warning::MissingRate {
             entity_name,
             currency,
             month,
             ..
-        } => format!(
-            "No {currency} rate for {month}: {entity_name}'s amounts for that month are left out. Add the rate."
+        } => (
+            format!(
+                "No {currency} rate for {month}: {entity_name}'s amounts for that month are left out. Add the rate."
+            ),
+            Some(format!("/groups/{group_id}/rates")),
         ),
         Warning::UnmappedAccount {
             entity,
@@ -264,10 +285,16 @@ fn warning_text(w: &Warning, names: &std::collections::HashMap<i64, String>) -> 
             account_name,
             amount,
             ..
-        } => format!(
-            "{}: account {} {account_name} is not mapped to the group chart ({amount}); it shows under Unmapped.",
-            name(entity),
-            account_code.as_deref().unwrap_or("")
+        } => (
+            format!(
+                "{}: account {} {account_name} is not mapped to the group chart ({amount}); it shows under Unmapped. Map it.",
+                name(entity),
+                account_code.as_deref().unwrap_or("")
+            ),
+            Some(format!(
+                "/groups/{group_id}/mappings?status=unmapped&entity={}",
+                entity.0
+            )),
         ),
         Warning::NetProfitTieOut {
             entity,
@@ -275,44 +302,132 @@ fn warning_text(w: &Warning, names: &std::collections::HashMap<i64, String>) -> 
             currency,
             difference,
             ..
-        } => format!(
-            "{} {month}: the accounts add up to {difference} {currency} more than Xero's Net Profit.",
-            name(entity)
+        } => (
+            format!(
+                "{} {month}: the accounts add up to {difference} {currency} more than Xero's Net Profit. Sync the organisation again; if it stays, check the month in Xero.",
+                name(entity)
+            ),
+            group_page,
+        ),
+        Warning::GrossProfitTieOut {
+            entity,
+            month,
+            currency,
+            difference,
+            ..
+        } => (
+            format!(
+                "{} {month}: Income less Cost of Sales adds up to {difference} {currency} more than Xero's Gross Profit. Sync the organisation again; if it stays, check the month in Xero.",
+                name(entity)
+            ),
+            group_page,
+        ),
+        Warning::NotTiedOut { entity, month, .. } => (
+            format!(
+                "{} {month}: not tied out, Xero sent no Net Profit for the month. Sync the organisation again.",
+                name(entity)
+            ),
+            group_page,
+        ),
+        Warning::MissingPnl {
+            entity_name, month, ..
+        } => (
+            format!(
+                "{entity_name} {month}: no P&L has been synced, so its amounts are missing and its intercompany eliminations wait. Sync the organisation."
+            ),
+            group_page,
         ),
         Warning::UnknownSourceAccount {
-            entity, account_id, ..
-        } => format!(
-            "{}: Xero reported account {account_id}, which is not in the synced chart; sync again.",
-            name(entity)
+            entity,
+            account_id,
+            section,
+            ..
+        } => (
+            format!(
+                "{}: Xero reported account {account_id}{}, which is not in the synced chart; it counts as its section does in Xero's Net Profit and shows under Unmapped. Sync the organisation again to fetch its chart.",
+                name(entity),
+                match section {
+                    Some(crate::engine::ReportSection::Income) => " under Income",
+                    Some(crate::engine::ReportSection::CostOfSales) => " under Cost of Sales",
+                    Some(crate::engine::ReportSection::OtherIncome) => " under Other Income",
+                    Some(crate::engine::ReportSection::Expenses) => " under expenses",
+                    None => "",
+                }
+            ),
+            group_page,
+        ),
+        Warning::UnreadableRecord {
+            entity,
+            record_id,
+            number,
+            month,
+            field,
+            value,
+            ..
+        } => (
+            format!(
+                "{} intercompany record {} ({record_id}, {month}) has {field} '{value}', which Consol cannot read, so it is not eliminated. Correct it in Xero, then sync again.",
+                name(entity),
+                number.as_deref().unwrap_or("without a number")
+            ),
+            group_page,
+        ),
+        Warning::UnrealisedIntercompanyProfit {
+            entity,
+            invoice_number,
+            invoice_id,
+            buyer,
+            month,
+            amount,
+            ..
+        } => (
+            format!(
+                "{} sold to {} on invoice {} ({invoice_id}, {month}) and {} put it on a balance-sheet account: the sale is eliminated and {amount} is held on the Unrealised intercompany profit line (there is no release yet). Check the pair in the reconciliation.",
+                name(entity),
+                name(buyer),
+                invoice_number.as_deref().unwrap_or("without a number"),
+                name(buyer)
+            ),
+            reconciliation.clone(),
         ),
         Warning::Intercompany {
             issue,
             entity,
+            invoice_id,
             invoice_number,
             month,
             ..
         } => {
+            use crate::engine::IntercompanyIssue as I;
             let what = match issue {
-                crate::engine::IntercompanyIssue::BalanceSheetLine => {
+                I::BalanceSheetLine => {
                     "has a line on a balance-sheet account (listed, not eliminated)"
                 }
-                crate::engine::IntercompanyIssue::UnknownAccount => {
-                    "has a line on an account that is not in the chart"
+                I::UnknownAccount => {
+                    "has a line on an account that is not in the chart, so it is not eliminated; correct the line in Xero or sync again"
                 }
-                crate::engine::IntercompanyIssue::MissingCurrencyRate => {
-                    "is in a foreign currency without a currency rate"
+                I::MissingCurrencyRate => {
+                    "is in a foreign currency without a usable currency rate, so its lines are not eliminated; set the rate on it in Xero, then sync again"
                 }
-                crate::engine::IntercompanyIssue::UnknownCounterpart => {
-                    "is to a contact whose entity is not in the group"
+                I::UnknownCounterpart => {
+                    "is to a contact whose entity is not in the group, so it is not eliminated; check the intercompany contacts"
                 }
             };
-            format!(
-                "{} intercompany invoice {} ({month}) {what}.",
-                name(entity),
-                invoice_number.as_deref().unwrap_or("without a number")
+            let href = match issue {
+                I::UnknownCounterpart => Some(format!("/groups/{group_id}/intercompany")),
+                _ => reconciliation,
+            };
+            (
+                format!(
+                    "{} intercompany invoice {} ({invoice_id}, {month}) {what}.",
+                    name(entity),
+                    invoice_number.as_deref().unwrap_or("without a number")
+                ),
+                href,
             )
         }
-    }
+    };
+    WarningView { text, href }
 }
 
 pub async fn profit_and_loss(
@@ -437,7 +552,7 @@ pub async fn profit_and_loss(
         .warnings
         .iter()
         .filter(|w| w.severity() != crate::engine::Severity::Info)
-        .map(|w| warning_text(w, &names))
+        .map(|w| warning_text(w, &names, page.group.id, period))
         .collect();
     render(StatusCode::OK, &page)
 }
@@ -493,6 +608,17 @@ struct EliminationView {
     effect: String,
 }
 
+/// The intercompany lines of one (entity, account, month), summed in base
+/// currency and translated once.
+struct EliminationSumView {
+    entity: String,
+    account: String,
+    month: String,
+    base: String,
+    rate: String,
+    effect: String,
+}
+
 /// A line a total is made of, linking to its own provenance.
 struct PartView {
     name: String,
@@ -514,6 +640,7 @@ struct CellPage {
     total: String,
     sources: Vec<SourceRowView>,
     eliminations: Vec<EliminationView>,
+    elimination_sums: Vec<EliminationSumView>,
     parts: Vec<PartView>,
 }
 
@@ -561,6 +688,7 @@ pub async fn cell(
         total: String::new(),
         sources: Vec::new(),
         eliminations: Vec::new(),
+        elimination_sums: Vec::new(),
         parts: Vec::new(),
         group,
     };
@@ -648,6 +776,18 @@ pub async fn cell(
             base: accounting_exact(e.base_amount.round_dp(4), 2),
             rate: e.rate.to_string(),
             effect: accounting(e.cell_amount, places),
+        })
+        .collect();
+    page.elimination_sums = prov
+        .elimination_sums
+        .iter()
+        .map(|s| EliminationSumView {
+            entity: names.get(&s.entity.0).cloned().unwrap_or_default(),
+            account: s.account_id.clone(),
+            month: s.month.to_string(),
+            base: accounting_exact(s.base_amount, 2),
+            rate: s.rate.to_string(),
+            effect: accounting(s.cell_amount, places),
         })
         .collect();
     render(StatusCode::OK, &page)
