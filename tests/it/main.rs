@@ -11,6 +11,7 @@ mod demo;
 mod export;
 mod helpers;
 mod jobs;
+mod month_end;
 mod setup;
 mod setup_review;
 mod storage;
