@@ -25,6 +25,7 @@ crate::backends!(
     reopening_keeps_version_one_and_the_next_close_makes_version_two,
     the_pack_workbook_ties_to_the_pack_json_and_its_figures_to_the_reports,
     the_pages_close_a_month_and_keep_commentary,
+    consol_pack_build_closes_a_ready_month_and_writes_the_pack,
 );
 
 const TOKEN: &str = "consol_month_end_token";
@@ -227,6 +228,36 @@ async fn closing_is_refused_with_its_reasons_until_the_month_is_ready(backend: B
     assert_eq!(row(m.prev())["status"], "open");
     assert!(row(m.prev())["version"].is_null());
     assert!(row(m)["sent_at"].is_null());
+
+    // An entity without a profit and loss for the month blocks its close.
+    const FORGET: &str = "DELETE FROM report_amounts WHERE organisation_id = $1 AND month = $2";
+    let earlier = m.prev().to_string();
+    match &store {
+        Store::Sqlite(p) => sqlx::query(FORGET)
+            .bind(entity.organisation_id)
+            .bind(&earlier)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .unwrap(),
+        Store::Postgres(p) => sqlx::query(FORGET)
+            .bind(entity.organisation_id)
+            .bind(&earlier)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .unwrap(),
+    }
+    let (status, body) = close(&g, m.prev()).await;
+    assert_eq!(status, 409, "{body}");
+    let reasons = body["error"]["details"]["reasons"].as_array().unwrap();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r["code"] == "missing_pnl"
+                && r["message"].as_str().unwrap().contains(&entity.name)),
+        "{reasons:?}"
+    );
 }
 
 async fn a_closed_month_is_a_snapshot_that_rebuilds_byte_for_byte_after_the_books_change(
@@ -833,4 +864,89 @@ async fn the_pages_close_a_month_and_keep_commentary(backend: Backend) {
     assert_eq!(reopened.status, 303);
     let overview = client.get(&format!("/groups/{gid}/month-end")).await;
     assert!(overview.body.contains("Accrual missed"));
+}
+
+/// `consol pack build` on the test's database.
+fn pack_build(url: &str, group: i64, m: Month, out: &std::path::Path) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_consol"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("CONSOL_") {
+            c.env_remove(k);
+        }
+    }
+    c.args(["pack", "build", "--group", &group.to_string(), "--month"])
+        .arg(m.to_string())
+        .arg("--out")
+        .arg(out)
+        .env("CONSOL_DATABASE_URL", url)
+        .env(
+            "CONSOL_SECRET_KEY",
+            "a-test-key-of-at-least-thirty-two-characters",
+        )
+        .env("CONSOL_LOG", "error")
+        .output()
+        .unwrap()
+}
+
+async fn consol_pack_build_closes_a_ready_month_and_writes_the_pack(backend: Backend) {
+    let g = group_with_token(backend, false).await;
+    let store = g.s.app.store().clone();
+    let m = last_month();
+    let out = std::env::temp_dir().join(format!(
+        "consol-pack-{}-{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    ));
+
+    // Not set up: refused with the reasons, nothing closed or written.
+    let refused = pack_build(&g.s.app.db.url, g.group.id, m, &out);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("cannot be closed yet"), "{err}");
+    assert!(err.contains("No average"), "{err}");
+    assert!(!out.join("pack.json").exists());
+    assert!(
+        store
+            .month_end_versions(g.group.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    crate::helpers::set_up_like_the_demo(&store, &g.group, g.user_id).await;
+    let done = pack_build(&g.s.app.db.url, g.group.id, m, &out);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let versions = store.month_end_versions(g.group.id).await.unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].closed_by, None, "closed from the command line");
+    let log = store.audit_log(Some(g.group.id), 5).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|(_, e)| e.action == "month_end.close" && e.detail.contains("command line"))
+    );
+
+    // The files are the pack the API serves.
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(out.join("pack.json")).unwrap()).unwrap();
+    let (status, api) = call(&g, "GET", &format!("/month-end/{m}/pack"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(file, api);
+    let xlsx = std::fs::read(out.join("pack.xlsx")).unwrap();
+    let ws = sheet(&xlsx, "Profit and loss");
+    let lines = api["sections"][2]["content"]["lines"].as_array().unwrap();
+    let np = lines.iter().position(|l| l["key"] == "net_profit").unwrap();
+    assert_eq!(
+        cents(ws.get_value((4 + np as u32, 2))),
+        opt_dec(&lines[np]["values"]["month"])
+    );
+
+    // A second run uses the closed version: no new one.
+    let again = pack_build(&g.s.app.db.url, g.group.id, m, &out);
+    assert!(again.status.success());
+    assert_eq!(store.month_end_versions(g.group.id).await.unwrap().len(), 1);
+    std::fs::remove_dir_all(&out).ok();
 }
