@@ -384,7 +384,7 @@ impl SnapshotInputs {
         syncs: Vec<EntitySync>,
         data: &GroupData,
     ) -> Self {
-        Self {
+        let mut inputs = Self {
             group,
             loaded_from: loaded.from(),
             loaded_to: loaded.to(),
@@ -516,7 +516,39 @@ impl SnapshotInputs {
                     sync_run_id: i.sync_run_id,
                 })
                 .collect(),
+        };
+        inputs.sort();
+        inputs
+    }
+
+    /// Puts every list whose order the store does not fix (PostgreSQL may
+    /// return rows in any order after an update) into one order, so that
+    /// the same data always makes the same bytes and hash. The group's
+    /// chart keeps its order (its positions lay out the report), and so do
+    /// the entities (loaded in a fixed order) and each invoice's lines.
+    fn sort(&mut self) {
+        fn row_key(r: &SnapRow) -> (u8, &str) {
+            match r {
+                SnapRow::Account { account_id } => (0, account_id),
+                SnapRow::System { key, .. } => (1, key),
+                SnapRow::Summary { label } => (2, label),
+            }
         }
+        self.syncs.sort_by_key(|s| s.entity);
+        self.entity_accounts
+            .sort_by(|a, b| (a.entity, &a.account_id).cmp(&(b.entity, &b.account_id)));
+        self.mappings
+            .sort_by(|a, b| (a.entity, &a.account_id).cmp(&(b.entity, &b.account_id)));
+        self.pnl.sort_by(|a, b| {
+            (a.entity, a.month, row_key(&a.row)).cmp(&(b.entity, b.month, row_key(&b.row)))
+        });
+        self.net_profits.sort_by_key(|n| (n.entity, n.month));
+        self.rates
+            .sort_by(|a, b| (a.currency.as_str(), a.month).cmp(&(b.currency.as_str(), b.month)));
+        self.intercompany_contacts
+            .sort_by(|a, b| (a.entity, &a.contact_id).cmp(&(b.entity, &b.contact_id)));
+        self.invoices
+            .sort_by(|a, b| (a.entity, &a.invoice_id).cmp(&(b.entity, &b.invoice_id)));
     }
 
     /// The months the inputs cover.
@@ -687,6 +719,134 @@ mod tests {
         assert_eq!(
             canonical_json(&v),
             r#"{"a":{"c":"1.50","d":null},"b":[{"a":"x","z":1}]}"#
+        );
+    }
+
+    fn small_group() -> GroupData {
+        let nzd = CurrencyCode::parse("NZD").unwrap();
+        let m = |s: &str| Month::parse(s).unwrap();
+        // Amounts in cents.
+        let amount = |account: &str, month: &str, v: i64| PnlAmount {
+            entity: EntityId(1),
+            row: SourceRow::account(account),
+            month: m(month),
+            amount: Decimal::new(v, 2),
+            sync_run_id: Some(7),
+        };
+        GroupData {
+            group: engine::Group {
+                presentation_currency: nzd,
+                financial_year_end_month: 3,
+            },
+            entities: vec![Entity {
+                id: EntityId(1),
+                name: "Kea".into(),
+                tenant_id: "t-1".into(),
+                organisation_name: "Kea Ltd".into(),
+                legal_name: None,
+                base_currency: nzd,
+            }],
+            entity_accounts: ["sales", "rent"]
+                .iter()
+                .map(|a| EntityAccount {
+                    entity: EntityId(1),
+                    account_id: a.to_string(),
+                    code: Some(a.to_uppercase()),
+                    name: a.to_string(),
+                    class: if *a == "sales" {
+                        AccountClass::Revenue
+                    } else {
+                        AccountClass::Expense
+                    },
+                    account_type: XeroAccountType::from_xero("REVENUE"),
+                })
+                .collect(),
+            group_accounts: vec![GroupAccount {
+                id: GroupAccountId(10),
+                code: "200".into(),
+                name: "Sales".into(),
+                class: AccountClass::Revenue,
+                section: AccountSection::Income,
+            }],
+            mappings: vec![AccountMapping {
+                entity: EntityId(1),
+                account_id: "sales".into(),
+                group_account: GroupAccountId(10),
+            }],
+            pnl: vec![
+                amount("sales", "2026-10", 10000),
+                amount("rent", "2026-10", 4000),
+                amount("sales", "2026-11", 25050),
+                amount("rent", "2026-11", 4000),
+            ],
+            net_profits: Vec::new(),
+            rates: vec![
+                FxRate {
+                    currency: nzd,
+                    month: m("2026-10"),
+                    average: Decimal::ONE,
+                    closing: Decimal::ONE,
+                },
+                FxRate {
+                    currency: nzd,
+                    month: m("2026-11"),
+                    average: Decimal::ONE,
+                    closing: Decimal::ONE,
+                },
+            ],
+            intercompany_contacts: Vec::new(),
+            invoices: Vec::new(),
+        }
+    }
+
+    fn settings() -> GroupSettings {
+        GroupSettings {
+            id: 1,
+            name: "Kea Group".into(),
+            presentation_currency: CurrencyCode::parse("NZD").unwrap(),
+            financial_year_end_month: 3,
+        }
+    }
+
+    #[test]
+    fn the_same_data_in_another_order_makes_the_same_bytes() {
+        let m = Month::parse("2026-11").unwrap();
+        let loaded = MonthRange::new(Month::parse("2025-04").unwrap(), m).unwrap();
+        let data = small_group();
+        let mut shuffled = data.clone();
+        shuffled.pnl.reverse();
+        shuffled.rates.reverse();
+        shuffled.entity_accounts.reverse();
+        let a = Snapshot::build(
+            m,
+            SnapshotInputs::from_group_data(settings(), loaded, vec![], &data),
+        )
+        .unwrap()
+        .canonical()
+        .unwrap();
+        let b = Snapshot::build(
+            m,
+            SnapshotInputs::from_group_data(settings(), loaded, vec![], &shuffled),
+        )
+        .unwrap()
+        .canonical()
+        .unwrap();
+        assert!(a == b, "order changed the snapshot");
+        assert_eq!(sha256_hex(&a), sha256_hex(&b));
+        // Rebuilt from its own inputs, byte for byte; and the inputs go
+        // back to the engine's data unchanged (in the snapshot's order).
+        assert!(Snapshot::rebuild(&a).unwrap() == a);
+        let back = Snapshot::parse(&a).unwrap().inputs.to_group_data().unwrap();
+        assert_eq!(back.pnl.len(), 4);
+        assert!(back.pnl.iter().all(|p| data.pnl.contains(p)));
+        assert_eq!(back.entity_accounts.len(), 2);
+        assert_eq!(back.group_accounts, data.group_accounts);
+        // The month's consolidated net profit: 250.50 of sales, rent
+        // unmapped at -40.00.
+        let v: Value = serde_json::from_str(&a).unwrap();
+        assert_eq!(
+            v["outputs"]["profit_and_loss"]["month"]["net_profit"]["consolidated"],
+            "210.50"
         );
     }
 
