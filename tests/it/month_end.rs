@@ -923,6 +923,10 @@ async fn consol_pack_build_closes_a_ready_month_and_writes_the_pack(backend: Bac
     let versions = store.month_end_versions(g.group.id).await.unwrap();
     assert_eq!(versions.len(), 1);
     assert_eq!(versions[0].closed_by, None, "closed from the command line");
+    // Frozen by another process, rebuilt by this one: the same bytes.
+    let (text, hash) = stored(&store, g.group.id, m, 1).await;
+    assert_eq!(hash, sha256(&text));
+    assert!(Snapshot::rebuild(&text).unwrap() == text, "rebuild differs");
     let log = store.audit_log(Some(g.group.id), 5).await.unwrap();
     assert!(
         log.iter()
