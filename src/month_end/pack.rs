@@ -160,6 +160,14 @@ fn bad(what: &str) -> SnapshotError {
     SnapshotError::Input(format!("the snapshot's {what} is not as expected"))
 }
 
+fn count(v: &Value, what: &str) -> Result<u64, SnapshotError> {
+    v.as_u64().ok_or_else(|| bad(what))
+}
+
+fn text(v: &Value, what: &str) -> Result<String, SnapshotError> {
+    v.as_str().map(str::to_string).ok_or_else(|| bad(what))
+}
+
 fn decimal(v: &Value, what: &str) -> Result<Decimal, SnapshotError> {
     v.as_str()
         .and_then(|s| s.parse().ok())
@@ -235,10 +243,10 @@ fn profit_and_loss(snapshot: &Snapshot) -> Result<Statement, SnapshotError> {
                 None => {
                     lines.push(StatementLine {
                         key: line_key.to_string(),
-                        kind: l["kind"].as_str().unwrap_or_default().to_string(),
-                        section: l["section"].as_str().unwrap_or_default().to_string(),
+                        kind: text(&l["kind"], "line kind")?,
+                        section: text(&l["section"], "line section")?,
                         account_code: l["account_code"].as_str().map(str::to_string),
-                        account_name: l["account_name"].as_str().unwrap_or_default().to_string(),
+                        account_name: text(&l["account_name"], "line name")?,
                         values: columns.iter().map(|c| (c.0, None)).collect(),
                     });
                     index.insert(line_key.to_string(), lines.len() - 1);
@@ -299,13 +307,13 @@ fn intercompany(snapshot: &Snapshot) -> Result<IntercompanySummary, SnapshotErro
             Ok(IntercompanyRow {
                 seller: name_of(&names, &s["seller"]),
                 buyer: name_of(&names, &s["buyer"]),
-                matched: s["matched"].as_u64().unwrap_or_default(),
-                amount_differs: s["amount_differs"].as_u64().unwrap_or_default(),
-                counterpart_missing: s["counterpart_missing"].as_u64().unwrap_or_default(),
+                matched: count(&s["matched"], "matched count")?,
+                amount_differs: count(&s["amount_differs"], "differing count")?,
+                counterpart_missing: count(&s["counterpart_missing"], "missing count")?,
                 seller_amount: decimal(&s["seller_amount"], "seller amount")?,
                 buyer_amount: decimal(&s["buyer_amount"], "buyer amount")?,
                 net_effect: decimal(&s["net_effect"], "net effect")?,
-                complete: s["complete"].as_bool().unwrap_or(false),
+                complete: s["complete"].as_bool().ok_or_else(|| bad("completeness"))?,
             })
         })
         .collect::<Result<Vec<_>, SnapshotError>>()?;
