@@ -80,6 +80,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ApiTokenCommand,
     },
+    /// Month-end packs.
+    Pack {
+        #[command(subcommand)]
+        command: PackCommand,
+    },
     /// Exit 0 when the server at URL answers /healthz (for container health
     /// checks, which have no curl).
     Healthcheck {
@@ -110,6 +115,25 @@ pub enum ApiTokenCommand {
         email: String,
         #[arg(long, default_value = "command line")]
         name: String,
+        /// Use the database of a demo's data directory instead of
+        /// CONSOL_DATABASE_URL.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PackCommand {
+    /// Write a month's pack (pack.xlsx and pack.json) from its latest
+    /// snapshot, closing the month first when it is open and ready.
+    Build {
+        #[arg(long)]
+        group: i64,
+        /// YYYY-MM
+        #[arg(long)]
+        month: String,
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
         /// Use the database of a demo's data directory instead of
         /// CONSOL_DATABASE_URL.
         #[arg(long)]
@@ -197,6 +221,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             create_api_token(&settings, &email, &name).await
         }
+        Command::Pack {
+            command:
+                PackCommand::Build {
+                    group,
+                    month,
+                    out,
+                    data_dir,
+                },
+        } => {
+            let mut settings = Settings::load(cli.config.as_deref())?;
+            if let Some(dir) = data_dir {
+                settings.database_url = Secret::new(default_database_url(&dir));
+            }
+            build_pack(&settings, group, &month, &out).await
+        }
         Command::Healthcheck { addr } => healthcheck(addr),
     }
 }
@@ -254,6 +293,53 @@ async fn create_api_token(settings: &Settings, email: &str, name: &str) -> anyho
     };
     let (_, token) = store.issue_api_token(user.id, name, Utc::now()).await?;
     println!("{token}");
+    Ok(())
+}
+
+/// `consol pack build`: closes the month when it is open (refusing with
+/// the reasons when it is not ready), then writes the latest version's pack.
+async fn build_pack(
+    settings: &Settings,
+    group_id: i64,
+    month: &str,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    use crate::month_end::{self, MonthEndError};
+    let month = crate::domain::Month::parse(month)
+        .with_context(|| format!("--month {month} is not YYYY-MM"))?;
+    let store = Store::connect(settings.database_url.expose()).await?;
+    let Some(group) = store.group_by_id(group_id).await? else {
+        bail!("no group with the id {group_id}");
+    };
+    let latest = store.latest_month_end(group.id, month).await?;
+    let version = match latest {
+        Some(v) if v.is_closed() => v,
+        _ => match month_end::close(&store, &group, month, None, Utc::now()).await {
+            Ok(v) => {
+                println!("closed {month} as version {}", v.version);
+                v
+            }
+            Err(MonthEndError::NotReady(reasons)) => {
+                let list: Vec<String> = reasons
+                    .iter()
+                    .map(|r| format!("  - {}", r.message))
+                    .collect();
+                bail!("{month} cannot be closed yet:\n{}", list.join("\n"));
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let (_, snapshot) = month_end::stored_snapshot(&store, &version).await?;
+    let commentary = store.commentary(version.id).await?;
+    let pack = month_end::build_pack(&snapshot, &version, &commentary)?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let json = serde_json::to_vec_pretty(&pack)?;
+    let xlsx = month_end::pack_xlsx::pack_xlsx(&pack)?;
+    for (name, bytes) in [("pack.json", json), ("pack.xlsx", xlsx)] {
+        let path = out.join(name);
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
     Ok(())
 }
 

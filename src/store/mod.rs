@@ -13,6 +13,7 @@ mod entities;
 mod group_setup;
 mod groups;
 mod jobs;
+mod month_end;
 mod organisations;
 mod ownership;
 mod report_amounts;
@@ -41,6 +42,7 @@ pub use group_setup::{
 };
 pub use groups::{Group, GroupRole, Member, MemberChange, NewGroup};
 pub use jobs::{Enqueued, JobRow, NewJob};
+pub use month_end::{Commentary, MonthEndConflict, MonthEndStoreError, MonthEndVersion};
 pub use organisations::OrganisationDetails;
 pub use ownership::OwnershipRow;
 pub use report_amounts::{ReportAmount, ReportKind, RowKind};

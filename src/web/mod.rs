@@ -128,6 +128,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/groups/{id}/reports/intercompany",
             web::get().to(pages::reconciliation::page),
         )
+        .route(
+            "/groups/{id}/month-end",
+            web::get().to(pages::month_end::overview),
+        )
+        .route(
+            "/groups/{id}/month-end/{month}",
+            web::get().to(pages::month_end::pack_page),
+        )
+        .route(
+            "/groups/{id}/month-end/{month}/close",
+            web::post().to(pages::month_end::close),
+        )
+        .route(
+            "/groups/{id}/month-end/{month}/reopen",
+            web::post().to(pages::month_end::reopen),
+        )
+        .route(
+            "/groups/{id}/month-end/{month}/commentary",
+            web::post().to(pages::month_end::save_commentary),
+        )
         .route("/webhooks/xero", web::post().to(webhooks::receive))
         .configure(api::routes);
 }

@@ -364,6 +364,12 @@ async fn every_api_route_checks_credentials_membership_role_and_csrf(backend: Ba
     .await
     .unwrap();
 
+    // A closed month, for the pack routes.
+    let closed = Month::of(Utc::now().date_naive()).prev();
+    consol::month_end::close(&store, &group, closed, None, Utc::now())
+        .await
+        .unwrap();
+
     let json = "application/json";
     let xlsx = consol::export::XLSX_CONTENT_TYPE;
     let period = format!("from={}&to={}", period.from(), period.to());
@@ -585,6 +591,38 @@ async fn every_api_route_checks_credentials_membership_role_and_csrf(backend: Ba
             200,
             xlsx,
         ),
+        route(
+            "GET",
+            format!("/groups/{gid}/month-end"),
+            None,
+            viewer,
+            200,
+            json,
+        ),
+        route(
+            "GET",
+            format!("/groups/{gid}/month-end/{closed}/pack?format=json"),
+            None,
+            viewer,
+            200,
+            json,
+        ),
+        route(
+            "GET",
+            format!("/groups/{gid}/month-end/{closed}/pack?format=xlsx"),
+            None,
+            viewer,
+            200,
+            xlsx,
+        ),
+        route(
+            "PUT",
+            format!("/groups/{gid}/month-end/{closed}/commentary"),
+            Some(json!({"section": "kpis", "body": "Steady month."})),
+            editor,
+            200,
+            json,
+        ),
     ];
 
     // A stranger with a group of their own, and the group's viewer and
@@ -724,6 +762,85 @@ async fn every_api_route_checks_credentials_membership_role_and_csrf(backend: Ba
             expect_ok(&a, "an editor");
         }
     }
+
+    // Closing and reopening a month: its admin only, by token or by session
+    // with the CSRF token. Each call by the admin moves the month on
+    // (reopen, then close again as the next version).
+    let reopen = route(
+        "POST",
+        format!("/groups/{gid}/month-end/{closed}/reopen"),
+        Some(json!({"reason": "a late bill"})),
+        Some(GroupRole::Admin),
+        200,
+        json,
+    );
+    let close = route(
+        "POST",
+        format!("/groups/{gid}/month-end/{closed}/close"),
+        None,
+        Some(GroupRole::Admin),
+        200,
+        json,
+    );
+    let mut expected_version = 1;
+    for admin in [Auth::Header(&owner), Auth::Session(&cookie, Some(&csrf))] {
+        for r in [&reopen, &close] {
+            let what = r.name();
+            let call = |auth| send(&http, &base, r, auth);
+            for (auth, status, code, who) in [
+                (Auth::Nothing, 401, "unauthorized", "nobody"),
+                (
+                    Auth::Header(&unknown[0]),
+                    401,
+                    "unauthorized",
+                    "a bad token",
+                ),
+                (Auth::Header(&stranger), 404, "not_found", "a stranger"),
+                (Auth::Header(&viewer), 403, "forbidden", "a viewer"),
+                (Auth::Header(&editor), 403, "forbidden", "an editor"),
+                (
+                    Auth::Session(&cookie, None),
+                    403,
+                    "csrf",
+                    "a session without CSRF",
+                ),
+                (
+                    Auth::Session(&cookie, Some("not-the-csrf-token")),
+                    403,
+                    "csrf",
+                    "a wrong CSRF token",
+                ),
+            ] {
+                let a = call(auth).await;
+                assert_eq!(
+                    a.status,
+                    status,
+                    "{what} as {who}: {}",
+                    String::from_utf8_lossy(&a.body)
+                );
+                assert_eq!(a.error_code(&what), code, "{what} as {who}");
+            }
+            let a = call(admin).await;
+            assert_eq!(
+                a.status,
+                200,
+                "{what}: {}",
+                String::from_utf8_lossy(&a.body)
+            );
+            if r.path.ends_with("/close") {
+                expected_version += 1;
+                let v: Value = serde_json::from_slice(&a.body).unwrap();
+                assert_eq!(v["version"], expected_version, "{what}");
+            }
+        }
+    }
+    // Refused calls changed nothing: two reopens and two closes after the
+    // first close.
+    assert_eq!(
+        store.month_end_versions(gid).await.unwrap().len(),
+        3,
+        "three versions"
+    );
 
     // The stranger's list holds their own group only; the admin's the
     // groups made above and no more (refused calls made none).

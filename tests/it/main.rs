@@ -12,6 +12,7 @@ mod demo;
 mod export;
 mod helpers;
 mod jobs;
+mod month_end;
 mod ownership;
 mod setup;
 mod setup_api;

@@ -220,7 +220,7 @@ async fn full_then_incremental_sync_matches_xero(backend: Backend) {
 }
 
 /// A bookkeeper's app with write scopes, to change data in "Xero".
-async fn bookkeeper_token(s: &SimApp) -> String {
+pub(crate) async fn bookkeeper_token(s: &SimApp) -> String {
     s.sim.register_app(consol::sim::http::App {
         client_id: "bookkeeper".into(),
         client_secret: "bookkeeper-secret".into(),
@@ -528,7 +528,7 @@ async fn faults_leave_data_whole(backend: Backend) {
 
 /// A call to Xero's API as the bookkeeper (who may write); the answer must
 /// be 200.
-async fn xero_write(
+pub(crate) async fn xero_write(
     s: &SimApp,
     token: &str,
     tenant: &str,

@@ -7,6 +7,7 @@ mod balance_sheet;
 mod chart;
 mod error_shape;
 mod groups;
+pub mod month_end;
 mod ownership;
 pub mod reports;
 mod session;
@@ -85,6 +86,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/groups/{id}/reports/intercompany",
                 web::get().to(reports::intercompany),
+            )
+            .route("/groups/{id}/month-end", web::get().to(month_end::list))
+            .route(
+                "/groups/{id}/month-end/{month}/close",
+                web::post().to(month_end::close),
+            )
+            .route(
+                "/groups/{id}/month-end/{month}/reopen",
+                web::post().to(month_end::reopen),
+            )
+            .route(
+                "/groups/{id}/month-end/{month}/pack",
+                web::get().to(month_end::get_pack),
+            )
+            .route(
+                "/groups/{id}/month-end/{month}/commentary",
+                web::put().to(month_end::put_commentary),
             )
             .default_service(web::to(|| async { ApiError::not_found().error_response() })),
     );

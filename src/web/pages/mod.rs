@@ -6,6 +6,7 @@ pub mod connect;
 pub mod dashboard;
 pub mod groups;
 pub mod health;
+pub mod month_end;
 pub mod periods;
 pub mod reconciliation;
 pub mod reports;
