@@ -17,6 +17,7 @@
 //! | `GET /Invoices`, `/Invoices/{id or number}` | [`Ledger::get_invoices`], [`Ledger::get_invoice`] |
 //! | `PUT`/`POST /Invoices` | [`Ledger::write_invoices`] with [`Method`] |
 //! | `PUT /Payments` | [`Ledger::put_payments`] |
+//! | `GET /Payments`, `/Payments/{id}` | [`Ledger::get_payments`], [`Ledger::get_payment`] |
 //! | `GET /ManualJournals`, `/ManualJournals/{id}` | [`Ledger::get_manual_journals`], [`Ledger::get_manual_journal`] |
 //! | `PUT`/`POST /ManualJournals` | [`Ledger::write_manual_journals`] |
 //! | `GET`/`PUT /Currencies` | [`Ledger::get_currencies`], [`Ledger::put_currency`] |
@@ -41,6 +42,7 @@ pub mod fx;
 pub mod http;
 mod invoices;
 pub mod ledger;
+pub mod postings;
 pub mod query;
 mod reads;
 pub mod reports;

@@ -68,7 +68,11 @@ impl Res {
     fn has_ids(self) -> bool {
         matches!(
             self,
-            Self::Accounts | Self::Contacts | Self::Invoices | Self::ManualJournals
+            Self::Accounts
+                | Self::Contacts
+                | Self::Invoices
+                | Self::ManualJournals
+                | Self::Payments
         )
     }
 
@@ -142,7 +146,7 @@ impl Res {
     fn allows(self, m: &actix_web::http::Method, id: bool) -> bool {
         use actix_web::http::Method as M;
         match *m {
-            M::GET => self != Self::Payments || !id,
+            M::GET => true,
             M::PUT => {
                 !id && !matches!(
                     self,
@@ -161,6 +165,7 @@ impl Res {
                         | Self::ManualJournals
                         | Self::Payments
                 ) && (id || self != Self::Accounts)
+                    && !(id && self == Self::Payments)
             }
             _ => false,
         }
@@ -418,12 +423,18 @@ fn execute(
             Some(id) => done(ser(&l.get_manual_journal(parse_id(id)?)?)),
             None => done(ser(&l.get_manual_journals(&list()?)?)),
         },
+        (M::GET, Res::Payments) => match id {
+            Some(id) => done(ser(&l.get_payment(parse_id(id)?)?)),
+            None => done(ser(&l.get_payments(&list()?)?)),
+        },
         (M::GET, Res::ProfitAndLoss) => {
             done(ser(&l.profit_and_loss(&ReportParams::from_params(q)?)?))
         }
         (M::GET, Res::BalanceSheet) => done(ser(&l.balance_sheet(&ReportParams::from_params(q)?)?)),
         (M::GET, Res::TrialBalance) => done(ser(&l.trial_balance(&ReportParams::from_params(q)?)?)),
-        (m, res) => {
+        // Only PUT and POST write: a GET never does, whatever body it
+        // carries (a resource without a read arm above answers 404).
+        (m, res) if m == M::PUT || m == M::POST => {
             let opts = write_options(req, q)?;
             let how = if m == M::PUT {
                 Method::Put
@@ -530,6 +541,7 @@ fn execute(
                 _ => Err(ApiError::NotFound),
             }
         }
+        _ => Err(ApiError::NotFound),
     }
 }
 
