@@ -10,13 +10,13 @@ use super::ledger::{Ledger, Method, Replay, WriteOptions, lower};
 use crate::xero::num::round2;
 use crate::xero::*;
 
-const PAID_EDIT: &str =
+pub(crate) const PAID_EDIT: &str =
     "This document cannot be edited as it has a payment or credit note allocated to it.";
 
 /// Xero's limit of records per write request.
 pub const MAX_PER_REQUEST: usize = 50;
 
-fn status_allowed(from: Option<InvoiceStatus>, to: InvoiceStatus) -> bool {
+pub(crate) fn status_allowed(from: Option<InvoiceStatus>, to: InvoiceStatus) -> bool {
     use InvoiceStatus::*;
     match from {
         None => matches!(to, Draft | Submitted | Authorised),
@@ -166,7 +166,12 @@ impl Ledger {
 
     /// Resolves contact, accounts, tax, currency and totals; pushes Xero's
     /// messages for anything invalid.
-    fn compute(&mut self, inv: &mut Invoice, existing: Option<usize>, errors: &mut Vec<String>) {
+    pub(crate) fn compute(
+        &mut self,
+        inv: &mut Invoice,
+        existing: Option<usize>,
+        errors: &mut Vec<String>,
+    ) {
         let ty = match inv.invoice_type {
             Some(t @ (InvoiceType::AccRec | InvoiceType::AccPay)) => t,
             Some(_) => {

@@ -88,6 +88,9 @@ pub(crate) enum Replay {
     Accounts(Result<Accounts, ApiError>),
     ManualJournals(Result<ManualJournals, ApiError>),
     Payments(Result<Payments, ApiError>),
+    CreditNotes(Result<CreditNotes, ApiError>),
+    Allocations(Result<Allocations, ApiError>),
+    BankTransactions(Result<BankTransactions, ApiError>),
 }
 
 /// One line of the general ledger, in base currency: debit positive.
@@ -135,9 +138,16 @@ pub struct Ledger {
     pub(crate) journals: Vec<ManualJournal>,
     pub(crate) journal_by_id: HashMap<Uuid, usize>,
     pub(crate) credit_notes: Vec<CreditNote>,
+    pub(crate) credit_note_by_id: HashMap<Uuid, usize>,
+    /// Lower-cased ACCRECCREDIT credit note numbers.
+    pub(crate) credit_note_numbers: HashMap<String, usize>,
+    pub(crate) next_credit_note_number: u64,
     pub(crate) bank_transactions: Vec<BankTransaction>,
+    pub(crate) bank_transaction_by_id: HashMap<Uuid, usize>,
     pub(crate) overpayments: Vec<Overpayment>,
+    pub(crate) overpayment_by_id: HashMap<Uuid, usize>,
     pub(crate) prepayments: Vec<Prepayment>,
+    pub(crate) prepayment_by_id: HashMap<Uuid, usize>,
     pub(crate) idempotency: HashMap<String, Replay>,
 }
 
@@ -226,9 +236,15 @@ impl Ledger {
             journals: Vec::new(),
             journal_by_id: HashMap::new(),
             credit_notes: Vec::new(),
+            credit_note_by_id: HashMap::new(),
+            credit_note_numbers: HashMap::new(),
+            next_credit_note_number: 1,
             bank_transactions: Vec::new(),
+            bank_transaction_by_id: HashMap::new(),
             overpayments: Vec::new(),
+            overpayment_by_id: HashMap::new(),
             prepayments: Vec::new(),
+            prepayment_by_id: HashMap::new(),
             idempotency: HashMap::new(),
         };
         for e in profile.chart {

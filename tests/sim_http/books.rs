@@ -299,3 +299,425 @@ async fn a_payment_without_its_own_rate_settles_at_the_invoices() {
     assert_eq!(value(&bs, "Business Bank Account"), dec("1000.00"));
     assert_balanced(&bs);
 }
+
+async fn credit_note(b: &Books, body: Value) -> (StatusCode, Value) {
+    b.send(
+        Method::PUT,
+        "/CreditNotes",
+        Some(json!({"CreditNotes": [body]})),
+    )
+    .await
+}
+
+/// A NZD 1,000.00 sale (no tax) and a credit note of 200.00 + 15% GST =
+/// 230.00 to the same customer: Sales fall to 800.00; allocating the
+/// 230.00 leaves 770.00 due and no credit.
+#[tokio::test]
+async fn credit_notes_post_with_the_opposite_sign_and_allocate_to_invoices() {
+    let b = Books::new().await;
+    let inv = b.invoice("ACCREC", "NZD", "1", "1000.00").await;
+    let (s, v) = credit_note(
+        &b,
+        json!({"Type": "ACCRECCREDIT", "Contact": {"Name": "Wallaby Pty"},
+               "Date": "2026-03-15", "Status": "AUTHORISED", "LineAmountTypes": "Exclusive",
+               "LineItems": [{"Description": "Returned goods", "Quantity": 1,
+                              "UnitAmount": 200, "AccountCode": "200"}]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let cn = &v["CreditNotes"][0];
+    assert_eq!(cn["Type"], "ACCRECCREDIT");
+    assert_eq!(cn["CreditNoteNumber"], "CN-0001");
+    assert_eq!(cn["Total"].to_string(), "230.00");
+    assert_eq!(cn["TotalTax"].to_string(), "30.00");
+    assert_eq!(cn["RemainingCredit"].to_string(), "230.00");
+    assert_eq!(cn["Status"], "AUTHORISED");
+    let cn_id = cn["CreditNoteID"].as_str().unwrap().to_string();
+
+    let pl = b.march_pl().await;
+    assert_eq!(value(&pl, "Sales"), dec("800.00"));
+    assert_eq!(value(&pl, "Net Profit"), dec("800.00"));
+    let bs = b.balance_sheet("2026-03-31").await;
+    assert_eq!(value(&bs, "Accounts Receivable"), dec("770.00"));
+    assert_eq!(value(&bs, "GST"), dec("-30.00"), "GST refundable: {bs}");
+    assert_balanced(&bs);
+
+    // Allocation: the invoice's AmountDue and the credit both fall.
+    let a = b
+        .ok(
+            Method::PUT,
+            &format!("/CreditNotes/{cn_id}/Allocations"),
+            json!({"Allocations": [{"Invoice": {"InvoiceID": inv}, "Amount": 230.00,
+                                     "Date": "2026-03-16"}]}),
+        )
+        .await;
+    assert_eq!(a["Allocations"][0]["Amount"].to_string(), "230.00");
+    assert_eq!(a["Allocations"][0]["CreditNote"]["CreditNoteID"], cn_id);
+    let i = b.get(&format!("/Invoices/{inv}")).await;
+    let i = &i["Invoices"][0];
+    assert_eq!(i["AmountDue"].to_string(), "770.00");
+    assert_eq!(i["AmountCredited"].to_string(), "230.00");
+    assert_eq!(i["Status"], "AUTHORISED");
+    assert_eq!(i["CreditNotes"][0]["CreditNoteID"], cn_id);
+    assert_eq!(i["CreditNotes"][0]["AppliedAmount"].to_string(), "230.00");
+    let c = b.get("/CreditNotes/CN-0001").await;
+    let c = &c["CreditNotes"][0];
+    assert_eq!(c["RemainingCredit"].to_string(), "0.00");
+    assert_eq!(c["Status"], "PAID");
+    assert_eq!(c["Allocations"].as_array().unwrap().len(), 1);
+    // Allocating within one currency moves nothing in the books.
+    let bs = b.balance_sheet("2026-03-31").await;
+    assert_eq!(value(&bs, "Accounts Receivable"), dec("770.00"));
+    assert_balanced(&bs);
+
+    // No credit left: a second allocation is refused, and nothing changes.
+    let (s, e) = b
+        .send(
+            Method::PUT,
+            &format!("/CreditNotes/{cn_id}/Allocations"),
+            Some(json!({"Allocations": [{"Invoice": {"InvoiceID": inv}, "Amount": 1}]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(e["Type"], "ValidationException");
+    let i = b.get(&format!("/Invoices/{inv}")).await;
+    assert_eq!(i["Invoices"][0]["AmountDue"].to_string(), "770.00");
+    // A fully allocated credit note cannot be voided.
+    let (s, _) = b
+        .send(
+            Method::POST,
+            "/CreditNotes",
+            Some(json!({"CreditNotes": [{"CreditNoteID": cn_id, "Status": "VOIDED"}]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+/// A supplier credit (ACCPAYCREDIT) reduces the expense it reverses; a
+/// DRAFT posts nothing until it is AUTHORISED; a VOIDED one posts nothing.
+#[tokio::test]
+async fn supplier_credit_notes_and_their_statuses() {
+    let b = Books::new().await;
+    b.invoice("ACCPAY", "NZD", "1", "500.00").await;
+    let (s, v) = credit_note(
+        &b,
+        json!({"Type": "ACCPAYCREDIT", "Contact": {"Name": "Wallaby Pty"},
+               "CreditNoteNumber": "SUP-CR-9", "Date": "2026-03-12", "LineAmountTypes": "NoTax",
+               "LineItems": [{"Description": "Rebate", "Quantity": 1,
+                              "UnitAmount": 120, "AccountCode": "429"}]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let cn = &v["CreditNotes"][0];
+    assert_eq!(cn["Status"], "DRAFT");
+    assert_eq!(cn["CreditNoteNumber"], "SUP-CR-9");
+    let id = cn["CreditNoteID"].as_str().unwrap().to_string();
+    assert_eq!(
+        value(&b.march_pl().await, "General Expenses"),
+        dec("500.00")
+    );
+
+    let post = |status: &str| json!({"CreditNotes": [{"CreditNoteID": id, "Status": status}]});
+    b.ok(Method::POST, "/CreditNotes", post("AUTHORISED")).await;
+    let pl = b.march_pl().await;
+    assert_eq!(value(&pl, "General Expenses"), dec("380.00"));
+    let bs = b.balance_sheet("2026-03-31").await;
+    assert_eq!(value(&bs, "Accounts Payable"), dec("380.00"));
+    assert_balanced(&bs);
+    b.ok(Method::POST, "/CreditNotes", post("VOIDED")).await;
+    assert_eq!(
+        value(&b.march_pl().await, "General Expenses"),
+        dec("500.00")
+    );
+    let v = b.get(&format!("/CreditNotes/{id}")).await;
+    assert_eq!(v["CreditNotes"][0]["RemainingCredit"].to_string(), "0.00");
+    // VOIDED is final.
+    let (s, _) = b
+        .send(Method::POST, "/CreditNotes", Some(post("AUTHORISED")))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // PUT with an existing id is refused; an unknown type is a 400.
+    let (s, _) = credit_note(&b, json!({"CreditNoteID": id, "Type": "ACCPAYCREDIT"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = credit_note(&b, json!({"Type": "ACCREC", "Contact": {"Name": "X"}})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn credit_notes_page_filter_and_modified_since() {
+    let b = Books::new().await;
+    for n in 0..3 {
+        let (s, v) = credit_note(
+            &b,
+            json!({"Type": if n == 2 { "ACCPAYCREDIT" } else { "ACCRECCREDIT" },
+                   "Contact": {"Name": "Wallaby Pty"}, "Date": "2026-03-15",
+                   "Status": "AUTHORISED", "LineAmountTypes": "NoTax",
+                   "LineItems": [{"Description": "x", "Quantity": 1, "UnitAmount": 10 + n,
+                                  "AccountCode": "200"}]}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        b.sim.advance(5).await;
+    }
+    let p = b.get("/CreditNotes?page=2&pageSize=2").await;
+    assert_eq!(p["pagination"]["page"], 2);
+    assert_eq!(p["pagination"]["pageSize"], 2);
+    assert_eq!(p["pagination"]["pageCount"], 2);
+    assert_eq!(p["pagination"]["itemCount"], 3);
+    // Oldest first: the third one is alone on page 2.
+    assert_eq!(p["CreditNotes"][0]["Total"].to_string(), "12.00");
+    let p = b.get("/CreditNotes?page=1&pageSize=5000").await;
+    assert_eq!(p["pagination"]["pageSize"], 1000);
+    let f = b
+        .get("/CreditNotes?where=Type%3D%3D%22ACCRECCREDIT%22&page=1")
+        .await;
+    assert_eq!(f["CreditNotes"].as_array().unwrap().len(), 2);
+    let r = b
+        .sim
+        .api(Method::GET, &b.tok, Some(b.t), "/CreditNotes")
+        .header("if-modified-since", {
+            let t = b.sim.handle.clock().now() - chrono::Duration::seconds(7);
+            t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+        })
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    let totals: Vec<String> = v["CreditNotes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["Total"].to_string())
+        .collect();
+    assert_eq!(totals, ["12.00"]);
+    let (s, _) = b
+        .send(
+            Method::GET,
+            &format!("/CreditNotes/{}", Uuid::new_v4()),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+/// Spend 115.00 GST inclusive on General Expenses (100.00 + 15.00 GST) and
+/// receive 200.00 (no tax) as Other Revenue: the bank holds 85.00.
+#[tokio::test]
+async fn spend_and_receive_money_post_to_the_books() {
+    let b = Books::new().await;
+    let bt = |ty: &str, lat: &str, amount: &str, account: &str| {
+        json!({"Type": ty, "Contact": {"Name": "Kiwi Hardware"},
+               "BankAccount": {"Code": "090"}, "Date": "2026-03-05",
+               "LineAmountTypes": lat,
+               "LineItems": [{"Description": "x", "Quantity": 1, "UnitAmount": num(amount),
+                              "AccountCode": account}]})
+    };
+    let v = b
+        .ok(
+            Method::PUT,
+            "/BankTransactions",
+            json!({"BankTransactions": [bt("SPEND", "Inclusive", "115.00", "429"),
+                                        bt("RECEIVE", "NoTax", "200.00", "260")]}),
+        )
+        .await;
+    let spend = &v["BankTransactions"][0];
+    assert_eq!(spend["Type"], "SPEND");
+    assert_eq!(spend["Status"], "AUTHORISED");
+    assert_eq!(spend["Total"].to_string(), "115.00");
+    assert_eq!(spend["TotalTax"].to_string(), "15.00");
+    assert_eq!(spend["SubTotal"].to_string(), "100.00");
+    assert_eq!(spend["BankAccount"]["Code"], "090");
+    assert_eq!(spend["LineAmountTypes"], "Inclusive");
+    let spend_id = spend["BankTransactionID"].as_str().unwrap().to_string();
+
+    let pl = b.march_pl().await;
+    assert_eq!(value(&pl, "General Expenses"), dec("100.00"));
+    assert_eq!(value(&pl, "Other Revenue"), dec("200.00"));
+    assert_eq!(value(&pl, "Net Profit"), dec("100.00"));
+    let bs = b.balance_sheet("2026-03-31").await;
+    assert_eq!(value(&bs, "Business Bank Account"), dec("85.00"));
+    assert_balanced(&bs);
+
+    let p = b.get("/BankTransactions?page=1&pageSize=1").await;
+    assert_eq!(p["pagination"]["itemCount"], 2);
+    assert_eq!(p["BankTransactions"].as_array().unwrap().len(), 1);
+    let one = b.get(&format!("/BankTransactions/{spend_id}")).await;
+    assert_eq!(one["BankTransactions"][0]["BankTransactionID"], spend_id);
+
+    // Deleting the spend takes it out of the books.
+    b.ok(
+        Method::POST,
+        &format!("/BankTransactions/{spend_id}"),
+        json!({"BankTransactions": [{"Status": "DELETED"}]}),
+    )
+    .await;
+    let pl = b.march_pl().await;
+    assert!(row(&pl, "General Expenses").is_none());
+    let bs = b.balance_sheet("2026-03-31").await;
+    assert_eq!(value(&bs, "Business Bank Account"), dec("200.00"));
+    assert_balanced(&bs);
+    let d = b
+        .get("/BankTransactions?where=Status%3D%3D%22DELETED%22")
+        .await;
+    assert_eq!(d["BankTransactions"].as_array().unwrap().len(), 1);
+
+    // Not a bank account, or a transfer: 400.
+    let mut bad = bt("SPEND", "NoTax", "1", "429");
+    bad["BankAccount"] = json!({"Code": "200"});
+    let (s, _) = b.send(Method::PUT, "/BankTransactions", Some(bad)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = b
+        .send(
+            Method::PUT,
+            "/BankTransactions",
+            Some(bt("SPEND-TRANSFER", "NoTax", "1", "429")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    let orgs = b.sim.get_json("/_sim/organisations").await;
+    let org = orgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["tenant_id"] == b.t.to_string())
+        .unwrap();
+    assert_eq!(org["bank_transactions"], 2);
+    assert_eq!(org["credit_notes"], 0);
+}
+
+/// A customer overpays 300.00 (RECEIVE-OVERPAYMENT): the bank holds it and
+/// it waits as a credit in Accounts Receivable. Allocated to a 1,000.00
+/// invoice it leaves 700.00 due; the P&L holds only the sale.
+#[tokio::test]
+async fn overpayments_and_prepayments_hold_credit_until_allocated() {
+    let b = Books::new().await;
+    let credit = |ty: &str, amount: u32| {
+        json!({"BankTransactions": [{"Type": ty, "Contact": {"Name": "Wallaby Pty"},
+               "BankAccount": {"Code": "090"}, "Date": "2026-03-05", "LineAmountTypes": "NoTax",
+               "LineItems": [{"Description": "Credit", "Quantity": 1, "UnitAmount": amount,
+                              "AccountCode": "610"}]}]})
+    };
+    let v = b
+        .ok(
+            Method::PUT,
+            "/BankTransactions",
+            credit("RECEIVE-OVERPAYMENT", 300),
+        )
+        .await;
+    let op_id = v["BankTransactions"][0]["OverpaymentID"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    b.ok(
+        Method::PUT,
+        "/BankTransactions",
+        credit("SPEND-PREPAYMENT", 50),
+    )
+    .await;
+    let ops = b.get("/Overpayments?page=1").await;
+    assert_eq!(ops["pagination"]["itemCount"], 1);
+    let op = &ops["Overpayments"][0];
+    assert_eq!(op["OverpaymentID"], op_id);
+    assert_eq!(op["Type"], "RECEIVE-OVERPAYMENT");
+    assert_eq!(op["Status"], "AUTHORISED");
+    assert_eq!(op["RemainingCredit"].to_string(), "300.00");
+    let pps = b.get("/Prepayments").await;
+    assert_eq!(pps["Prepayments"][0]["Type"], "SPEND-PREPAYMENT");
+    assert_eq!(pps["Prepayments"][0]["Total"].to_string(), "50.00");
+    let bs = b.balance_sheet("2026-03-31").await;
+    assert_eq!(value(&bs, "Business Bank Account"), dec("250.00"));
+    assert_eq!(value(&bs, "Accounts Receivable"), dec("-300.00"));
+    assert_balanced(&bs);
+
+    let inv = b.invoice("ACCREC", "NZD", "1", "1000.00").await;
+    b.ok(
+        Method::PUT,
+        &format!("/Overpayments/{op_id}/Allocations"),
+        json!({"Allocations": [{"Invoice": {"InvoiceID": inv}, "Amount": 300,
+                                 "Date": "2026-03-20"}]}),
+    )
+    .await;
+    let i = b.get(&format!("/Invoices/{inv}")).await;
+    assert_eq!(i["Invoices"][0]["AmountDue"].to_string(), "700.00");
+    assert_eq!(i["Invoices"][0]["Overpayments"][0]["OverpaymentID"], op_id);
+    let op = b.get(&format!("/Overpayments/{op_id}")).await;
+    assert_eq!(op["Overpayments"][0]["RemainingCredit"].to_string(), "0.00");
+    assert_eq!(op["Overpayments"][0]["Status"], "PAID");
+    let pl = b.march_pl().await;
+    assert_eq!(value(&pl, "Net Profit"), dec("1000.00"));
+    let bs = b.balance_sheet("2026-03-31").await;
+    assert_eq!(value(&bs, "Accounts Receivable"), dec("700.00"));
+    assert_balanced(&bs);
+    // The bank transaction behind an allocated overpayment stays.
+    let bt_id = b
+        .get("/BankTransactions?where=Type%3D%3D%22RECEIVE-OVERPAYMENT%22")
+        .await["BankTransactions"][0]["BankTransactionID"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, _) = b
+        .send(
+            Method::POST,
+            &format!("/BankTransactions/{bt_id}"),
+            Some(json!({"Status": "DELETED"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+/// A credit note in AUD at 0.80 (AUD 100 = NZD 125.00) allocated to an AUD
+/// invoice at 0.90 (AUD 100 = NZD 111.11) clears 125.00 of the credit and
+/// 111.11 of the invoice: the 13.89 between them is realised, and profit
+/// nets to zero.
+#[tokio::test]
+async fn allocating_across_rates_realises_the_difference() {
+    let b = Books::new().await;
+    let inv = b.invoice("ACCREC", "AUD", "0.90", "100.00").await;
+    let (s, v) = credit_note(
+        &b,
+        json!({"Type": "ACCRECCREDIT", "Contact": {"Name": "Wallaby Pty"},
+               "Date": "2026-03-15", "Status": "AUTHORISED", "LineAmountTypes": "NoTax",
+               "CurrencyCode": "AUD", "CurrencyRate": 0.80,
+               "LineItems": [{"Description": "x", "Quantity": 1, "UnitAmount": 100,
+                              "AccountCode": "200"}]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let id = v["CreditNotes"][0]["CreditNoteID"].as_str().unwrap();
+    b.ok(
+        Method::PUT,
+        &format!("/CreditNotes/{id}/Allocations"),
+        json!({"Allocations": [{"Invoice": {"InvoiceID": inv}, "Amount": 100,
+                                 "Date": "2026-03-20"}]}),
+    )
+    .await;
+    let pl = b.march_pl().await;
+    assert_eq!(value(&pl, "Sales"), dec("111.11") - dec("125.00"));
+    // The credit cost 125.00 of Sales but only cleared 111.11 due: the
+    // 13.89 comes back as a gain (a negative expense), netting to nothing,
+    // as AUD 100 went both ways.
+    assert_eq!(
+        value(&pl, "Foreign Currency Gains and Losses"),
+        -(dec("125.00") - dec("111.11"))
+    );
+    assert_eq!(value(&pl, "Net Profit"), dec("0.00"));
+    let bs = b.balance_sheet("2026-03-31").await;
+    assert!(row(&bs, "Accounts Receivable").is_none(), "{bs}");
+    assert_balanced(&bs);
+}
+
+/// Xero keys "Current Year Earnings" with an all-zero account id.
+#[tokio::test]
+async fn current_year_earnings_carries_xeros_zero_account_id() {
+    let b = Books::new().await;
+    b.invoice("ACCREC", "NZD", "1", "10.00").await;
+    let bs = b.balance_sheet("2026-03-31").await;
+    let (_, cells) = row(&bs, "Current Year Earnings").unwrap();
+    for c in &cells {
+        assert_eq!(
+            c["Attributes"][0],
+            json!({"Id": "account", "Value": "00000000-0000-0000-0000-000000000000"})
+        );
+    }
+}

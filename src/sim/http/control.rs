@@ -170,6 +170,8 @@ pub async fn handle(st: Shared, req: HttpRequest, segs: Vec<String>, body: &[u8]
                         "base_currency": o.ledger().base_currency().as_str(),
                         "invoices": o.ledger().invoice_count(),
                         "contacts": o.ledger().contact_count(),
+                        "credit_notes": o.ledger().credit_note_count(),
+                        "bank_transactions": o.ledger().bank_transaction_count(),
                         "custom_connection": {"client_id": o.custom_client_id, "client_secret": o.custom_client_secret},
                     })
                 })
