@@ -149,6 +149,10 @@ pub struct Ledger {
     pub(crate) prepayments: Vec<Prepayment>,
     pub(crate) prepayment_by_id: HashMap<Uuid, usize>,
     pub(crate) idempotency: HashMap<String, Replay>,
+    /// Whether open foreign-currency invoices are revalued at each month end
+    /// (unrealised currency gains). Off unless asked for, so that existing
+    /// books (the demo group's) keep their figures.
+    pub(crate) revalue_foreign: bool,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -246,6 +250,7 @@ impl Ledger {
             prepayments: Vec::new(),
             prepayment_by_id: HashMap::new(),
             idempotency: HashMap::new(),
+            revalue_foreign: false,
         };
         for e in profile.chart {
             let (class, _) = chart::classify(e.account_type).expect("chart types classify");
@@ -320,6 +325,12 @@ impl Ledger {
 
     pub fn contact_count(&self) -> usize {
         self.contacts.len()
+    }
+
+    /// Turns month-end revaluation of open foreign-currency invoices on or
+    /// off (`POST /_sim/organisations` with `revalue_foreign_balances`).
+    pub fn set_foreign_revaluation(&mut self, on: bool) {
+        self.revalue_foreign = on;
     }
 
     pub fn credit_note_count(&self) -> usize {

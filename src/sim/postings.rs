@@ -14,7 +14,9 @@
 
 use rust_decimal::Decimal;
 
+use super::fx;
 use super::ledger::{Ledger, Posting, tracking_ids};
+use crate::domain::Month;
 use crate::xero::num::round2;
 use crate::xero::*;
 
@@ -248,6 +250,9 @@ impl Ledger {
                 settle(&s, sign, ctl, realised, &mut put);
             }
         }
+        if self.revalue_foreign {
+            self.revaluations(&mut put);
+        }
         for j in &self.journals {
             if j.status != Some(ManualJournalStatus::Posted) {
                 continue;
@@ -264,6 +269,100 @@ impl Ledger {
                         tracking_ids(&l.tracking),
                     );
                 }
+            }
+        }
+    }
+
+    /// Month-end revaluation, as Xero reports it: at each month end from an
+    /// open foreign-currency invoice's month to this month, the amount still
+    /// due is valued at the month's closing rate ([`fx::rate`] on the last
+    /// day); the change from its value at the invoice's rate moves the
+    /// control account and is an unrealised currency gain or loss, reversed
+    /// the next day (so each month shows only its own movement and a
+    /// settled invoice keeps only its realised gain).
+    fn revaluations(
+        &self,
+        put: &mut impl FnMut(chrono::NaiveDate, usize, Decimal, [Option<uuid::Uuid>; 2]),
+    ) {
+        let ar = self.system_account("DEBTORS");
+        let ap = self.system_account("CREDITORS");
+        let unrealised = self.fx_slot(FxGroup::Unrealised);
+        // What was applied to each invoice, and when: payments and
+        // allocations of credits.
+        let mut applied: std::collections::HashMap<uuid::Uuid, Vec<(chrono::NaiveDate, Decimal)>> =
+            Default::default();
+        let allocations = self
+            .credit_notes
+            .iter()
+            .flat_map(|c| c.allocations.iter().flatten())
+            .chain(
+                self.overpayments
+                    .iter()
+                    .flat_map(|c| c.allocations.iter().flatten()),
+            )
+            .chain(
+                self.prepayments
+                    .iter()
+                    .flat_map(|c| c.allocations.iter().flatten()),
+            )
+            .filter(|a| a.is_deleted != Some(true));
+        for a in allocations {
+            if let (Some(id), Some(d), Some(x)) = (
+                a.invoice.as_ref().and_then(|r| r.invoice_id),
+                a.date,
+                a.amount,
+            ) {
+                applied.entry(id).or_default().push((d.date(), x));
+            }
+        }
+        let this_month = Month::of(self.today());
+        for inv in &self.invoices {
+            let (Some(cur), Some(id), Some(date), Some(rate)) = (
+                inv.currency_code,
+                inv.invoice_id,
+                inv.date,
+                inv.currency_rate,
+            ) else {
+                continue;
+            };
+            if cur == self.base || !inv.status.is_some_and(|s| s.posts()) {
+                continue;
+            }
+            let sale = inv.invoice_type == Some(InvoiceType::AccRec);
+            let (s, ctl) = if sale {
+                (Decimal::ONE, ar)
+            } else {
+                (Decimal::NEGATIVE_ONE, ap)
+            };
+            let paid: Vec<(chrono::NaiveDate, Decimal)> = inv
+                .payments
+                .iter()
+                .flatten()
+                .filter_map(|p| Some((p.date?.date(), p.amount?)))
+                .chain(applied.get(&id).into_iter().flatten().copied())
+                .collect();
+            let total = inv.total.unwrap_or_default();
+            let mut m = Month::of(date.date());
+            while m <= this_month {
+                let end = m.last_day();
+                let open = total
+                    - paid
+                        .iter()
+                        .filter(|(d, _)| *d <= end)
+                        .map(|(_, x)| *x)
+                        .sum::<Decimal>();
+                if open <= Decimal::ZERO {
+                    break;
+                }
+                let diff = round2(open / fx::rate(self.base, cur, end)) - round2(open / rate);
+                if !diff.is_zero() {
+                    let next = end.succ_opt().unwrap_or(end);
+                    put(end, ctl, s * diff, [None, None]);
+                    put(end, unrealised, -s * diff, [None, None]);
+                    put(next, ctl, -s * diff, [None, None]);
+                    put(next, unrealised, s * diff, [None, None]);
+                }
+                m = m.next();
             }
         }
     }

@@ -721,3 +721,85 @@ async fn current_year_earnings_carries_xeros_zero_account_id() {
         );
     }
 }
+
+/// With revaluation on, an AUD 1,000.00 invoice at 0.90 (NZD 1,111.11)
+/// still open on 31 March is valued at March's closing rate r: the
+/// balance sheet shows 1,000 / r and the P&L the difference as "Unrealised
+/// Currency Gains" (keyed FXGROUPID). Paid on 10 April at 0.80, April
+/// reverses March's unrealised amount and shows the realised 138.89.
+#[tokio::test]
+async fn open_foreign_invoices_are_revalued_at_month_end() {
+    let sim = Sim::empty().await;
+    sim.add_app(None).await;
+    let org = sim
+        .post_json(
+            "/_sim/organisations",
+            json!({"name": "Reval Ltd", "base_currency": "NZD",
+                   "financial_year_end_day": 31, "financial_year_end_month": 3,
+                   "revalue_foreign_balances": true}),
+        )
+        .await;
+    let t: Uuid = org["tenant_id"].as_str().unwrap().parse().unwrap();
+    sim.add_user("user@example.com", &[t]).await;
+    let tok = token_of(&sim.login_with(WRITE_SCOPES).await);
+    let b = Books { sim, tok, t };
+    b.ok(Method::PUT, "/Currencies", json!({"Code": "AUD"}))
+        .await;
+    let inv = b.invoice("ACCREC", "AUD", "0.90", "1000.00").await;
+
+    // The simulator's published closing rate is the input; the arithmetic
+    // is redone here.
+    let nzd = consol::domain::CurrencyCode::parse("NZD").unwrap();
+    let aud = consol::domain::CurrencyCode::parse("AUD").unwrap();
+    let march_end = chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+    let r = consol::sim::fx::rate(nzd, aud, march_end);
+    let revalued = (dec("1000") / r)
+        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    let gain = revalued - dec("1111.11");
+    assert!(!gain.is_zero(), "the example needs a rate move");
+
+    let pl = b.march_pl().await;
+    let (section, cells) = row(&pl, "Unrealised Currency Gains").expect("unrealised row");
+    assert_eq!(section, "Less Operating Expenses");
+    assert_eq!(dec(cells[1]["Value"].as_str().unwrap()), -gain);
+    assert_eq!(cells[0]["Attributes"][0]["Value"], "FXGROUPID");
+    assert_eq!(value(&pl, "Net Profit"), dec("1111.11") + gain);
+    let bs = b.balance_sheet("2026-03-31").await;
+    assert_eq!(value(&bs, "Accounts Receivable"), revalued);
+    assert_balanced(&bs);
+
+    b.ok(
+        Method::PUT,
+        "/Payments",
+        json!({"Payments": [{"Invoice": {"InvoiceID": inv}, "Account": {"Code": "090"},
+                              "Date": "2026-04-10", "Amount": 1000, "CurrencyRate": 0.80}]}),
+    )
+    .await;
+    let april = b
+        .get("/Reports/ProfitAndLoss?fromDate=2026-04-01&toDate=2026-04-30")
+        .await;
+    assert_eq!(value(&april, "Unrealised Currency Gains"), gain);
+    assert_eq!(
+        value(&april, "Foreign Currency Gains and Losses"),
+        dec("-138.89")
+    );
+    let bs = b.balance_sheet("2026-04-30").await;
+    assert!(row(&bs, "Accounts Receivable").is_none(), "{bs}");
+    assert_eq!(value(&bs, "Business Bank Account"), dec("1250.00"));
+    assert_balanced(&bs);
+    // March, seen again, is unchanged by April's payment.
+    assert_eq!(
+        value(&b.march_pl().await, "Net Profit"),
+        dec("1111.11") + gain
+    );
+}
+
+/// Without the setting (as for the demo group) nothing is revalued.
+#[tokio::test]
+async fn revaluation_is_off_unless_asked_for() {
+    let b = Books::new().await;
+    b.invoice("ACCREC", "AUD", "0.90", "1000.00").await;
+    assert!(row(&b.march_pl().await, "Unrealised Currency Gains").is_none());
+    let bs = b.balance_sheet("2026-03-31").await;
+    assert_eq!(value(&bs, "Accounts Receivable"), dec("1111.11"));
+}
