@@ -92,6 +92,7 @@ impl Ledger {
     pub(crate) fn for_each_posting(&self, mut f: impl FnMut(Posting)) {
         let ar = self.system_account("DEBTORS");
         let ap = self.system_account("CREDITORS");
+        let tax = self.system_account("GST");
         let realised = self.fx_slot(FxGroup::Realised);
         let mut put = |date, account, amount: Decimal, tracking| {
             if !amount.is_zero() {
@@ -127,6 +128,7 @@ impl Ledger {
                 inv.line_items.as_deref().unwrap_or_default(),
                 inv.total_tax,
                 ctl,
+                tax,
                 &mut put,
             );
             for p in inv.payments.iter().flatten() {
@@ -176,6 +178,7 @@ impl Ledger {
                 cn.line_items.as_deref().unwrap_or_default(),
                 cn.total_tax,
                 ctl,
+                tax,
                 &mut put,
             );
             for s in self.settlements(cn.allocations.as_deref(), rate) {
@@ -213,6 +216,7 @@ impl Ledger {
                         bt.line_items.as_deref().unwrap_or_default(),
                         bt.total_tax,
                         bank,
+                        tax,
                         &mut put,
                     );
                 }
@@ -368,7 +372,8 @@ impl Ledger {
     }
 
     /// Lines (net of tax, at `/ rate`, rounded to 2 places) with `sign`,
-    /// tax with `sign`, and the balancing amount to `ctl`.
+    /// tax (to the `tax` account) with `sign`, and the balancing amount to
+    /// `ctl`.
     #[allow(clippy::too_many_arguments)]
     fn document_postings(
         &self,
@@ -379,9 +384,9 @@ impl Ledger {
         lines: &[LineItem],
         total_tax: Option<Decimal>,
         ctl: usize,
+        tax: usize,
         put: &mut impl FnMut(chrono::NaiveDate, usize, Decimal, [Option<uuid::Uuid>; 2]),
     ) {
-        let tax = self.system_account("GST");
         let inclusive = lat == Some(LineAmountTypes::Inclusive);
         let mut control = Decimal::ZERO;
         for li in lines {
