@@ -560,3 +560,162 @@ fn profit_and_loss_by_tracking_option_adds_up() {
     assert!(t.tracking_option_id.is_some() && t.tracking_category_id.is_some());
     assert_eq!(t.name.as_deref(), Some("Region"));
 }
+
+/// The real-life cases (not yet part of the demo) on a six-month group:
+/// every book still balances, each case is where it should be, and the
+/// figures are recomputed here from the simulator's published rates.
+#[test]
+fn real_life_cases_keep_every_book_balanced() {
+    use consol::sim::demo_cases::{CaseKind, PART_WAY_ENTITY, add_real_life_cases};
+    use consol::sim::fx;
+    let today = today();
+    let mut opts = DemoOptions::new(7, today);
+    opts.months = 6;
+    let mut g = build_demo(&opts);
+    let cases = add_real_life_cases(&mut g, today);
+    assert_eq!(g.organisations.len(), 5);
+    let last = Month::of(today).prev();
+    let (m1, m2) = (last.prev().prev(), last.prev());
+    let d = |s: &str| -> Decimal { s.parse().unwrap() };
+    let report = |l: &Ledger, date: NaiveDate| {
+        let p = ReportParams {
+            date: Some(date),
+            ..Default::default()
+        };
+        l.balance_sheet(&p).unwrap().reports.remove(0)
+    };
+    let pl = |l: &Ledger, m: Month| {
+        let p = ReportParams {
+            from_date: Some(m.first_day()),
+            to_date: Some(m.last_day()),
+            ..Default::default()
+        };
+        l.profit_and_loss(&p).unwrap().reports.remove(0)
+    };
+    for l in &g.organisations {
+        for m in [m1.prev(), m1, m2, last] {
+            let bs = report(l, m.last_day());
+            let net = find_row(&bs, "Net Assets").unwrap()[0];
+            let eq = find_row(&bs, "Total Equity").unwrap()[0];
+            assert_eq!(net, eq, "{} at {}", l.name(), m.last_day());
+        }
+    }
+    let (kea, wattle, uk, us, tui) = (
+        &g.organisations[0],
+        &g.organisations[1],
+        &g.organisations[2],
+        &g.organisations[3],
+        &g.organisations[4],
+    );
+    let all = ListQuery::default();
+    let cns = |l: &Ledger| l.get_credit_notes(&all).unwrap().credit_notes;
+
+    // The matching pair: one number, one amount, both sides.
+    let pair = cases
+        .iter()
+        .find(|c| c.kind == CaseKind::MatchedCreditNotes)
+        .unwrap();
+    let seller: Vec<_> = cns(kea)
+        .into_iter()
+        .filter(|c| c.credit_note_number.as_deref() == Some(pair.reference.as_str()))
+        .collect();
+    let buyer: Vec<_> = cns(wattle)
+        .into_iter()
+        .filter(|c| c.credit_note_number.as_deref() == Some(pair.reference.as_str()))
+        .collect();
+    assert_eq!(seller.len(), 1);
+    assert_eq!(buyer.len(), 1);
+    assert_eq!(seller[0].total, Some(d("2000.00")));
+    assert_eq!(buyer[0].total, seller[0].total);
+    assert_eq!(
+        buyer[0].credit_note_type,
+        Some(CreditNoteType::AccPayCredit)
+    );
+    let tracked = &seller[0].line_items.as_ref().unwrap()[0].tracking;
+    assert_eq!(
+        tracked.as_ref().unwrap()[0].option.as_deref(),
+        Some("North")
+    );
+    // The one-sided credit note: only the seller has it.
+    let one = cases
+        .iter()
+        .find(|c| c.kind == CaseKind::OneSidedCreditNote)
+        .unwrap();
+    assert!(
+        cns(kea)
+            .iter()
+            .any(|c| c.credit_note_number.as_deref() == Some(one.reference.as_str()))
+    );
+    assert!(cns(uk).is_empty());
+
+    // Spend money: AUD 1,200 out of Wattle, its NZD value into Kea.
+    let spend = cases
+        .iter()
+        .find(|c| c.kind == CaseKind::IntercompanySpendMoney)
+        .unwrap();
+    let bts = |l: &Ledger| l.get_bank_transactions(&all).unwrap().bank_transactions;
+    let out = bts(wattle);
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        out[0].bank_transaction_type,
+        Some(BankTransactionType::Spend)
+    );
+    assert_eq!(out[0].total, Some(d("1200.00")));
+    let nzd = consol::domain::CurrencyCode::parse("NZD").unwrap();
+    let aud = consol::domain::CurrencyCode::parse("AUD").unwrap();
+    let inn = bts(kea);
+    assert_eq!(inn[0].reference, out[0].reference);
+    assert_eq!(
+        inn[0].total,
+        Some(round2(d("1200") / fx::rate(nzd, aud, spend.date)))
+    );
+
+    // The sale to inventory: the US books USD 5,000 as Inventory.
+    let bs = report(us, m2.last_day());
+    assert_eq!(find_row(&bs, "Inventory").unwrap()[0], d("5000.00"));
+
+    // The part payment: AUD 4,000 of the AUD 10,000 bill, in the next month
+    // at that month's rate; Kea realises the difference.
+    let fxp = cases
+        .iter()
+        .find(|c| c.kind == CaseKind::ForeignPartPayment)
+        .unwrap();
+    let bill = all_invoices(kea)
+        .into_iter()
+        .find(|i| {
+            i.invoice_number.as_deref() == Some(fxp.reference.as_str())
+                && i.invoice_type == Some(InvoiceType::AccPay)
+        })
+        .unwrap();
+    let bill = kea
+        .get_invoice(&bill.invoice_id.unwrap().to_string())
+        .unwrap()
+        .invoices
+        .remove(0);
+    assert_eq!(bill.amount_due, Some(d("6000.00")));
+    let paid = &bill.payments.as_ref().unwrap()[0];
+    let paid_on = paid.date.unwrap().date();
+    assert_eq!(Month::of(paid_on), m2);
+    let (r1, r2) = (fx::rate(nzd, aud, fxp.date), fx::rate(nzd, aud, paid_on));
+    let loss = round2(d("4000") / r2) - round2(d("4000") / r1);
+    let row = find_row(&pl(kea, m2), "Foreign Currency Gains and Losses");
+    if loss.is_zero() {
+        assert!(row.is_none());
+    } else {
+        assert_eq!(row.unwrap()[0], loss);
+    }
+
+    // The part-way entity: nothing before its first month, trading after.
+    assert_eq!(tui.name(), PART_WAY_ENTITY);
+    assert_eq!(
+        find_row(&pl(tui, m1.prev()), "Net Profit").unwrap()[0],
+        Decimal::ZERO
+    );
+    // Sales 4,650 - cost 900 - fee 1,500 in each of its months.
+    for m in [m1, m2, last] {
+        assert_eq!(
+            find_row(&pl(tui, m), "Net Profit").unwrap()[0],
+            d("2250.00")
+        );
+    }
+}

@@ -90,6 +90,83 @@ proptest! {
         prop_assert_eq!(postings.iter().map(|p| p.amount).sum::<Decimal>(), Decimal::ZERO);
     }
 
+    /// Foreign invoices, credit notes allocated across rates, part payments
+    /// at other rates, spend money and month-end revaluation: the ledger
+    /// still sums to zero and every month-end balance sheet balances.
+    #[test]
+    fn books_balance_with_credits_payments_and_revaluation(
+        cents in 100i64..100_000_000,
+        rates in (50i64..200, 50i64..200, 50i64..200),
+        part in 1i64..100,
+        sale in any::<bool>(),
+        revalue in any::<bool>(),
+    ) {
+        let mut l = ledger();
+        l.set_foreign_revaluation(revalue);
+        let nzd = CurrencyCode::parse("NZD").unwrap();
+        l.put_currency(Currency { code: Some(nzd), description: None }).unwrap();
+        let ok = WriteOptions::default();
+        let rate = |r: i64| Some(Decimal::new(r, 2));
+        let day = |s: &str| Some(XeroDate::parse(s).unwrap());
+        let amount = Decimal::new(cents, 2);
+        let contact = Some(Contact { name: Some("C".into()), ..Default::default() });
+        let line = |a: Decimal, acc: &str| Some(vec![LineItem {
+            description: Some("x".into()), quantity: Some(Decimal::ONE),
+            unit_amount: Some(a), account_code: Some(acc.into()), ..Default::default()
+        }]);
+        let inv = l.write_invoices(Method::Put, vec![Invoice {
+            invoice_type: Some(if sale { InvoiceType::AccRec } else { InvoiceType::AccPay }),
+            contact: contact.clone(), date: day("2025-10-05"), status: Some(InvoiceStatus::Authorised),
+            line_amount_types: Some(LineAmountTypes::NoTax), currency_code: Some(nzd),
+            currency_rate: rate(rates.0), line_items: line(amount, if sale { "200" } else { "429" }),
+            ..Default::default()
+        }], &ok).unwrap().invoices.remove(0);
+        let credit = (amount * Decimal::new(part, 0) / Decimal::new(200, 0)).round_dp(2);
+        if !credit.is_zero() {
+            let cn = l.write_credit_notes(Method::Put, vec![CreditNote {
+                credit_note_type: Some(if sale { CreditNoteType::AccRecCredit } else { CreditNoteType::AccPayCredit }),
+                contact: contact.clone(), date: day("2025-11-03"), status: Some(InvoiceStatus::Authorised),
+                line_amount_types: Some(LineAmountTypes::NoTax), currency_code: Some(nzd),
+                currency_rate: rate(rates.2), line_items: line(credit, if sale { "200" } else { "429" }),
+                ..Default::default()
+            }], &ok).unwrap().credit_notes.remove(0);
+            prop_assert_eq!(l.credit_note_count(), 1);
+            prop_assert_eq!(cn.remaining_credit, Some(credit));
+            l.put_allocations(Credit::CreditNote(0), vec![Allocation {
+                invoice: Some(DocumentRef { invoice_id: inv.invoice_id, ..Default::default() }),
+                amount: Some(credit), date: day("2025-11-04"), ..Default::default()
+            }], &ok).unwrap();
+        }
+        let rest = amount - credit;
+        let paid = (rest * Decimal::new(part, 0) / Decimal::new(100, 0)).round_dp(2);
+        if !paid.is_zero() {
+            l.put_payments(vec![Payment {
+                invoice: Some(PaymentInvoiceRef { invoice_id: inv.invoice_id, invoice_number: None }),
+                account: Some(AccountRef { account_id: None, code: Some("090".into()) }),
+                date: day("2025-12-10"), amount: Some(paid), currency_rate: rate(rates.1),
+                ..Default::default()
+            }], &ok).unwrap();
+        }
+        l.write_bank_transactions(Method::Put, vec![BankTransaction {
+            bank_transaction_type: Some(if sale { BankTransactionType::Spend } else { BankTransactionType::Receive }),
+            contact, bank_account: Some(Account { code: Some("090".into()), ..Default::default() }),
+            date: day("2025-12-12"), line_amount_types: Some(LineAmountTypes::Inclusive),
+            line_items: line(amount, "260"), ..Default::default()
+        }], &ok).unwrap();
+
+        prop_assert_eq!(l.postings().iter().map(|p| p.amount).sum::<Decimal>(), Decimal::ZERO);
+        for date in ["2025-10-31", "2025-11-30", "2025-12-31"] {
+            let p = consol::sim::reports::ReportParams {
+                date: Some(date.parse().unwrap()),
+                ..Default::default()
+            };
+            let bs = l.balance_sheet(&p).unwrap().reports.remove(0);
+            let net = consol::sim::reports::find_row(&bs, "Net Assets").unwrap()[0];
+            let eq = consol::sim::reports::find_row(&bs, "Total Equity").unwrap()[0];
+            prop_assert_eq!(net, eq, "{}", date);
+        }
+    }
+
     #[test]
     fn where_parser_never_panics(s in ".{0,60}") {
         let _ = Filter::parse(&s);
