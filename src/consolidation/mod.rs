@@ -14,7 +14,7 @@ use crate::engine::{
     InvoiceStatus, InvoiceType, LineAmountTypes, PnlAmount, SourceRow, XeroAccountType,
     XeroNetProfit,
 };
-use crate::store::{EntityView, Group, IcContactRow, MappingRow, Store, StoreError};
+use crate::store::{EntityView, Group, IcContactRow, LoadedKind, MappingRow, Store, StoreError};
 
 /// How far outside the period a counterpart bill may be dated and still
 /// pair in the reconciliation.
@@ -207,12 +207,26 @@ pub async fn load(
             .filter(|c| c.organisation_id == view.organisation_id)
             .map(|c| c.contact_id.clone())
             .collect();
-        for inv in store
+        // Invoices, credit notes and spend/receive money of intercompany
+        // contacts all reach the engine as its invoices.
+        let mut docs = store
             .invoices_with_contacts(view.organisation_id, &contacts, from, to)
-            .await?
-        {
-            if let Some(i) = invoice_of(entity, inv) {
-                data.invoices.push(i);
+            .await?;
+        for kind in [LoadedKind::CreditNotes, LoadedKind::BankTransactions] {
+            docs.extend(
+                store
+                    .documents_with_contacts(view.organisation_id, kind, &contacts, from, to)
+                    .await?,
+            );
+        }
+        for doc in docs {
+            match invoice_of(entity, doc) {
+                Ok(i) => data.invoices.push(i),
+                Err(Unloaded::OtherKind) => {}
+                Err(Unloaded::Unreadable(why)) => {
+                    // TODO(books-engine): a warning in the report instead.
+                    tracing::warn!(entity = view.id, "left out of the consolidation: {why}");
+                }
             }
         }
     }
@@ -229,54 +243,90 @@ pub async fn load(
     Ok(data)
 }
 
-/// Invoices of kinds the engine knows; others (prepayments...) are skipped.
-fn invoice_of(entity: EntityId, i: crate::store::StoredInvoice) -> Option<Invoice> {
+/// Why a stored document did not reach the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unloaded {
+    /// A kind the engine does not take (prepayments, transfers...): not an
+    /// error, they move no intercompany revenue or cost.
+    OtherKind,
+    /// Data the engine has no way to hold: an unknown status, currency or
+    /// line amount type, or a line without an amount. Stored verbatim;
+    /// TODO(books-engine): the engine should take these and warn, naming
+    /// the record, instead of the loader leaving them out.
+    Unreadable(String),
+}
+
+/// A stored invoice, credit note or bank transaction as the engine's
+/// invoice. Nothing is guessed: a missing rate stays `None` (the engine
+/// warns), an unknown status is never read as deleted, an unknown currency
+/// or line amount type is never read as another, a missing amount never as
+/// 0; such a record is left out with the reason.
+pub fn invoice_of(entity: EntityId, i: crate::store::StoredInvoice) -> Result<Invoice, Unloaded> {
     let invoice_type = match i.invoice_type.as_str() {
         "ACCREC" => InvoiceType::Accrec,
         "ACCPAY" => InvoiceType::Accpay,
         "ACCRECCREDIT" => InvoiceType::Accreccredit,
         "ACCPAYCREDIT" => InvoiceType::Accpaycredit,
-        _ => return None,
+        "SPEND" => InvoiceType::Spend,
+        "RECEIVE" => InvoiceType::Receive,
+        _ => return Err(Unloaded::OtherKind),
     };
+    let unreadable =
+        |why: String| Unloaded::Unreadable(format!("{} {}: {why}", i.invoice_type, i.invoice_id));
     let status = match i.status.as_str() {
         "DRAFT" => InvoiceStatus::Draft,
         "SUBMITTED" => InvoiceStatus::Submitted,
         "AUTHORISED" => InvoiceStatus::Authorised,
         "PAID" => InvoiceStatus::Paid,
         "VOIDED" => InvoiceStatus::Voided,
-        _ => InvoiceStatus::Deleted,
+        "DELETED" => InvoiceStatus::Deleted,
+        other => return Err(unreadable(format!("unknown status {other:?}"))),
     };
     let line_amount_types = match i.line_amount_types.as_str() {
+        "Exclusive" => LineAmountTypes::Exclusive,
         "Inclusive" => LineAmountTypes::Inclusive,
         "NoTax" => LineAmountTypes::NoTax,
-        _ => LineAmountTypes::Exclusive,
+        other => return Err(unreadable(format!("unknown line amount type {other:?}"))),
     };
-    Some(Invoice {
+    let currency = CurrencyCode::parse(&i.currency_code)
+        .map_err(|_| unreadable(format!("unknown currency {:?}", i.currency_code)))?;
+    let mut lines = Vec::with_capacity(i.lines.len());
+    for (n, l) in i.lines.into_iter().enumerate() {
+        let (Some(line_amount), Some(tax_amount)) = (l.line_amount, l.tax_amount) else {
+            return Err(unreadable(format!(
+                "line {} has no {}",
+                n + 1,
+                if l.line_amount.is_none() {
+                    "LineAmount"
+                } else {
+                    "TaxAmount"
+                }
+            )));
+        };
+        lines.push(InvoiceLine {
+            line_item_id: l.line_item_id.unwrap_or_else(|| format!("line-{n}")),
+            description: l.description.unwrap_or_default(),
+            account_code: l.account_code,
+            account_id: l.account_id,
+            line_amount,
+            tax_amount,
+        });
+    }
+    Ok(Invoice {
         entity,
         contact_id: i.contact_id,
         date: i.date,
         invoice_type,
         status,
         line_amount_types,
-        currency: CurrencyCode::parse(&i.currency_code).ok()?,
+        currency,
         invoice_id: i.invoice_id,
         invoice_number: i.invoice_number,
         contact_name: i.contact_name.unwrap_or_default(),
-        currency_rate: Some(i.currency_rate).filter(|r| !r.is_zero()),
+        // A zero rate is as unusable as none: the engine warns for both.
+        currency_rate: i.currency_rate.filter(|r| !r.is_zero()),
         total: i.total,
-        lines: i
-            .lines
-            .into_iter()
-            .enumerate()
-            .map(|(n, l)| InvoiceLine {
-                line_item_id: l.line_item_id.unwrap_or_else(|| format!("line-{n}")),
-                description: l.description.unwrap_or_default(),
-                account_code: l.account_code,
-                account_id: l.account_id,
-                line_amount: l.line_amount,
-                tax_amount: l.tax_amount,
-            })
-            .collect(),
+        lines,
         sync_run_id: None,
     })
 }
@@ -473,4 +523,94 @@ pub async fn apply_suggestions(
             .await?;
     }
     Ok((mappings.len(), ic.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{StoredInvoice, StoredLine};
+    use rust_decimal::Decimal;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn stored(kind: &str, status: &str, currency: &str) -> StoredInvoice {
+        StoredInvoice {
+            organisation_id: 1,
+            invoice_id: "doc-1".into(),
+            invoice_type: kind.into(),
+            invoice_number: Some("CN-0007".into()),
+            contact_id: "c-sister".into(),
+            contact_name: Some("Sister Co".into()),
+            date: "2026-02-14".parse().unwrap(),
+            status: status.into(),
+            line_amount_types: "Exclusive".into(),
+            currency_code: currency.into(),
+            currency_rate: None,
+            total: d("110.00"),
+            lines: vec![StoredLine {
+                line_item_id: None,
+                description: None,
+                account_code: Some("200".into()),
+                account_id: None,
+                line_amount: Some(d("100.00")),
+                tax_amount: Some(d("10.00")),
+            }],
+        }
+    }
+
+    #[test]
+    fn credit_notes_and_bank_transactions_become_the_engines_kinds() {
+        for (kind, expected) in [
+            ("ACCRECCREDIT", InvoiceType::Accreccredit),
+            ("ACCPAYCREDIT", InvoiceType::Accpaycredit),
+            ("SPEND", InvoiceType::Spend),
+            ("RECEIVE", InvoiceType::Receive),
+        ] {
+            let i = invoice_of(EntityId(3), stored(kind, "AUTHORISED", "AUD")).unwrap();
+            assert_eq!(i.invoice_type, expected);
+            assert_eq!(i.invoice_number.as_deref(), Some("CN-0007"));
+            assert_eq!(i.lines[0].line_amount, d("100.00"));
+        }
+        assert_eq!(
+            invoice_of(EntityId(3), stored("SPEND-TRANSFER", "AUTHORISED", "NZD")).unwrap_err(),
+            Unloaded::OtherKind
+        );
+    }
+
+    #[test]
+    fn a_missing_rate_reaches_the_engine_as_none() {
+        let i = invoice_of(EntityId(3), stored("ACCREC", "AUTHORISED", "AUD")).unwrap();
+        assert_eq!(i.currency_rate, None, "never 1");
+        let mut s = stored("ACCREC", "AUTHORISED", "AUD");
+        s.currency_rate = Some(d("0.9"));
+        assert_eq!(
+            invoice_of(EntityId(3), s).unwrap().currency_rate,
+            Some(d("0.9"))
+        );
+    }
+
+    #[test]
+    fn unknown_data_is_left_out_with_its_reason_never_guessed() {
+        let why = |s: StoredInvoice| match invoice_of(EntityId(3), s) {
+            Err(Unloaded::Unreadable(w)) => w,
+            other => panic!("{other:?}"),
+        };
+        // An unknown status is not "deleted".
+        assert!(why(stored("ACCREC", "ARCHIVED", "NZD")).contains("unknown status \"ARCHIVED\""));
+        assert!(why(stored("ACCREC", "AUTHORISED", "X1")).contains("unknown currency"));
+        let mut s = stored("ACCREC", "AUTHORISED", "NZD");
+        s.line_amount_types = "GrossOfTax".into();
+        assert!(why(s).contains("line amount type"));
+        let mut s = stored("ACCREC", "AUTHORISED", "NZD");
+        s.lines[0].line_amount = None;
+        assert!(why(s).contains("line 1 has no LineAmount"));
+        let mut s = stored("ACCREC", "AUTHORISED", "NZD");
+        s.lines[0].tax_amount = None;
+        assert!(why(s).contains("line 1 has no TaxAmount"));
+        // Deleted is still deleted.
+        let i = invoice_of(EntityId(3), stored("ACCREC", "DELETED", "NZD")).unwrap();
+        assert_eq!(i.status, InvoiceStatus::Deleted);
+    }
 }

@@ -7,6 +7,7 @@
 mod api_tokens;
 mod audit;
 mod changes;
+mod documents;
 mod entities;
 mod group_setup;
 mod groups;
@@ -30,6 +31,10 @@ use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 pub use api_tokens::{API_TOKEN_PREFIX, ApiTokenInfo};
 pub use audit::{AuditEntry, AuditRow};
+pub use documents::{
+    AllocationRow, BankTransactionRow, CreditNoteRow, LoadedKind, PaidDocument, PaymentRow,
+    PrepaymentKind, PrepaymentRow,
+};
 pub use entities::EntityView;
 pub use group_setup::{
     GroupAccountRow, IcContactRow, MappingRow, RateRow, StoredAccount, StoredAmount, StoredContact,
@@ -41,7 +46,7 @@ pub use organisations::OrganisationDetails;
 pub use report_amounts::{ReportAmount, ReportKind, RowKind};
 pub use sessions::Session;
 pub use sync_runs::{RunProgress, SyncRun, SyncTarget};
-pub use synced::{AccountRow, Changed, ContactRow, InvoiceLineRow, InvoiceRow};
+pub use synced::{AccountRow, Changed, ContactRow, InvoiceLineRow, InvoiceRow, LineRow};
 pub use users::{LoginAttempt, NewUser, User};
 pub use xero_tokens::{NewTokenSet, OAuthStateRow, TokenSetRow};
 

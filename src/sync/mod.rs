@@ -3,7 +3,7 @@
 //! whole), so a failed, retried or resumed run never leaves a mix of old
 //! and new, and never duplicates anything.
 
-mod convert;
+pub mod convert;
 pub mod plan;
 pub mod schedule;
 
@@ -21,8 +21,9 @@ use crate::store::{
     Enqueued, JobRow, NewJob, ReportAmount, ReportKind, RowKind, RunProgress, Store, SyncTarget,
 };
 use crate::xero::client::{Fetched, XeroError};
+use crate::xero::records::InvoicePage;
 use crate::xero::report_parser::{ParsedRowKind, parse_report};
-use crate::xero::{Accounts, Contacts, Invoices, Organisations, Reports};
+use crate::xero::{Accounts, Contacts, Organisations, Reports};
 
 pub const JOB_KIND: &str = "sync_organisation";
 /// Xero's largest page.
@@ -339,7 +340,7 @@ async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), S
         if more {
             contacts_call = Some(run.start("Contacts", page_query(page + 1), since));
         } else {
-            invoices_call = Some(run.start::<Invoices>("Invoices", page_query(1), since));
+            invoices_call = Some(run.start::<InvoicePage>("Invoices", page_query(1), since));
         }
         let rows = c
             .contacts
@@ -357,7 +358,7 @@ async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), S
     let mut reports: Vec<ReportPlan> = Vec::new();
     let mut page = 1;
     while let Some(call) = invoices_call.take() {
-        let inv: Invoices = run.finish(call).await?;
+        let inv: InvoicePage = run.finish(call).await?;
         let rows = inv
             .invoices
             .iter()
