@@ -10,13 +10,13 @@ use super::ledger::{Ledger, Method, Replay, WriteOptions, lower};
 use crate::xero::num::round2;
 use crate::xero::*;
 
-const PAID_EDIT: &str =
+pub(crate) const PAID_EDIT: &str =
     "This document cannot be edited as it has a payment or credit note allocated to it.";
 
 /// Xero's limit of records per write request.
 pub const MAX_PER_REQUEST: usize = 50;
 
-fn status_allowed(from: Option<InvoiceStatus>, to: InvoiceStatus) -> bool {
+pub(crate) fn status_allowed(from: Option<InvoiceStatus>, to: InvoiceStatus) -> bool {
     use InvoiceStatus::*;
     match from {
         None => matches!(to, Draft | Submitted | Authorised),
@@ -166,7 +166,12 @@ impl Ledger {
 
     /// Resolves contact, accounts, tax, currency and totals; pushes Xero's
     /// messages for anything invalid.
-    fn compute(&mut self, inv: &mut Invoice, existing: Option<usize>, errors: &mut Vec<String>) {
+    pub(crate) fn compute(
+        &mut self,
+        inv: &mut Invoice,
+        existing: Option<usize>,
+        errors: &mut Vec<String>,
+    ) {
         let ty = match inv.invoice_type {
             Some(t @ (InvoiceType::AccRec | InvoiceType::AccPay)) => t,
             Some(_) => {
@@ -477,8 +482,11 @@ impl Ledger {
     }
 
     /// `PUT /Payments`: pays AUTHORISED invoices from a bank account (or an
-    /// account with `EnablePaymentsToAccount`). The payment uses the
-    /// invoice's currency rate; an invoice paid in full becomes PAID.
+    /// account with `EnablePaymentsToAccount`). A foreign-currency payment
+    /// uses its own `CurrencyRate` (the invoice's when it has none): the
+    /// bank gets amount / rate and the difference from the invoice's rate is
+    /// a realised currency gain or loss. An invoice paid in full becomes
+    /// PAID.
     pub fn put_payments(
         &mut self,
         items: Vec<Payment>,
@@ -580,6 +588,19 @@ impl Ledger {
             .date
             .map(|d| XeroDate::from_date(d.date()))
             .unwrap_or(XeroDate::from_date(self.today()));
+        // A payment in a foreign currency carries its own rate (the bank
+        // receives amount / rate); without one it settles at the invoice's
+        // rate, so no gain or loss. A base-currency invoice is paid at 1.
+        let inv_rate = inv.currency_rate.unwrap_or(Decimal::ONE);
+        let rate = match p.currency_rate {
+            _ if inv.currency_code.is_none_or(|c| c == self.base) => inv_rate,
+            Some(r) if r <= Decimal::ZERO => {
+                return Err("The currency rate must be greater than zero".into());
+            }
+            Some(r) => crate::xero::num::to_scale(r, 6).normalize(),
+            None => inv_rate,
+        };
+        let sale = inv.invoice_type == Some(InvoiceType::AccRec);
         let now = self.now();
         let stored = Payment {
             payment_id: Some(self.rng.uuid()),
@@ -594,8 +615,17 @@ impl Ledger {
             date: Some(date),
             amount: Some(amount),
             reference: Some(p.reference.clone().unwrap_or_default()),
-            currency_rate: inv.currency_rate,
+            currency_rate: Some(rate),
             status: Some("AUTHORISED".into()),
+            payment_type: Some(
+                if sale {
+                    "ACCRECPAYMENT"
+                } else {
+                    "ACCPAYPAYMENT"
+                }
+                .into(),
+            ),
+            bank_amount: Some(round2(amount / rate)),
             has_account: Some(false),
             has_validation_errors: Some(false),
             updated_date_utc: Some(now),

@@ -1,7 +1,10 @@
 //! One organisation's books in memory: organisation details, chart of
 //! accounts, tax rates, contacts, tracking categories, currencies, invoices
-//! (with payments) and manual journals. Writes live in `writes.rs` and
-//! `invoices.rs`, reads in `reads.rs`; reports are computed in `reports.rs`.
+//! (with payments), credit notes, bank transactions, overpayments,
+//! prepayments and manual journals. Writes live in `writes.rs`,
+//! `invoices.rs`, `credit_notes.rs` and `bank_transactions.rs`, reads in
+//! `reads.rs`; the general ledger is derived in `postings.rs` and reports
+//! are computed from it in `reports.rs`.
 
 use std::collections::HashMap;
 
@@ -85,6 +88,9 @@ pub(crate) enum Replay {
     Accounts(Result<Accounts, ApiError>),
     ManualJournals(Result<ManualJournals, ApiError>),
     Payments(Result<Payments, ApiError>),
+    CreditNotes(Result<CreditNotes, ApiError>),
+    Allocations(Result<Allocations, ApiError>),
+    BankTransactions(Result<BankTransactions, ApiError>),
 }
 
 /// One line of the general ledger, in base currency: debit positive.
@@ -99,7 +105,7 @@ pub struct Posting {
     pub tracking: [Option<Uuid>; 2],
 }
 
-fn tracking_ids(t: &Option<Vec<LineItemTracking>>) -> [Option<Uuid>; 2] {
+pub(crate) fn tracking_ids(t: &Option<Vec<LineItemTracking>>) -> [Option<Uuid>; 2] {
     let mut out = [None, None];
     for (slot, x) in out.iter_mut().zip(t.iter().flatten()) {
         *slot = x.tracking_option_id;
@@ -131,7 +137,22 @@ pub struct Ledger {
     pub(crate) next_invoice_number: u64,
     pub(crate) journals: Vec<ManualJournal>,
     pub(crate) journal_by_id: HashMap<Uuid, usize>,
+    pub(crate) credit_notes: Vec<CreditNote>,
+    pub(crate) credit_note_by_id: HashMap<Uuid, usize>,
+    /// Lower-cased ACCRECCREDIT credit note numbers.
+    pub(crate) credit_note_numbers: HashMap<String, usize>,
+    pub(crate) next_credit_note_number: u64,
+    pub(crate) bank_transactions: Vec<BankTransaction>,
+    pub(crate) bank_transaction_by_id: HashMap<Uuid, usize>,
+    pub(crate) overpayments: Vec<Overpayment>,
+    pub(crate) overpayment_by_id: HashMap<Uuid, usize>,
+    pub(crate) prepayments: Vec<Prepayment>,
+    pub(crate) prepayment_by_id: HashMap<Uuid, usize>,
     pub(crate) idempotency: HashMap<String, Replay>,
+    /// Whether open foreign-currency invoices are revalued at each month end
+    /// (unrealised currency gains). Off unless asked for, so that existing
+    /// books (the demo group's) keep their figures.
+    pub(crate) revalue_foreign: bool,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -218,7 +239,18 @@ impl Ledger {
             next_invoice_number: 1,
             journals: Vec::new(),
             journal_by_id: HashMap::new(),
+            credit_notes: Vec::new(),
+            credit_note_by_id: HashMap::new(),
+            credit_note_numbers: HashMap::new(),
+            next_credit_note_number: 1,
+            bank_transactions: Vec::new(),
+            bank_transaction_by_id: HashMap::new(),
+            overpayments: Vec::new(),
+            overpayment_by_id: HashMap::new(),
+            prepayments: Vec::new(),
+            prepayment_by_id: HashMap::new(),
             idempotency: HashMap::new(),
+            revalue_foreign: false,
         };
         for e in profile.chart {
             let (class, _) = chart::classify(e.account_type).expect("chart types classify");
@@ -293,6 +325,20 @@ impl Ledger {
 
     pub fn contact_count(&self) -> usize {
         self.contacts.len()
+    }
+
+    /// Turns month-end revaluation of open foreign-currency invoices on or
+    /// off (`POST /_sim/organisations` with `revalue_foreign_balances`).
+    pub fn set_foreign_revaluation(&mut self, on: bool) {
+        self.revalue_foreign = on;
+    }
+
+    pub fn credit_note_count(&self) -> usize {
+        self.credit_notes.len()
+    }
+
+    pub fn bank_transaction_count(&self) -> usize {
+        self.bank_transactions.len()
     }
 
     /// The chart as stored (read-only; change it through the write API).
@@ -381,8 +427,12 @@ impl Ledger {
             .find(|t| t.tax_type.eq_ignore_ascii_case(tax_type))
     }
 
-    /// The report section of the account at `i`.
+    /// The report section of the account at `i` (the currency gain groups
+    /// past the chart sit in operating expenses, as Xero shows them).
     pub fn section(&self, i: usize) -> Section {
+        if i >= self.accounts.len() {
+            return Section::OperatingExpenses;
+        }
         self.accounts[i]
             .account_type
             .as_deref()
@@ -393,122 +443,6 @@ impl Ledger {
 
     pub(crate) fn is_subscribed(&self, c: CurrencyCode) -> bool {
         self.currencies.iter().any(|x| x.code == Some(c))
-    }
-
-    /// Every posting of the general ledger in base currency, computed from
-    /// the records: AUTHORISED and PAID invoices (lines net of tax at
-    /// `/ CurrencyRate`, rounded to 2 places; tax; the balancing amount to
-    /// Accounts Receivable or Payable), their payments, and POSTED manual
-    /// journals.
-    pub fn postings(&self) -> Vec<Posting> {
-        let mut out = Vec::with_capacity(self.invoices.len() * 4 + self.journals.len() * 2);
-        self.for_each_posting(|p| out.push(p));
-        out
-    }
-
-    pub(crate) fn for_each_posting(&self, mut f: impl FnMut(Posting)) {
-        let ar = self.system_account("DEBTORS");
-        let ap = self.system_account("CREDITORS");
-        let tax = self.system_account("GST");
-        for inv in &self.invoices {
-            if !inv.status.is_some_and(|s| s.posts()) {
-                continue;
-            }
-            let Some(date) = inv.date.map(|d| d.date()) else {
-                continue;
-            };
-            let rate = inv.currency_rate.unwrap_or(Decimal::ONE);
-            let sale = inv.invoice_type == Some(InvoiceType::AccRec);
-            let sign = if sale {
-                Decimal::NEGATIVE_ONE
-            } else {
-                Decimal::ONE
-            };
-            let inclusive = inv.line_amount_types == Some(LineAmountTypes::Inclusive);
-            let mut control = Decimal::ZERO;
-            for li in inv.line_items.iter().flatten() {
-                let Some(acc) = self.account_index(li.account_id, li.account_code.as_deref())
-                else {
-                    continue;
-                };
-                let gross = li.line_amount.unwrap_or_default();
-                let net = if inclusive {
-                    gross - li.tax_amount.unwrap_or_default()
-                } else {
-                    gross
-                };
-                let amount = sign * num::round2(net / rate);
-                control -= amount;
-                f(Posting {
-                    date,
-                    account: acc,
-                    amount,
-                    tracking: tracking_ids(&li.tracking),
-                });
-            }
-            let total_tax = inv.total_tax.unwrap_or_default();
-            if !total_tax.is_zero() {
-                let amount = sign * num::round2(total_tax / rate);
-                control -= amount;
-                f(Posting {
-                    date,
-                    account: tax,
-                    amount,
-                    tracking: [None, None],
-                });
-            }
-            let ctl = if sale { ar } else { ap };
-            f(Posting {
-                date,
-                account: ctl,
-                amount: control,
-                tracking: [None, None],
-            });
-            for p in inv.payments.iter().flatten() {
-                let (Some(pd), Some(amt)) = (p.date, p.amount) else {
-                    continue;
-                };
-                let Some(bank) = p
-                    .account
-                    .as_ref()
-                    .and_then(|a| self.account_index(a.account_id, a.code.as_deref()))
-                else {
-                    continue;
-                };
-                let base = num::round2(amt / rate);
-                let (b, c) = if sale { (base, -base) } else { (-base, base) };
-                f(Posting {
-                    date: pd.date(),
-                    account: bank,
-                    amount: b,
-                    tracking: [None, None],
-                });
-                f(Posting {
-                    date: pd.date(),
-                    account: ctl,
-                    amount: c,
-                    tracking: [None, None],
-                });
-            }
-        }
-        for j in &self.journals {
-            if j.status != Some(ManualJournalStatus::Posted) {
-                continue;
-            }
-            let Some(date) = j.date.map(|d| d.date()) else {
-                continue;
-            };
-            for l in j.journal_lines.iter().flatten() {
-                if let Some(acc) = self.account_index(l.account_id, l.account_code.as_deref()) {
-                    f(Posting {
-                        date,
-                        account: acc,
-                        amount: l.line_amount.unwrap_or_default(),
-                        tracking: tracking_ids(&l.tracking),
-                    });
-                }
-            }
-        }
     }
 
     /// Runs `f` once per idempotency key: a repeated key returns the stored

@@ -17,6 +17,13 @@
 //! | `GET /Invoices`, `/Invoices/{id or number}` | [`Ledger::get_invoices`], [`Ledger::get_invoice`] |
 //! | `PUT`/`POST /Invoices` | [`Ledger::write_invoices`] with [`Method`] |
 //! | `PUT /Payments` | [`Ledger::put_payments`] |
+//! | `GET /Payments`, `/Payments/{id}` | [`Ledger::get_payments`], [`Ledger::get_payment`] |
+//! | `GET /CreditNotes`, `/CreditNotes/{id or number}` | [`Ledger::get_credit_notes`], [`Ledger::get_credit_note`] |
+//! | `PUT`/`POST /CreditNotes` | [`Ledger::write_credit_notes`] with [`Method`] |
+//! | `PUT /{CreditNotes,Overpayments,Prepayments}/{id}/Allocations` | [`Ledger::put_allocations`] |
+//! | `GET /BankTransactions`, `/BankTransactions/{id}` | [`Ledger::get_bank_transactions`], [`Ledger::get_bank_transaction`] |
+//! | `PUT`/`POST /BankTransactions` | [`Ledger::write_bank_transactions`] with [`Method`] |
+//! | `GET /Overpayments`, `/Prepayments` (and by id) | [`Ledger::get_overpayments`], [`Ledger::get_prepayments`] |
 //! | `GET /ManualJournals`, `/ManualJournals/{id}` | [`Ledger::get_manual_journals`], [`Ledger::get_manual_journal`] |
 //! | `PUT`/`POST /ManualJournals` | [`Ledger::write_manual_journals`] |
 //! | `GET`/`PUT /Currencies` | [`Ledger::get_currencies`], [`Ledger::put_currency`] |
@@ -32,15 +39,19 @@
 //! [`body::parse_collection`]; `summarizeErrors` and `Idempotency-Key` go in
 //! [`WriteOptions`].
 
+mod bank_transactions;
 pub mod body;
+mod book_reads;
 pub mod chart;
 pub mod clock;
+mod credit_notes;
 pub mod demo;
 mod error;
 pub mod fx;
 pub mod http;
 mod invoices;
 pub mod ledger;
+pub mod postings;
 pub mod query;
 mod reads;
 pub mod reports;
@@ -48,6 +59,7 @@ pub mod rng;
 mod writes;
 
 pub use clock::SimClock;
+pub use credit_notes::Credit;
 pub use error::{ApiError, ErrorBody};
 pub use invoices::MAX_PER_REQUEST;
 pub use ledger::{Ledger, Method, OrgSettings, Posting, WriteOptions};

@@ -103,6 +103,33 @@ impl Queryable for ManualJournal {
     }
 }
 
+impl Queryable for Payment {
+    fn field(&self, n: &str) -> QValue {
+        match n {
+            "paymentid" => self.payment_id.into(),
+            "date" => self.date.into(),
+            "status" => self.status.as_deref().into(),
+            "paymenttype" => self.payment_type.as_deref().into(),
+            "amount" => self.amount.into(),
+            "bankamount" => self.bank_amount.into(),
+            "currencyrate" => self.currency_rate.into(),
+            "reference" => self.reference.as_deref().into(),
+            "invoice.invoiceid" | "invoiceid" => {
+                self.invoice.as_ref().and_then(|i| i.invoice_id).into()
+            }
+            "invoice.invoicenumber" | "invoicenumber" => self
+                .invoice
+                .as_ref()
+                .and_then(|i| i.invoice_number.as_deref())
+                .into(),
+            "account.accountid" => self.account.as_ref().and_then(|a| a.account_id).into(),
+            "account.code" => self.account.as_ref().and_then(|a| a.code.as_deref()).into(),
+            "updateddateutc" => self.updated_date_utc.into(),
+            _ => QValue::Null,
+        }
+    }
+}
+
 /// Query parameters shared by the list endpoints. Build it with
 /// [`ListQuery::from_params`] from the raw query string pairs and the
 /// `If-Modified-Since` header.
@@ -189,7 +216,7 @@ impl ListQuery {
         Ok(q)
     }
 
-    fn modified(&self, d: Option<XeroDate>) -> bool {
+    pub(crate) fn modified(&self, d: Option<XeroDate>) -> bool {
         match (self.if_modified_since, d) {
             (Some(since), Some(d)) => d.utc() >= since,
             (Some(_), None) => false,
@@ -214,7 +241,7 @@ pub fn parse_http_date(h: &str) -> Result<DateTime<Utc>, ApiError> {
 
 /// Sorts, then pages when `page` is given; returns the page and its
 /// `pagination`.
-fn page_of<T: Queryable + Clone>(
+pub(crate) fn page_of<T: Queryable + Clone>(
     mut rows: Vec<&T>,
     q: &ListQuery,
     default_order: &Order,
@@ -449,6 +476,41 @@ impl Ledger {
         let mut env = ManualJournals::ok(Uuid::new_v4(), "Xero Simulator", self.now(), items);
         env.pagination = pagination;
         Ok(env)
+    }
+
+    /// `GET /Payments`: every payment on an invoice, paged (100 a page, up
+    /// to `pageSize` 1000) when `page` is given; `where`, `order`,
+    /// `If-Modified-Since`. Default order: `UpdatedDateUTC ASC`.
+    pub fn get_payments(&self, q: &ListQuery) -> Result<Payments, ApiError> {
+        let rows: Vec<&Payment> = self
+            .invoices
+            .iter()
+            .flat_map(|i| i.payments.iter().flatten())
+            .filter(|p| q.ids.is_empty() || p.payment_id.is_some_and(|id| q.ids.contains(&id)))
+            .filter(|p| q.modified(p.updated_date_utc))
+            .filter(|p| q.filter.as_ref().is_none_or(|f| f.matches(*p)))
+            .collect();
+        let default = Order(vec![("updateddateutc".into(), false)]);
+        let (items, pagination) = page_of(rows, q, &default, "paymentid");
+        let mut env = Payments::ok(Uuid::new_v4(), "Xero Simulator", self.now(), items);
+        env.pagination = pagination;
+        Ok(env)
+    }
+
+    /// `GET /Payments/{PaymentID}`.
+    pub fn get_payment(&self, id: Uuid) -> Result<Payments, ApiError> {
+        let p = self
+            .invoices
+            .iter()
+            .flat_map(|i| i.payments.iter().flatten())
+            .find(|p| p.payment_id == Some(id))
+            .ok_or(ApiError::NotFound)?;
+        Ok(Payments::ok(
+            Uuid::new_v4(),
+            "Xero Simulator",
+            self.now(),
+            vec![p.clone()],
+        ))
     }
 
     /// `GET /ManualJournals/{ManualJournalID}`.

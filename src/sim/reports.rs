@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::chart::Section;
 use super::error::ApiError;
 use super::ledger::Ledger;
+use super::postings::{FX_GROUP_ID, FxGroup};
 use crate::xero::num::round2;
 use crate::xero::*;
 
@@ -125,14 +126,17 @@ fn money(v: Decimal) -> String {
     round2(v).to_string()
 }
 
-fn account_attr(id: Option<Uuid>) -> Option<Vec<ReportAttribute>> {
-    id.map(|id| {
+fn account_attr(key: Option<String>) -> Option<Vec<ReportAttribute>> {
+    key.map(|value| {
         vec![ReportAttribute {
             id: "account".into(),
-            value: id.to_string(),
+            value,
         }]
     })
 }
+
+/// The key Xero puts on "Current Year Earnings" (it is no account).
+pub const CURRENT_YEAR_EARNINGS_ID: &str = "00000000-0000-0000-0000-000000000000";
 
 fn cell(v: String, attrs: &Option<Vec<ReportAttribute>>) -> ReportCell {
     ReportCell {
@@ -141,8 +145,8 @@ fn cell(v: String, attrs: &Option<Vec<ReportAttribute>>) -> ReportCell {
     }
 }
 
-fn row(row_type: RowType, label: &str, values: &[Decimal], id: Option<Uuid>) -> ReportRow {
-    let attrs = account_attr(id);
+fn row(row_type: RowType, label: &str, values: &[Decimal], key: Option<String>) -> ReportRow {
+    let attrs = account_attr(key);
     let mut cells = vec![cell(label.to_string(), &attrs)];
     cells.extend(values.iter().map(|v| cell(money(*v), &attrs)));
     ReportRow {
@@ -198,7 +202,7 @@ impl Ledger {
         ranges: &[(NaiveDate, NaiveDate)],
         option: Option<Uuid>,
     ) -> Vec<Vec<Decimal>> {
-        let mut out = vec![vec![Decimal::ZERO; ranges.len()]; self.accounts.len()];
+        let mut out = vec![vec![Decimal::ZERO; ranges.len()]; self.slot_count()];
         self.for_each_posting(|p| {
             if option.is_some() && !p.tracking.contains(&option) {
                 return;
@@ -210,6 +214,22 @@ impl Ledger {
             }
         });
         out
+    }
+
+    /// A posting slot's report label and `account` attribute: the account's
+    /// name and AccountID, or a currency gain group's title and
+    /// `FXGROUPID`.
+    fn slot_label(&self, i: usize) -> (String, Option<String>) {
+        match self.fx_group_of(i) {
+            Some(g) => (g.title().to_string(), Some(FX_GROUP_ID.to_string())),
+            None => {
+                let a = &self.accounts[i];
+                (
+                    a.name.clone().unwrap_or_default(),
+                    a.account_id.map(|id| id.to_string()),
+                )
+            }
+        }
     }
 
     /// The start of the financial year that contains `d`.
@@ -282,22 +302,20 @@ impl Ledger {
         let mut rows = vec![header(head)];
 
         let totals = |sec: Section, sign: Decimal| -> (Vec<ReportRow>, Vec<Decimal>) {
-            let mut idx: Vec<usize> = (0..self.accounts.len())
+            let mut idx: Vec<(String, Option<String>, usize)> = (0..self.slot_count())
                 .filter(|&i| self.section(i) == sec && sums[i].iter().any(|v| !v.is_zero()))
+                .map(|i| {
+                    let (name, key) = self.slot_label(i);
+                    (name, key, i)
+                })
                 .collect();
-            idx.sort_by(|a, b| self.accounts[*a].name.cmp(&self.accounts[*b].name));
+            idx.sort_by(|a, b| a.0.cmp(&b.0));
             let mut total = vec![Decimal::ZERO; cols];
             let mut out = Vec::new();
-            for i in idx {
+            for (name, key, i) in idx {
                 let vals: Vec<Decimal> = sums[i].iter().map(|v| sign * v).collect();
                 add(&mut total, &vals);
-                let a = &self.accounts[i];
-                out.push(row(
-                    RowType::Row,
-                    a.name.as_deref().unwrap_or(""),
-                    &vals,
-                    a.account_id,
-                ));
+                out.push(row(RowType::Row, &name, &vals, key));
             }
             (out, total)
         };
@@ -410,7 +428,7 @@ impl Ledger {
                                 RowType::Row,
                                 a.name.as_deref().unwrap_or(""),
                                 &vals,
-                                a.account_id,
+                                a.account_id.map(|id| id.to_string()),
                             ));
                         }
                         (*sec, out, total)
@@ -493,7 +511,12 @@ impl Ledger {
             vec![row(RowType::Row, "Net Assets", &net_assets, None)],
         ));
         let (_, eq_rows, eq_total) = block(&[Section::Equity], Decimal::NEGATIVE_ONE).remove(0);
-        let mut r = vec![row(RowType::Row, "Current Year Earnings", &cye, None)];
+        let mut r = vec![row(
+            RowType::Row,
+            "Current Year Earnings",
+            &cye,
+            Some(CURRENT_YEAR_EARNINGS_ID.to_string()),
+        )];
         r.extend(eq_rows);
         let mut total_eq = eq_total;
         add(&mut total_eq, &cye);
@@ -541,6 +564,10 @@ impl Ledger {
                 .filter(|&i| self.accounts[i].class.as_deref() == Some(class))
                 .collect();
             idx.sort_by(|a, b| self.accounts[*a].code.cmp(&self.accounts[*b].code));
+            if class == "EXPENSE" {
+                // Xero's currency gain accounts are expenses.
+                idx.extend(FxGroup::ALL.map(|g| self.fx_slot(g)));
+            }
             let mut out = Vec::new();
             for i in idx {
                 let pl = self.section(i).is_profit_and_loss();
@@ -567,13 +594,12 @@ impl Ledger {
                 totals[1] += cv;
                 totals[2] += ydv;
                 totals[3] += ycv;
-                let a = &self.accounts[i];
-                let attrs = account_attr(a.account_id);
-                let label = format!(
-                    "{} ({})",
-                    a.name.as_deref().unwrap_or(""),
-                    a.code.as_deref().unwrap_or("")
-                );
+                let (label, key) = self.slot_label(i);
+                let attrs = account_attr(key);
+                let label = match self.accounts.get(i) {
+                    Some(a) => format!("{label} ({})", a.code.as_deref().unwrap_or("")),
+                    None => label,
+                };
                 out.push(ReportRow {
                     row_type: RowType::Row,
                     title: None,

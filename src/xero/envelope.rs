@@ -71,6 +71,16 @@ envelope!(
     TrackingCategory
 );
 envelope!(Reports, reports, "Reports", Report);
+envelope!(CreditNotes, credit_notes, "CreditNotes", CreditNote);
+envelope!(Allocations, allocations, "Allocations", Allocation);
+envelope!(
+    BankTransactions,
+    bank_transactions,
+    "BankTransactions",
+    BankTransaction
+);
+envelope!(Overpayments, overpayments, "Overpayments", Overpayment);
+envelope!(Prepayments, prepayments, "Prepayments", Prepayment);
 
 /// `{"Id": "account", "Value": "<AccountID>"}` on report cells.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

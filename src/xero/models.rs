@@ -347,6 +347,12 @@ pub struct Payment {
     pub currency_rate: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// ACCRECPAYMENT, ACCPAYPAYMENT, ... (Xero sets it on read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_type: Option<String>,
+    /// The amount in the bank account's currency.
+    #[serde(default, with = "num::money", skip_serializing_if = "Option::is_none")]
+    pub bank_amount: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_account: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -664,4 +670,394 @@ pub struct TokenResponse {
     pub refresh_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+}
+
+/// `ACCRECCREDIT` (a credit to a customer) or `ACCPAYCREDIT` (a credit
+/// from a supplier).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CreditNoteType {
+    #[serde(rename = "ACCRECCREDIT")]
+    AccRecCredit,
+    #[serde(rename = "ACCPAYCREDIT")]
+    AccPayCredit,
+}
+
+impl CreditNoteType {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::AccRecCredit => "ACCRECCREDIT",
+            Self::AccPayCredit => "ACCPAYCREDIT",
+        }
+    }
+}
+
+/// A reference to the document an [`Allocation`] applies to, or comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct DocumentRef {
+    #[serde(rename = "InvoiceID", default, skip_serializing_if = "Option::is_none")]
+    pub invoice_id: Option<Uuid>,
+    #[serde(
+        rename = "InvoiceNumber",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub invoice_number: Option<String>,
+    #[serde(
+        rename = "CreditNoteID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub credit_note_id: Option<Uuid>,
+    #[serde(
+        rename = "CreditNoteNumber",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub credit_note_number: Option<String>,
+    #[serde(
+        rename = "OverpaymentID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub overpayment_id: Option<Uuid>,
+    #[serde(
+        rename = "PrepaymentID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prepayment_id: Option<Uuid>,
+}
+
+/// Part of a credit note, overpayment or prepayment applied to an invoice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct Allocation {
+    #[serde(
+        rename = "AllocationID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allocation_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice: Option<DocumentRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_note: Option<DocumentRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overpayment: Option<DocumentRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prepayment: Option<DocumentRef>,
+    #[serde(default, with = "num::money", skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<XeroDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_deleted: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_attribute_string: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_errors: Option<Vec<ValidationError>>,
+}
+
+/// A credit note (`CreditNotes`). Statuses as invoices: DRAFT, SUBMITTED,
+/// AUTHORISED, PAID (fully allocated or refunded), VOIDED, DELETED.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreditNote {
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub credit_note_type: Option<CreditNoteType>,
+    #[serde(
+        rename = "CreditNoteID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub credit_note_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_note_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_string: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<XeroDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date_string: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<XeroDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<InvoiceStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_amount_types: Option<LineAmountTypes>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_items: Option<Vec<LineItem>>,
+    #[serde(default, with = "num::money", skip_serializing_if = "Option::is_none")]
+    pub sub_total: Option<Decimal>,
+    #[serde(default, with = "num::money", skip_serializing_if = "Option::is_none")]
+    pub total_tax: Option<Decimal>,
+    #[serde(default, with = "num::money", skip_serializing_if = "Option::is_none")]
+    pub total: Option<Decimal>,
+    #[serde(
+        rename = "UpdatedDateUTC",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub updated_date_utc: Option<XeroDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency_code: Option<CurrencyCode>,
+    #[serde(default, with = "num::rate", skip_serializing_if = "Option::is_none")]
+    pub currency_rate: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fully_paid_on_date: Option<XeroDate>,
+    #[serde(default, with = "num::money", skip_serializing_if = "Option::is_none")]
+    pub remaining_credit: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocations: Option<Vec<Allocation>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payments: Option<Vec<Payment>>,
+    #[serde(
+        rename = "BrandingThemeID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub branding_theme_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_to_contact: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_attachments: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_errors: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_attribute_string: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_errors: Option<Vec<ValidationError>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<ValidationError>>,
+}
+
+/// `BankTransaction.Type`: money spent or received, and the overpayment,
+/// prepayment and transfer variants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BankTransactionType {
+    #[serde(rename = "RECEIVE")]
+    Receive,
+    #[serde(rename = "RECEIVE-OVERPAYMENT")]
+    ReceiveOverpayment,
+    #[serde(rename = "RECEIVE-PREPAYMENT")]
+    ReceivePrepayment,
+    #[serde(rename = "SPEND")]
+    Spend,
+    #[serde(rename = "SPEND-OVERPAYMENT")]
+    SpendOverpayment,
+    #[serde(rename = "SPEND-PREPAYMENT")]
+    SpendPrepayment,
+    #[serde(rename = "RECEIVE-TRANSFER")]
+    ReceiveTransfer,
+    #[serde(rename = "SPEND-TRANSFER")]
+    SpendTransfer,
+}
+
+impl BankTransactionType {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Receive => "RECEIVE",
+            Self::ReceiveOverpayment => "RECEIVE-OVERPAYMENT",
+            Self::ReceivePrepayment => "RECEIVE-PREPAYMENT",
+            Self::Spend => "SPEND",
+            Self::SpendOverpayment => "SPEND-OVERPAYMENT",
+            Self::SpendPrepayment => "SPEND-PREPAYMENT",
+            Self::ReceiveTransfer => "RECEIVE-TRANSFER",
+            Self::SpendTransfer => "SPEND-TRANSFER",
+        }
+    }
+
+    /// Whether money comes into the bank account.
+    pub fn is_receive(&self) -> bool {
+        matches!(
+            self,
+            Self::Receive
+                | Self::ReceiveOverpayment
+                | Self::ReceivePrepayment
+                | Self::ReceiveTransfer
+        )
+    }
+}
+
+/// A spend or receive money transaction (`BankTransactions`). Status
+/// AUTHORISED, DELETED or VOIDED (a string: Xero has no other states here).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct BankTransaction {
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub bank_transaction_type: Option<BankTransactionType>,
+    #[serde(
+        rename = "BankTransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub bank_transaction_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_items: Option<Vec<LineItem>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_account: Option<Account>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_reconciled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_string: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<XeroDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency_code: Option<CurrencyCode>,
+    #[serde(default, with = "num::rate", skip_serializing_if = "Option::is_none")]
+    pub currency_rate: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_amount_types: Option<LineAmountTypes>,
+    #[serde(default, with = "num::money", skip_serializing_if = "Option::is_none")]
+    pub sub_total: Option<Decimal>,
+    #[serde(default, with = "num::money", skip_serializing_if = "Option::is_none")]
+    pub total_tax: Option<Decimal>,
+    #[serde(default, with = "num::money", skip_serializing_if = "Option::is_none")]
+    pub total: Option<Decimal>,
+    #[serde(
+        rename = "PrepaymentID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prepayment_id: Option<Uuid>,
+    #[serde(
+        rename = "OverpaymentID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub overpayment_id: Option<Uuid>,
+    #[serde(
+        rename = "UpdatedDateUTC",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub updated_date_utc: Option<XeroDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_attachments: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_attribute_string: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_errors: Option<Vec<ValidationError>>,
+}
+
+/// An overpayment (`Overpayments`): money received or spent beyond what was
+/// owed, kept as a credit with the contact. Type RECEIVE-OVERPAYMENT or
+/// SPEND-OVERPAYMENT; status AUTHORISED, PAID (used up) or VOIDED.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct Overpayment {
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    /// RECEIVE-OVERPAYMENT, SPEND-OVERPAYMENT or (older records)
+    /// AROVERPAYMENT: kept as text so an unexpected kind reads.
+    pub overpayment_type: Option<String>,
+    #[serde(
+        rename = "OverpaymentID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub overpayment_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_string: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<XeroDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_amount_types: Option<LineAmountTypes>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_items: Option<Vec<LineItem>>,
+    #[serde(default, with = "num::money", skip_serializing_if = "Option::is_none")]
+    pub sub_total: Option<Decimal>,
+    #[serde(default, with = "num::money", skip_serializing_if = "Option::is_none")]
+    pub total_tax: Option<Decimal>,
+    #[serde(default, with = "num::money", skip_serializing_if = "Option::is_none")]
+    pub total: Option<Decimal>,
+    #[serde(
+        rename = "UpdatedDateUTC",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub updated_date_utc: Option<XeroDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency_code: Option<CurrencyCode>,
+    #[serde(default, with = "num::rate", skip_serializing_if = "Option::is_none")]
+    pub currency_rate: Option<Decimal>,
+    #[serde(default, with = "num::money", skip_serializing_if = "Option::is_none")]
+    pub remaining_credit: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocations: Option<Vec<Allocation>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payments: Option<Vec<Payment>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_attachments: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+/// A prepayment (`Prepayments`): money received or spent before the
+/// invoice. Type RECEIVE-PREPAYMENT or SPEND-PREPAYMENT; status AUTHORISED,
+/// PAID (used up) or VOIDED.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct Prepayment {
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    /// RECEIVE-PREPAYMENT, SPEND-PREPAYMENT, ARPREPAYMENT or APPREPAYMENT:
+    /// kept as text so an unexpected kind reads.
+    pub prepayment_type: Option<String>,
+    #[serde(
+        rename = "PrepaymentID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prepayment_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_string: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<XeroDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_amount_types: Option<LineAmountTypes>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_items: Option<Vec<LineItem>>,
+    #[serde(default, with = "num::money", skip_serializing_if = "Option::is_none")]
+    pub sub_total: Option<Decimal>,
+    #[serde(default, with = "num::money", skip_serializing_if = "Option::is_none")]
+    pub total_tax: Option<Decimal>,
+    #[serde(default, with = "num::money", skip_serializing_if = "Option::is_none")]
+    pub total: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(
+        rename = "UpdatedDateUTC",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub updated_date_utc: Option<XeroDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency_code: Option<CurrencyCode>,
+    #[serde(default, with = "num::rate", skip_serializing_if = "Option::is_none")]
+    pub currency_rate: Option<Decimal>,
+    #[serde(default, with = "num::money", skip_serializing_if = "Option::is_none")]
+    pub remaining_credit: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocations: Option<Vec<Allocation>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payments: Option<Vec<Payment>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_attachments: Option<bool>,
 }

@@ -2,6 +2,7 @@
 //! 0 (or shares the demo one) and talks to it with reqwest.
 
 mod api;
+mod books;
 mod faults;
 mod helpers;
 mod oauth;

@@ -297,6 +297,11 @@ async fn accounting_responses_match_xeros_schemas() {
             ("/ManualJournals?page=1", "ManualJournals"),
             ("/Currencies", "Currencies"),
             ("/TrackingCategories", "TrackingCategories"),
+            ("/Payments?page=1", "Payments"),
+            ("/CreditNotes?page=1", "CreditNotes"),
+            ("/BankTransactions?page=1", "BankTransactions"),
+            ("/Overpayments?page=1", "Overpayments"),
+            ("/Prepayments?page=1", "Prepayments"),
             (
                 "/Reports/ProfitAndLoss?fromDate=2026-03-01&toDate=2026-03-31&periods=2&timeframe=MONTH",
                 "ReportWithRows",
@@ -366,4 +371,113 @@ async fn identity_responses_match_xeros_schemas() {
             panic!("connection {i}: {e}");
         }
     }
+}
+
+/// Credit notes, allocations, spend and receive money, overpayments,
+/// prepayments and payments, as written and as read, against Xero's
+/// schemas.
+#[tokio::test]
+async fn books_responses_match_xeros_schemas() {
+    use crate::books::{Books, num};
+    let spec = accounting();
+    let b = Books::new().await;
+    let mut unknown = std::collections::BTreeSet::new();
+    let mut check = |schema: &str, v: &Value| match validate_collect(spec, schema, v) {
+        Ok(u) => unknown.extend(u),
+        Err(e) => panic!("{schema}: {e}\n{v}"),
+    };
+    let inv = b.invoice("ACCREC", "AUD", "0.90", "1000.00").await;
+    let bill = b.invoice("ACCPAY", "NZD", "1", "80.00").await;
+    let v = b
+        .ok(
+            reqwest::Method::PUT,
+            "/Payments",
+            serde_json::json!({"Payments": [{"Invoice": {"InvoiceID": inv},
+                "Account": {"Code": "090"}, "Date": "2026-03-20", "Amount": 100,
+                "CurrencyRate": num("0.80")}]}),
+        )
+        .await;
+    check("Payments", &v);
+    let v = b
+        .ok(
+            reqwest::Method::PUT,
+            "/CreditNotes",
+            serde_json::json!({"CreditNotes": [{"Type": "ACCRECCREDIT",
+                "Contact": {"Name": "Wallaby Pty"}, "Date": "2026-03-15",
+                "Status": "AUTHORISED", "CurrencyCode": "AUD", "CurrencyRate": num("0.90"),
+                "LineItems": [{"Description": "x", "Quantity": 1, "UnitAmount": 50,
+                               "AccountCode": "200"}]}]}),
+        )
+        .await;
+    check("CreditNotes", &v);
+    let cn = v["CreditNotes"][0]["CreditNoteID"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let v = b
+        .ok(
+            reqwest::Method::PUT,
+            &format!("/CreditNotes/{cn}/Allocations"),
+            serde_json::json!({"Allocations": [{"Invoice": {"InvoiceID": inv},
+                "Amount": 20, "Date": "2026-03-21"}]}),
+        )
+        .await;
+    check("Allocations", &v);
+    let line = serde_json::json!([{"Description": "x", "Quantity": 1, "UnitAmount": 30,
+                                   "AccountCode": "429"}]);
+    let mut bts = Vec::new();
+    for ty in [
+        "SPEND",
+        "RECEIVE",
+        "RECEIVE-OVERPAYMENT",
+        "SPEND-PREPAYMENT",
+    ] {
+        bts.push(
+            serde_json::json!({"Type": ty, "Contact": {"Name": "Kiwi Hardware"},
+            "BankAccount": {"Code": "090"}, "Date": "2026-03-05", "LineItems": line}),
+        );
+    }
+    let v = b
+        .ok(
+            reqwest::Method::PUT,
+            "/BankTransactions",
+            serde_json::json!({"BankTransactions": bts}),
+        )
+        .await;
+    check("BankTransactions", &v);
+    for path in [
+        "/Payments?page=1",
+        "/CreditNotes?page=1",
+        "/CreditNotes",
+        "/BankTransactions?page=1",
+        "/Overpayments?page=1",
+        "/Prepayments?page=1",
+    ] {
+        let v = b.get(path).await;
+        let schema = path.trim_start_matches('/').split('?').next().unwrap();
+        check(schema, &v);
+    }
+    for (path, schema) in [
+        (format!("/Invoices/{inv}"), "Invoices"),
+        (format!("/Invoices/{bill}"), "Invoices"),
+        (format!("/CreditNotes/{cn}"), "CreditNotes"),
+        (
+            "/Reports/ProfitAndLoss?fromDate=2026-03-01&toDate=2026-03-31".to_string(),
+            "ReportWithRows",
+        ),
+    ] {
+        check(schema, &b.get(&path).await);
+    }
+    assert_real_keys(&unknown);
+    // A bad credit note is Xero's ValidationException.
+    let (s, v) = b
+        .send(
+            reqwest::Method::PUT,
+            "/CreditNotes",
+            Some(serde_json::json!({"CreditNotes": [{"Type": "ACCRECCREDIT"}]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let unknown = validate_collect(spec, "Error", &v).unwrap();
+    assert_real_keys(&unknown);
 }

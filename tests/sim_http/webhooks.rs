@@ -292,3 +292,62 @@ async fn partial_failures_notify_the_stored_invoice_and_replays_notify_nothing()
     let quiet = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await;
     assert!(quiet.is_err(), "a replay must not send a webhook");
 }
+
+#[tokio::test]
+async fn credit_note_events_name_the_credit_note() {
+    let (url, mut rx) = receiver().await;
+    let sim = Sim::empty().await;
+    sim.add_app(Some((&url, KEY))).await;
+    let (t, _, _) = sim.add_org("Hooked Ltd", "NZD").await;
+    sim.add_user("user@example.com", &[t]).await;
+    let tok = token_of(&sim.login_with(WRITE_SCOPES).await);
+    let r = sim
+        .api(Method::PUT, &tok, Some(t), "/CreditNotes")
+        .json(&json!({"CreditNotes": [{
+            "Type": "ACCRECCREDIT", "Contact": {"Name": "Buyer Ltd"}, "Date": "2026-04-01",
+            "Status": "AUTHORISED",
+            "LineItems": [{"Description": "x", "Quantity": 1, "UnitAmount": 50, "AccountCode": "200"}]
+        }]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    let id = v["CreditNotes"][0]["CreditNoteID"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let p = next(&mut rx).await;
+    let e = p["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["resourceId"] == id.as_str())
+        .expect("an event for the credit note");
+    assert_eq!(e["eventType"], "CREATE");
+    assert_eq!(e["eventCategory"], "CREDITNOTE");
+    assert!(
+        e["resourceUrl"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/api.xro/2.0/CreditNotes/{id}")),
+        "{e}"
+    );
+    // Spend money has no webhook category at Xero: nothing is sent.
+    let r = sim
+        .api(Method::PUT, &tok, Some(t), "/BankTransactions")
+        .json(&json!({"BankTransactions": [{
+            "Type": "SPEND", "Contact": {"Name": "Buyer Ltd"}, "BankAccount": {"Code": "090"},
+            "LineItems": [{"Description": "x", "Quantity": 1, "UnitAmount": 5, "AccountCode": "429"}]
+        }]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), rx.recv())
+            .await
+            .is_err(),
+        "no event for a bank transaction"
+    );
+}

@@ -14,8 +14,11 @@ use super::respond::{JSON, NOT_FOUND, json, problem, text};
 use super::state::{Faults, Shared, has_scope};
 use super::webhooks::{self, Event};
 use crate::sim::reports::ReportParams;
-use crate::sim::{ApiError, ErrorBody, Ledger, ListQuery, Method, WriteOptions, body};
-use crate::xero::{Account, Contact, Currency, Invoice, ManualJournal, Payment};
+use crate::sim::{ApiError, Credit, ErrorBody, Ledger, ListQuery, Method, WriteOptions, body};
+use crate::xero::{
+    Account, Allocation, BankTransaction, Contact, CreditNote, Currency, Invoice, ManualJournal,
+    Payment,
+};
 
 /// Xero's write limit per request body.
 pub const MAX_BODY_BYTES: usize = 3_500_000;
@@ -30,6 +33,13 @@ enum Res {
     Currencies,
     TrackingCategories,
     Payments,
+    CreditNotes,
+    CreditNoteAllocations,
+    BankTransactions,
+    Overpayments,
+    OverpaymentAllocations,
+    Prepayments,
+    PrepaymentAllocations,
     ProfitAndLoss,
     BalanceSheet,
     TrialBalance,
@@ -47,6 +57,10 @@ impl Res {
             "currencies" => (Self::Currencies, &segs[1..]),
             "trackingcategories" => (Self::TrackingCategories, &segs[1..]),
             "payments" => (Self::Payments, &segs[1..]),
+            "creditnotes" => (Self::CreditNotes, &segs[1..]),
+            "banktransactions" => (Self::BankTransactions, &segs[1..]),
+            "overpayments" => (Self::Overpayments, &segs[1..]),
+            "prepayments" => (Self::Prepayments, &segs[1..]),
             "reports" => {
                 let r = match segs.get(1)?.to_ascii_lowercase().as_str() {
                     "profitandloss" => Self::ProfitAndLoss,
@@ -61,6 +75,15 @@ impl Res {
         match rest {
             [] => Some((r, None)),
             [id] if !id.is_empty() && r.has_ids() => Some((r, Some(id.to_string()))),
+            [id, sub] if !id.is_empty() && sub.eq_ignore_ascii_case("allocations") => {
+                let a = match r {
+                    Self::CreditNotes => Self::CreditNoteAllocations,
+                    Self::Overpayments => Self::OverpaymentAllocations,
+                    Self::Prepayments => Self::PrepaymentAllocations,
+                    _ => return None,
+                };
+                Some((a, Some(id.to_string())))
+            }
             _ => None,
         }
     }
@@ -68,7 +91,24 @@ impl Res {
     fn has_ids(self) -> bool {
         matches!(
             self,
-            Self::Accounts | Self::Contacts | Self::Invoices | Self::ManualJournals
+            Self::Accounts
+                | Self::Contacts
+                | Self::Invoices
+                | Self::ManualJournals
+                | Self::Payments
+                | Self::CreditNotes
+                | Self::BankTransactions
+                | Self::Overpayments
+                | Self::Prepayments
+        )
+    }
+
+    fn is_allocations(self) -> bool {
+        matches!(
+            self,
+            Self::CreditNoteAllocations
+                | Self::OverpaymentAllocations
+                | Self::PrepaymentAllocations
         )
     }
 
@@ -82,6 +122,13 @@ impl Res {
             Self::Currencies => "Currencies",
             Self::TrackingCategories => "TrackingCategories",
             Self::Payments => "Payments",
+            Self::CreditNotes => "CreditNotes",
+            Self::CreditNoteAllocations => "CreditNotes/{id}/Allocations",
+            Self::BankTransactions => "BankTransactions",
+            Self::Overpayments => "Overpayments",
+            Self::OverpaymentAllocations => "Overpayments/{id}/Allocations",
+            Self::Prepayments => "Prepayments",
+            Self::PrepaymentAllocations => "Prepayments/{id}/Allocations",
             Self::ProfitAndLoss => "Reports/ProfitAndLoss",
             Self::BalanceSheet => "Reports/BalanceSheet",
             Self::TrialBalance => "Reports/TrialBalance",
@@ -124,6 +171,39 @@ impl Res {
                 "accounting.transactions",
             ],
             (Self::Payments, true) => &["accounting.payments", "accounting.transactions"],
+            // Xero's granular scopes: credit notes go with invoices,
+            // overpayments and prepayments with payments.
+            (Self::CreditNotes, false) => &[
+                "accounting.invoices.read",
+                "accounting.invoices",
+                "accounting.transactions.read",
+                "accounting.transactions",
+            ],
+            (Self::CreditNotes | Self::CreditNoteAllocations, _) => {
+                &["accounting.invoices", "accounting.transactions"]
+            }
+            (Self::BankTransactions, false) => &[
+                "accounting.banktransactions.read",
+                "accounting.banktransactions",
+                "accounting.transactions.read",
+                "accounting.transactions",
+            ],
+            (Self::BankTransactions, true) => {
+                &["accounting.banktransactions", "accounting.transactions"]
+            }
+            (Self::Overpayments | Self::Prepayments, false) => &[
+                "accounting.payments.read",
+                "accounting.payments",
+                "accounting.transactions.read",
+                "accounting.transactions",
+            ],
+            (
+                Self::Overpayments
+                | Self::Prepayments
+                | Self::OverpaymentAllocations
+                | Self::PrepaymentAllocations,
+                _,
+            ) => &["accounting.payments", "accounting.transactions"],
             (Self::ProfitAndLoss, _) => &[
                 "accounting.reports.profitandloss.read",
                 "accounting.reports.read",
@@ -141,8 +221,12 @@ impl Res {
 
     fn allows(self, m: &actix_web::http::Method, id: bool) -> bool {
         use actix_web::http::Method as M;
+        if self.is_allocations() {
+            // Only `PUT /{credits}/{id}/Allocations`.
+            return *m == M::PUT;
+        }
         match *m {
-            M::GET => self != Self::Payments || !id,
+            M::GET => true,
             M::PUT => {
                 !id && !matches!(
                     self,
@@ -150,6 +234,8 @@ impl Res {
                         | Self::ProfitAndLoss
                         | Self::BalanceSheet
                         | Self::TrialBalance
+                        | Self::Overpayments
+                        | Self::Prepayments
                 )
             }
             M::POST => {
@@ -160,7 +246,10 @@ impl Res {
                         | Self::Invoices
                         | Self::ManualJournals
                         | Self::Payments
+                        | Self::CreditNotes
+                        | Self::BankTransactions
                 ) && (id || self != Self::Accounts)
+                    && !(id && self == Self::Payments)
             }
             _ => false,
         }
@@ -418,12 +507,34 @@ fn execute(
             Some(id) => done(ser(&l.get_manual_journal(parse_id(id)?)?)),
             None => done(ser(&l.get_manual_journals(&list()?)?)),
         },
+        (M::GET, Res::Payments) => match id {
+            Some(id) => done(ser(&l.get_payment(parse_id(id)?)?)),
+            None => done(ser(&l.get_payments(&list()?)?)),
+        },
+        (M::GET, Res::CreditNotes) => match id {
+            Some(id) => done(ser(&l.get_credit_note(id)?)),
+            None => done(ser(&l.get_credit_notes(&list()?)?)),
+        },
+        (M::GET, Res::BankTransactions) => match id {
+            Some(id) => done(ser(&l.get_bank_transaction(parse_id(id)?)?)),
+            None => done(ser(&l.get_bank_transactions(&list()?)?)),
+        },
+        (M::GET, Res::Overpayments) => match id {
+            Some(id) => done(ser(&l.get_overpayment(parse_id(id)?)?)),
+            None => done(ser(&l.get_overpayments(&list()?)?)),
+        },
+        (M::GET, Res::Prepayments) => match id {
+            Some(id) => done(ser(&l.get_prepayment(parse_id(id)?)?)),
+            None => done(ser(&l.get_prepayments(&list()?)?)),
+        },
         (M::GET, Res::ProfitAndLoss) => {
             done(ser(&l.profit_and_loss(&ReportParams::from_params(q)?)?))
         }
         (M::GET, Res::BalanceSheet) => done(ser(&l.balance_sheet(&ReportParams::from_params(q)?)?)),
         (M::GET, Res::TrialBalance) => done(ser(&l.trial_balance(&ReportParams::from_params(q)?)?)),
-        (m, res) => {
+        // Only PUT and POST write: a GET never does, whatever body it
+        // carries (a resource without a read arm above answers 404).
+        (m, res) if m == M::PUT || m == M::POST => {
             let opts = write_options(req, q)?;
             let how = if m == M::PUT {
                 Method::Put
@@ -510,6 +621,94 @@ fn execute(
                     let items = body::parse_collection::<Payment>(raw, "Payments")?;
                     done(ser(&l.put_payments(items, &opts)?))
                 }
+                Res::CreditNotes => {
+                    let mut items = body::parse_collection::<CreditNote>(raw, "CreditNotes")?;
+                    if let (Some(id), [c]) = (id, items.as_mut_slice()) {
+                        c.credit_note_id = Some(parse_id(id)?);
+                    }
+                    let replay = is_replay(l, &opts);
+                    let old_len = l.credit_notes.len();
+                    let res = l.write_credit_notes(how, items, &opts);
+                    if !replay {
+                        let ids = match &res {
+                            Ok(out) => out
+                                .credit_notes
+                                .iter()
+                                .filter(|c| c.status_attribute_string.as_deref() != Some("ERROR"))
+                                .filter_map(|c| c.credit_note_id)
+                                .collect(),
+                            Err(e) => valid_element_ids(e, "CreditNoteID"),
+                        };
+                        let now = l.clock().now();
+                        events.extend(ids.into_iter().map(|cid| {
+                            let created =
+                                l.credit_note_by_id.get(&cid).is_some_and(|x| *x >= old_len);
+                            webhooks::event(base_url, tenant, "CREDITNOTE", cid, created, now)
+                        }));
+                    }
+                    Ok(ser(&res?))
+                }
+                Res::CreditNoteAllocations
+                | Res::OverpaymentAllocations
+                | Res::PrepaymentAllocations => {
+                    let id = id.ok_or(ApiError::NotFound)?;
+                    let credit = match res {
+                        Res::CreditNoteAllocations => {
+                            Credit::CreditNote(l.credit_note_index(id).ok_or(ApiError::NotFound)?)
+                        }
+                        Res::OverpaymentAllocations => Credit::Overpayment(
+                            *l.overpayment_by_id
+                                .get(&parse_id(id)?)
+                                .ok_or(ApiError::NotFound)?,
+                        ),
+                        _ => Credit::Prepayment(
+                            *l.prepayment_by_id
+                                .get(&parse_id(id)?)
+                                .ok_or(ApiError::NotFound)?,
+                        ),
+                    };
+                    let items = body::parse_collection::<Allocation>(raw, "Allocations")?;
+                    let replay = is_replay(l, &opts);
+                    let res = l.put_allocations(credit, items, &opts);
+                    if !replay && let Ok(out) = &res {
+                        // The credit note and the invoices it now pays are
+                        // updated (Xero has no events for the other credits).
+                        let now = l.clock().now();
+                        let invoices = out
+                            .allocations
+                            .iter()
+                            .filter(|a| a.status_attribute_string.as_deref() != Some("ERROR"))
+                            .filter_map(|a| a.invoice.as_ref()?.invoice_id);
+                        let mut ev: Vec<Event> = invoices
+                            .map(|iid| {
+                                webhooks::event(base_url, tenant, "INVOICE", iid, false, now)
+                            })
+                            .collect();
+                        if let Credit::CreditNote(i) = credit
+                            && !ev.is_empty()
+                            && let Some(cid) = l.credit_notes[i].credit_note_id
+                        {
+                            ev.push(webhooks::event(
+                                base_url,
+                                tenant,
+                                "CREDITNOTE",
+                                cid,
+                                false,
+                                now,
+                            ));
+                        }
+                        events.extend(ev);
+                    }
+                    Ok(ser(&res?))
+                }
+                Res::BankTransactions => {
+                    let mut items =
+                        body::parse_collection::<BankTransaction>(raw, "BankTransactions")?;
+                    if let (Some(id), [b]) = (id, items.as_mut_slice()) {
+                        b.bank_transaction_id = Some(parse_id(id)?);
+                    }
+                    done(ser(&l.write_bank_transactions(how, items, &opts)?))
+                }
                 Res::Currencies => {
                     let c = body::parse_collection::<Currency>(raw, "Currencies")?
                         .into_iter()
@@ -530,6 +729,7 @@ fn execute(
                 _ => Err(ApiError::NotFound),
             }
         }
+        _ => Err(ApiError::NotFound),
     }
 }
 

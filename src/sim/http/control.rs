@@ -33,6 +33,9 @@ struct NewOrg {
     financial_year_end_day: Option<u32>,
     #[serde(default)]
     financial_year_end_month: Option<u32>,
+    /// Month-end revaluation of open foreign-currency invoices.
+    #[serde(default)]
+    revalue_foreign_balances: bool,
 }
 
 #[derive(Deserialize)]
@@ -82,7 +85,9 @@ pub fn create_org(st: &Shared, o: NewOrgInput) -> Result<(Uuid, String, String),
         is_demo_company: false,
     };
     let seed = st.lock().rng.next_u64();
-    Ok(st.add_organisation(Ledger::new(settings, st.clock.clone(), seed)))
+    let mut ledger = Ledger::new(settings, st.clock.clone(), seed);
+    ledger.set_foreign_revaluation(o.revalue_foreign_balances);
+    Ok(st.add_organisation(ledger))
 }
 
 /// The fields of a new organisation.
@@ -93,6 +98,8 @@ pub struct NewOrgInput {
     pub country_code: Option<String>,
     pub financial_year_end_day: Option<u32>,
     pub financial_year_end_month: Option<u32>,
+    /// Revalue open foreign-currency invoices at each month end.
+    pub revalue_foreign_balances: bool,
 }
 
 fn stats_json(s: &Stats, st: &Shared) -> Value {
@@ -149,6 +156,7 @@ pub async fn handle(st: Shared, req: HttpRequest, segs: Vec<String>, body: &[u8]
                 country_code: o.country_code,
                 financial_year_end_day: o.financial_year_end_day,
                 financial_year_end_month: o.financial_year_end_month,
+                revalue_foreign_balances: o.revalue_foreign_balances,
             };
             match create_org(&st, input) {
                 Ok((tenant, id, secret)) => json(
@@ -170,6 +178,8 @@ pub async fn handle(st: Shared, req: HttpRequest, segs: Vec<String>, body: &[u8]
                         "base_currency": o.ledger().base_currency().as_str(),
                         "invoices": o.ledger().invoice_count(),
                         "contacts": o.ledger().contact_count(),
+                        "credit_notes": o.ledger().credit_note_count(),
+                        "bank_transactions": o.ledger().bank_transaction_count(),
                         "custom_connection": {"client_id": o.custom_client_id, "client_secret": o.custom_client_secret},
                     })
                 })

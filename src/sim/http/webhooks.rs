@@ -1,4 +1,5 @@
-//! Webhooks: thin events for created and updated invoices and contacts,
+//! Webhooks: thin events for created and updated invoices, credit notes and
+//! contacts (Xero has no events for bank transactions or payments),
 //! signed with the app's webhook key (`x-xero-signature` =
 //! base64(HMAC-SHA256(key, raw body))) and delivered in the background with
 //! retries; and Xero's "intent to receive" check.
@@ -48,10 +49,10 @@ pub fn event(
     created: bool,
     at: DateTime<Utc>,
 ) -> Event {
-    let collection = if category == "INVOICE" {
-        "Invoices"
-    } else {
-        "Contacts"
+    let collection = match category {
+        "INVOICE" => "Invoices",
+        "CREDITNOTE" => "CreditNotes",
+        _ => "Contacts",
     };
     Event {
         resource_url: format!("{base_url}/api.xro/2.0/{collection}/{id}"),
