@@ -3,6 +3,7 @@
 
 mod admin;
 mod api;
+mod books_sync;
 mod browser;
 mod cli;
 mod connect;
