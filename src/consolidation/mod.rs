@@ -17,7 +17,7 @@ use crate::engine::{
     InvoiceStatus, InvoiceType, LineAmountTypes, PnlAmount, ReportSection, SourceRow,
     XeroAccountType, XeroNetProfit,
 };
-use crate::store::{EntityView, Group, IcContactRow, MappingRow, Store, StoreError};
+use crate::store::{EntityView, Group, IcContactRow, LoadedKind, MappingRow, Store, StoreError};
 use crate::xero::report_parser::is_account_id;
 
 /// How far outside the period a counterpart bill may be dated and still
@@ -228,13 +228,23 @@ pub async fn load(
             .filter(|c| c.organisation_id == view.organisation_id)
             .map(|c| c.contact_id.clone())
             .collect();
-        for inv in store
+        // Invoices, credit notes and spend/receive money of intercompany
+        // contacts all reach the engine as its invoices.
+        let mut docs = store
             .invoices_with_contacts(view.organisation_id, &contacts, from, to)
-            .await?
-        {
-            match invoice_of(entity, inv) {
+            .await?;
+        for kind in [LoadedKind::CreditNotes, LoadedKind::BankTransactions] {
+            docs.extend(
+                store
+                    .documents_with_contacts(view.organisation_id, kind, &contacts, from, to)
+                    .await?,
+            );
+        }
+        for doc in docs {
+            match invoice_of(entity, doc) {
                 Ok(i) => data.invoices.push(i),
-                Err(r) => data.rejected.push(r),
+                Err(Unloaded::OtherKind) => {}
+                Err(Unloaded::Rejected(r)) => data.rejected.push(r),
             }
         }
     }
@@ -251,24 +261,50 @@ pub async fn load(
     Ok(data)
 }
 
+/// Why a stored document did not reach the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unloaded {
+    /// A kind the engine does not take (overpayments, prepayments,
+    /// transfers): not an error, they move no intercompany revenue or cost.
+    OtherKind,
+    /// A value the engine cannot read (an unknown type, status, currency or
+    /// `LineAmountTypes`, a line without an amount): the report shows it as
+    /// a warning naming the record.
+    Rejected(engine::RejectedRecord),
+}
+
+/// Bank transaction kinds that only move balances, never P&L accounts.
+const BALANCE_ONLY_KINDS: [&str; 6] = [
+    "RECEIVE-OVERPAYMENT",
+    "SPEND-OVERPAYMENT",
+    "RECEIVE-PREPAYMENT",
+    "SPEND-PREPAYMENT",
+    "RECEIVE-TRANSFER",
+    "SPEND-TRANSFER",
+];
+
 /// A stored invoice, credit note or bank transaction as the engine takes
-/// it. A value the engine cannot read (an unknown type, status, currency
-/// or `LineAmountTypes`) rejects the record with a named reason, which the
-/// report shows as a warning: nothing is guessed (an unknown status is not
-/// taken for DELETED) and nothing is dropped silently.
-fn invoice_of(
-    entity: EntityId,
-    i: crate::store::StoredInvoice,
-) -> Result<Invoice, engine::RejectedRecord> {
-    let reject = |field: &str, value: &str| engine::RejectedRecord {
-        entity,
-        record_id: i.invoice_id.clone(),
-        number: i.invoice_number.clone(),
-        date: i.date,
-        field: field.to_string(),
-        value: value.to_string(),
+/// it. Nothing is guessed: a missing rate stays `None` (the engine warns),
+/// an unknown status is never read as deleted, an unknown currency or line
+/// amount type never as another, a missing amount never as 0; such a
+/// record is rejected with a named reason, which the report shows as a
+/// warning.
+pub fn invoice_of(entity: EntityId, i: crate::store::StoredInvoice) -> Result<Invoice, Unloaded> {
+    let reject = |field: &str, value: &str| {
+        Unloaded::Rejected(engine::RejectedRecord {
+            entity,
+            record_id: i.invoice_id.clone(),
+            number: i.invoice_number.clone(),
+            date: i.date,
+            field: field.to_string(),
+            value: value.to_string(),
+        })
     };
-    let invoice_type = match i.invoice_type.trim().to_ascii_uppercase().as_str() {
+    let kind = i.invoice_type.trim().to_ascii_uppercase();
+    if BALANCE_ONLY_KINDS.contains(&kind.as_str()) {
+        return Err(Unloaded::OtherKind);
+    }
+    let invoice_type = match kind.as_str() {
         "ACCREC" => InvoiceType::Accrec,
         "ACCPAY" => InvoiceType::Accpay,
         "ACCRECCREDIT" => InvoiceType::Accreccredit,
@@ -294,6 +330,28 @@ fn invoice_of(
     };
     let currency = CurrencyCode::parse(&i.currency_code)
         .map_err(|_| reject("CurrencyCode", &i.currency_code))?;
+    let mut lines = Vec::with_capacity(i.lines.len());
+    for (n, l) in i.lines.iter().enumerate() {
+        let (Some(line_amount), Some(tax_amount)) = (l.line_amount, l.tax_amount) else {
+            let field = if l.line_amount.is_none() {
+                "LineAmount"
+            } else {
+                "TaxAmount"
+            };
+            return Err(reject(field, &format!("missing on line {}", n + 1)));
+        };
+        lines.push(InvoiceLine {
+            line_item_id: l
+                .line_item_id
+                .clone()
+                .unwrap_or_else(|| format!("line-{n}")),
+            description: l.description.clone().unwrap_or_default(),
+            account_code: l.account_code.clone(),
+            account_id: l.account_id.clone(),
+            line_amount,
+            tax_amount,
+        });
+    }
     Ok(Invoice {
         entity,
         contact_id: i.contact_id,
@@ -305,23 +363,11 @@ fn invoice_of(
         invoice_id: i.invoice_id,
         invoice_number: i.invoice_number,
         contact_name: i.contact_name.unwrap_or_default(),
-        // A zero rate is no rate: the engine then lists the lines of a
-        // foreign document as a warning instead of eliminating them.
-        currency_rate: Some(i.currency_rate).filter(|r| !r.is_zero()),
+        // A zero rate is as unusable as none: the engine warns for both and
+        // lists the lines of a foreign document instead of eliminating them.
+        currency_rate: i.currency_rate.filter(|r| !r.is_zero()),
         total: i.total,
-        lines: i
-            .lines
-            .into_iter()
-            .enumerate()
-            .map(|(n, l)| InvoiceLine {
-                line_item_id: l.line_item_id.unwrap_or_else(|| format!("line-{n}")),
-                description: l.description.unwrap_or_default(),
-                account_code: l.account_code,
-                account_id: l.account_id,
-                line_amount: l.line_amount,
-                tax_amount: l.tax_amount,
-            })
-            .collect(),
+        lines,
         sync_run_id: None,
     })
 }
@@ -514,7 +560,7 @@ mod tests {
             status: status.into(),
             line_amount_types: "Exclusive".into(),
             currency_code: currency.into(),
-            currency_rate: rust_decimal::Decimal::ONE,
+            currency_rate: Some(rust_decimal::Decimal::ONE),
             total: rust_decimal::Decimal::ONE,
             lines: vec![],
         }
@@ -523,10 +569,14 @@ mod tests {
     #[test]
     fn an_unknown_status_or_currency_rejects_the_record_by_name() {
         assert!(invoice_of(EntityId(1), stored("AUTHORISED", "NZD")).is_ok());
-        let r = invoice_of(EntityId(1), stored("ARCHIVED", "NZD")).unwrap_err();
+        let rejected = |s| match invoice_of(EntityId(1), s) {
+            Err(Unloaded::Rejected(r)) => r,
+            other => panic!("{other:?}"),
+        };
+        let r = rejected(stored("ARCHIVED", "NZD"));
         assert_eq!((r.field.as_str(), r.value.as_str()), ("Status", "ARCHIVED"));
         assert_eq!(r.record_id, "inv-1");
-        let r = invoice_of(EntityId(1), stored("PAID", "N Z")).unwrap_err();
+        let r = rejected(stored("PAID", "N Z"));
         assert_eq!(r.field, "CurrencyCode");
         let mut spend = stored("AUTHORISED", "NZD");
         spend.invoice_type = "SPEND".into();
@@ -555,5 +605,100 @@ mod tests {
             row("other", None, "Plus Other Income"),
             SourceRow::system_in("key", "Label", ReportSection::OtherIncome)
         );
+    }
+}
+
+#[cfg(test)]
+mod document_tests {
+    use super::*;
+    use crate::store::{StoredInvoice, StoredLine};
+    use rust_decimal::Decimal;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn stored(kind: &str, status: &str, currency: &str) -> StoredInvoice {
+        StoredInvoice {
+            organisation_id: 1,
+            invoice_id: "doc-1".into(),
+            invoice_type: kind.into(),
+            invoice_number: Some("CN-0007".into()),
+            contact_id: "c-sister".into(),
+            contact_name: Some("Sister Co".into()),
+            date: "2026-02-14".parse().unwrap(),
+            status: status.into(),
+            line_amount_types: "Exclusive".into(),
+            currency_code: currency.into(),
+            currency_rate: None,
+            total: d("110.00"),
+            lines: vec![StoredLine {
+                line_item_id: None,
+                description: None,
+                account_code: Some("200".into()),
+                account_id: None,
+                line_amount: Some(d("100.00")),
+                tax_amount: Some(d("10.00")),
+            }],
+        }
+    }
+
+    #[test]
+    fn credit_notes_and_bank_transactions_become_the_engines_kinds() {
+        for (kind, expected) in [
+            ("ACCRECCREDIT", InvoiceType::Accreccredit),
+            ("ACCPAYCREDIT", InvoiceType::Accpaycredit),
+            ("SPEND", InvoiceType::Spend),
+            ("RECEIVE", InvoiceType::Receive),
+        ] {
+            let i = invoice_of(EntityId(3), stored(kind, "AUTHORISED", "AUD")).unwrap();
+            assert_eq!(i.invoice_type, expected);
+            assert_eq!(i.invoice_number.as_deref(), Some("CN-0007"));
+            assert_eq!(i.lines[0].line_amount, d("100.00"));
+        }
+        assert_eq!(
+            invoice_of(EntityId(3), stored("SPEND-TRANSFER", "AUTHORISED", "NZD")).unwrap_err(),
+            Unloaded::OtherKind
+        );
+    }
+
+    #[test]
+    fn a_missing_rate_reaches_the_engine_as_none() {
+        let i = invoice_of(EntityId(3), stored("ACCREC", "AUTHORISED", "AUD")).unwrap();
+        assert_eq!(i.currency_rate, None, "never 1");
+        let mut s = stored("ACCREC", "AUTHORISED", "AUD");
+        s.currency_rate = Some(d("0.9"));
+        assert_eq!(
+            invoice_of(EntityId(3), s).unwrap().currency_rate,
+            Some(d("0.9"))
+        );
+    }
+
+    #[test]
+    fn unknown_data_is_left_out_with_its_reason_never_guessed() {
+        let why = |s: StoredInvoice| match invoice_of(EntityId(3), s) {
+            Err(Unloaded::Rejected(r)) => format!("{}: {}", r.field, r.value),
+            other => panic!("{other:?}"),
+        };
+        // An unknown status is not "deleted".
+        assert_eq!(why(stored("ACCREC", "ARCHIVED", "NZD")), "Status: ARCHIVED");
+        assert_eq!(
+            why(stored("ACCREC", "AUTHORISED", "X1")),
+            "CurrencyCode: X1"
+        );
+        let mut s = stored("ACCREC", "AUTHORISED", "NZD");
+        s.line_amount_types = "GrossOfTax".into();
+        assert_eq!(why(s), "LineAmountTypes: GrossOfTax");
+        let mut s = stored("ACCREC", "AUTHORISED", "NZD");
+        s.lines[0].line_amount = None;
+        assert_eq!(why(s), "LineAmount: missing on line 1");
+        let mut s = stored("ACCREC", "AUTHORISED", "NZD");
+        s.lines[0].tax_amount = None;
+        assert_eq!(why(s), "TaxAmount: missing on line 1");
+        // An unknown kind is named too; a balance-only one is not an error.
+        assert_eq!(why(stored("ACCRECX", "AUTHORISED", "NZD")), "Type: ACCRECX");
+        // Deleted is still deleted.
+        let i = invoice_of(EntityId(3), stored("ACCREC", "DELETED", "NZD")).unwrap();
+        assert_eq!(i.status, InvoiceStatus::Deleted);
     }
 }

@@ -177,7 +177,20 @@ impl Store {
     pub async fn delete_organisation_data(&self, organisation_id: i64) -> StoreResult<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            for table in ["invoice_lines", "invoices", "contacts", "accounts", "report_amounts"] {
+            for table in [
+                "invoice_lines",
+                "invoices",
+                "document_lines",
+                "allocations",
+                "credit_notes",
+                "bank_transactions",
+                "payments",
+                "overpayments",
+                "prepayments",
+                "contacts",
+                "accounts",
+                "report_amounts",
+            ] {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "DELETE FROM {table} WHERE organisation_id = $1"
                 )))

@@ -92,7 +92,9 @@ pub struct StoredInvoice {
     pub status: String,
     pub line_amount_types: String,
     pub currency_code: String,
-    pub currency_rate: Decimal,
+    /// NULL when Xero sent none (a foreign invoice without a rate is never
+    /// read as rate 1).
+    pub currency_rate: Option<Decimal>,
     pub total: Decimal,
     pub lines: Vec<StoredLine>,
 }
@@ -103,8 +105,9 @@ pub struct StoredLine {
     pub description: Option<String>,
     pub account_code: Option<String>,
     pub account_id: Option<String>,
-    pub line_amount: Decimal,
-    pub tax_amount: Decimal,
+    /// `None` when Xero sent no amount (never read as 0).
+    pub line_amount: Option<Decimal>,
+    pub tax_amount: Option<Decimal>,
 }
 
 impl Store {
@@ -518,7 +521,7 @@ impl Store {
             String,
             String,
             String,
-            Dec,
+            Option<Dec>,
             Dec,
         );
         type Line = (
@@ -527,8 +530,8 @@ impl Store {
             Option<String>,
             Option<String>,
             Option<String>,
-            Dec,
-            Dec,
+            Option<Dec>,
+            Option<Dec>,
         );
         let mut out = Vec::new();
         for contact in contact_ids {
@@ -569,8 +572,8 @@ impl Store {
                     description,
                     account_code,
                     account_id,
-                    line_amount: amount.0,
-                    tax_amount: tax.0,
+                    line_amount: amount.map(|d| d.0),
+                    tax_amount: tax.map(|d| d.0),
                 });
             }
             for (
@@ -599,7 +602,7 @@ impl Store {
                     status,
                     line_amount_types: lat,
                     currency_code: cur,
-                    currency_rate: rate.0,
+                    currency_rate: rate.map(|d| d.0),
                     total: total.0,
                 });
             }

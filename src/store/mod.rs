@@ -9,6 +9,7 @@ mod audit;
 mod balance_sheet;
 mod changes;
 mod chart;
+mod documents;
 mod entities;
 mod group_setup;
 mod groups;
@@ -35,6 +36,10 @@ use sqlx::{ConnectOptions, PgPool, SqlitePool};
 pub use api_tokens::{API_TOKEN_PREFIX, ApiTokenInfo};
 pub use audit::{AuditEntry, AuditRow};
 pub use chart::{ChartWrite, NewChartMapping, NewGroupAccount};
+pub use documents::{
+    AllocationRow, BankTransactionRow, CreditNoteRow, LoadedKind, PaidDocument, PaymentRow,
+    PrepaymentKind, PrepaymentRow,
+};
 pub use entities::EntityView;
 pub use group_setup::{
     GroupAccountRow, IcContactRow, MappingRow, RateRow, StoredAccount, StoredAmount, StoredContact,
@@ -48,7 +53,7 @@ pub use ownership::OwnershipRow;
 pub use report_amounts::{ReportAmount, ReportKind, RowKind};
 pub use sessions::Session;
 pub use sync_runs::{RunProgress, SyncRun, SyncTarget};
-pub use synced::{AccountRow, Changed, ContactRow, InvoiceLineRow, InvoiceRow};
+pub use synced::{AccountRow, Changed, ContactRow, InvoiceLineRow, InvoiceRow, LineRow};
 pub use users::{LoginAttempt, NewUser, User};
 pub use xero_tokens::{NewTokenSet, OAuthStateRow, TokenSetRow};
 

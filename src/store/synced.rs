@@ -8,6 +8,10 @@ use rust_decimal::Decimal;
 use super::types::Dec;
 use super::{BeginWrite, Store, StoreResult, on_pool};
 
+/// A line of an invoice or of any other document (credit note, bank
+/// transaction, overpayment, prepayment).
+pub type LineRow = InvoiceLineRow;
+
 /// An account as stored (parsed from Xero's `Account`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountRow {
@@ -46,9 +50,11 @@ pub struct InvoiceRow {
     pub status: String,
     pub line_amount_types: String,
     pub currency_code: String,
-    pub currency_rate: Decimal,
-    pub sub_total: Decimal,
-    pub total_tax: Decimal,
+    /// Units of the invoice's currency per unit of base currency; `None`
+    /// when Xero sent none (never stored as 1).
+    pub currency_rate: Option<Decimal>,
+    pub sub_total: Option<Decimal>,
+    pub total_tax: Option<Decimal>,
     pub total: Decimal,
     pub amount_due: Option<Decimal>,
     pub amount_paid: Option<Decimal>,
@@ -65,8 +71,9 @@ pub struct InvoiceLineRow {
     pub account_code: Option<String>,
     pub account_id: Option<String>,
     pub tax_type: Option<String>,
-    pub tax_amount: Decimal,
-    pub line_amount: Decimal,
+    /// `None` when Xero sent no amount (never stored as 0).
+    pub tax_amount: Option<Decimal>,
+    pub line_amount: Option<Decimal>,
     /// Xero's tracking array as JSON text.
     pub tracking: Option<String>,
 }
@@ -208,9 +215,9 @@ impl Store {
                 .bind(&i.status)
                 .bind(&i.line_amount_types)
                 .bind(&i.currency_code)
-                .bind(Dec(i.currency_rate))
-                .bind(Dec(i.sub_total))
-                .bind(Dec(i.total_tax))
+                .bind(i.currency_rate.map(Dec))
+                .bind(i.sub_total.map(Dec))
+                .bind(i.total_tax.map(Dec))
                 .bind(Dec(i.total))
                 .bind(i.amount_due.map(Dec))
                 .bind(i.amount_paid.map(Dec))
@@ -239,8 +246,8 @@ impl Store {
                     .bind(&l.account_code)
                     .bind(&l.account_id)
                     .bind(&l.tax_type)
-                    .bind(Dec(l.tax_amount))
-                    .bind(Dec(l.line_amount))
+                    .bind(l.tax_amount.map(Dec))
+                    .bind(l.line_amount.map(Dec))
                     .bind(&l.tracking)
                     .execute(&mut *tx)
                     .await?;

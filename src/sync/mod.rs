@@ -3,7 +3,8 @@
 //! whole), so a failed, retried or resumed run never leaves a mix of old
 //! and new, and never duplicates anything.
 
-mod convert;
+pub mod convert;
+mod documents;
 pub mod plan;
 pub mod schedule;
 
@@ -21,8 +22,9 @@ use crate::store::{
     Enqueued, JobRow, NewJob, ReportAmount, ReportKind, RowKind, RunProgress, Store, SyncTarget,
 };
 use crate::xero::client::{Fetched, XeroError};
+use crate::xero::records::InvoicePage;
 use crate::xero::report_parser::{ParsedRowKind, parse_report};
-use crate::xero::{Accounts, Contacts, Invoices, Organisations, Reports};
+use crate::xero::{Accounts, Contacts, Organisations, Reports};
 
 pub const JOB_KIND: &str = "sync_organisation";
 /// Xero's largest page.
@@ -283,10 +285,11 @@ async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), S
         target,
         token_set,
         run_id: p.run_id,
-        // Organisation, Accounts, a page each of Contacts and Invoices, and
-        // at least one call per report; grown as pages are discovered.
+        // Organisation, Accounts, a page each of Contacts, Invoices and the
+        // other documents, and at least one call per report; grown as pages
+        // are discovered.
         progress: RunProgress {
-            total: 6,
+            total: 6 + documents::ENDPOINTS.len() as i32,
             ..RunProgress::default()
         },
         by_endpoint: BTreeMap::new(),
@@ -339,7 +342,7 @@ async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), S
         if more {
             contacts_call = Some(run.start("Contacts", page_query(page + 1), since));
         } else {
-            invoices_call = Some(run.start::<Invoices>("Invoices", page_query(1), since));
+            invoices_call = Some(run.start::<InvoicePage>("Invoices", page_query(1), since));
         }
         let rows = c
             .contacts
@@ -354,10 +357,10 @@ async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), S
     }
 
     let mut changed_months = BTreeSet::new();
-    let mut reports: Vec<ReportPlan> = Vec::new();
+    let mut documents_call = None;
     let mut page = 1;
     while let Some(call) = invoices_call.take() {
-        let inv: Invoices = run.finish(call).await?;
+        let inv: InvoicePage = run.finish(call).await?;
         let rows = inv
             .invoices
             .iter()
@@ -373,24 +376,26 @@ async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), S
         if more {
             invoices_call = Some(run.start("Invoices", page_query(page + 1), since));
         } else {
-            // Every changed month is known: plan the reports, and start the
-            // first report call while the last page is written.
-            reports = plan_reports(&run, lock, &changed_months, p.kind, since).await?;
+            let first = documents::ENDPOINTS[0];
+            documents_call = Some(documents::start(&run, first, 1, since));
         }
-        let first_report = if more {
-            None
-        } else {
-            reports.first().map(|r| r.start(&run))
-        };
         let ch = store.upsert_invoices(org_id, &rows).await?;
         run.changed(ch);
         run.step(i32::from(more)).await?;
         page += 1;
-        if !more {
-            // 5. Monthly P&L and balance sheet for the history window.
-            store_reports(&mut run, &reports, first_report).await?;
-        }
     }
+
+    // 5. Credit notes, bank transactions, payments, overpayments and
+    // prepayments changed since the last run (documents.rs).
+    if let Some(first) = documents_call {
+        documents::sync(&mut run, first, since, &mut changed_months).await?;
+    }
+
+    // 6. Monthly P&L and balance sheet for the history window, once every
+    // changed month is known.
+    let reports = plan_reports(&run, lock, &changed_months, p.kind, since).await?;
+    let first_report = reports.first().map(|r| r.start(&run));
+    store_reports(&mut run, &reports, first_report).await?;
     if let Some(n) = run.xero.api.day_remaining(&run.target.tenant_id) {
         store.set_day_calls_remaining(org_id, n).await?;
     }

@@ -1,7 +1,11 @@
 //! `POST /webhooks/xero`: Xero's signed change notifications. The signature
 //! is checked over the raw bytes in constant time; a good one is answered at
 //! once (Xero allows 5 seconds) after recording the events and queueing a
-//! de-duplicated incremental sync per known organisation.
+//! de-duplicated incremental sync per known organisation. Every category
+//! queues the same sync: INVOICE and CREDITNOTE events (the sync reads
+//! both), CONTACT events. Xero sends no events for bank transactions,
+//! payments, overpayments or prepayments; those arrive with the next sync,
+//! whatever queued it.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;

@@ -7,6 +7,7 @@ mod envelope;
 mod models;
 pub mod num;
 pub mod oauth;
+pub mod records;
 pub mod report_parser;
 
 pub use date::{DateParseError, XeroDate};

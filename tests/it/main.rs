@@ -4,11 +4,13 @@
 mod admin;
 mod api;
 mod balance_sheet;
+mod books_sync;
 mod browser;
 mod cli;
 mod connect;
 mod consolidate;
 mod demo;
+mod documents;
 mod export;
 mod helpers;
 mod jobs;

@@ -959,10 +959,12 @@ async fn an_added_contact_is_eliminated(backend: Backend) {
                 .iter()
                 .flat_map(|i| i.lines.iter().map(move |l| (i, l)))
                 .map(|(i, l)| {
+                    // The demo's lines all carry both amounts.
+                    let line = l.line_amount.expect("a line amount");
                     if i.line_amount_types == "Inclusive" {
-                        l.line_amount - l.tax_amount
+                        line - l.tax_amount.expect("a tax amount")
                     } else {
-                        l.line_amount
+                        line
                     }
                 })
                 .sum();

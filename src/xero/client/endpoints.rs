@@ -41,7 +41,10 @@ impl XeroEndpoints {
 }
 
 /// The read-only scopes Consol asks for by default (granular scopes, which
-/// Xero gives apps created since March 2026).
+/// Xero gives apps created since March 2026). Invoices and credit notes
+/// come under `accounting.invoices.read`; payments, overpayments and
+/// prepayments under `accounting.payments.read`; spend and receive money
+/// under `accounting.banktransactions.read`.
 pub const DEFAULT_SCOPES: &[&str] = &[
     "openid",
     "profile",
@@ -50,6 +53,8 @@ pub const DEFAULT_SCOPES: &[&str] = &[
     "accounting.settings.read",
     "accounting.contacts.read",
     "accounting.invoices.read",
+    "accounting.payments.read",
+    "accounting.banktransactions.read",
     "accounting.reports.profitandloss.read",
     "accounting.reports.balancesheet.read",
     "accounting.reports.trialbalance.read",
