@@ -50,6 +50,15 @@ pub type JobFuture<'a> = Pin<Box<dyn Future<Output = Result<(), JobError>> + Sen
 /// Runs one kind of job.
 pub trait Handler: Send + Sync + 'static {
     fn run<'a>(&'a self, job: &'a JobRow) -> JobFuture<'a>;
+
+    /// The job was closed without finishing, because a newer job of the
+    /// same key is queued and will do its work (its worker died, or it
+    /// failed while the newer one waited). Lets the handler close what it
+    /// keeps about the job.
+    fn abandoned<'a>(&'a self, job: &'a JobRow) -> JobFuture<'a> {
+        let _ = job;
+        Box::pin(async { Ok(()) })
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -135,8 +144,14 @@ impl Worker {
             let now = Utc::now();
             let stale =
                 now - chrono::Duration::from_std(self.config.stale_after).unwrap_or_default();
-            if let Err(e) = self.store.requeue_stale_jobs(stale).await {
-                tracing::warn!(error = %e, "could not requeue stale jobs");
+            match self.store.requeue_stale_jobs(stale, &self.id).await {
+                Ok(stale) => {
+                    for job in stale.superseded {
+                        tracing::warn!(job = job.id, kind = %job.kind, "a dead worker's job was closed: a newer job of its key is queued");
+                        self.abandon(&job).await;
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not requeue stale jobs"),
             }
             let mut claimed = false;
             while tasks.len() < self.config.concurrency {
@@ -175,6 +190,14 @@ impl Worker {
             n += 1;
         }
         Ok(n)
+    }
+
+    async fn abandon(&self, job: &JobRow) {
+        if let Some(handler) = self.handlers.get(&job.kind)
+            && let Err(e) = handler.abandoned(job).await
+        {
+            tracing::error!(job = job.id, error = %e, "could not close an abandoned job");
+        }
     }
 
     async fn execute(&self, job: JobRow) {
@@ -234,7 +257,14 @@ impl Worker {
                 let retry_at = (e.retry && job.attempts < job.max_attempts)
                     .then(|| now + retry_delay(job.attempts));
                 tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "job failed");
-                self.store.fail_job(job.id, &e.message, retry_at, now).await
+                match self.store.fail_job(job.id, &e.message, retry_at, now).await {
+                    Ok(Some(crate::store::Requeued::Superseded)) => {
+                        self.abandon(&job).await;
+                        Ok(())
+                    }
+                    Ok(_) => Ok(()),
+                    Err(e) => Err(e),
+                }
             }
         };
         if let Err(e) = outcome {

@@ -36,7 +36,7 @@ pub use group_setup::{
     StoredInvoice, StoredLine,
 };
 pub use groups::{Group, GroupRole, Member, MemberChange, NewGroup};
-pub use jobs::{Enqueued, JobRow, NewJob};
+pub use jobs::{Enqueued, JobRow, NewJob, Requeued, StaleJobs};
 pub use organisations::OrganisationDetails;
 pub use report_amounts::{ReportAmount, ReportKind, RowKind};
 pub use sessions::Session;

@@ -136,6 +136,21 @@ impl Handler for SyncJob {
             }
         })
     }
+
+    fn abandoned<'a>(&'a self, job: &'a JobRow) -> JobFuture<'a> {
+        Box::pin(async move {
+            let p: Payload = serde_json::from_str(&job.payload)
+                .map_err(|e| JobError::fatal(format!("bad sync payload: {e}")))?;
+            self.store
+                .finish_sync_run(
+                    p.run_id,
+                    Some("interrupted; the newer sync queued for this organisation takes over"),
+                    Utc::now(),
+                )
+                .await?;
+            Ok(())
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
