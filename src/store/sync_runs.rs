@@ -170,6 +170,18 @@ impl Store {
         Ok(())
     }
 
+    /// Puts a run stopped at shutdown back to `queued`: it resumes when its
+    /// job is claimed again, and nothing about it failed.
+    pub async fn requeue_sync_run(&self, id: i64) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE sync_runs SET state = 'queued' WHERE id = $1 AND state = 'running'")
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Notes an attempt's error on a run that will be retried.
     pub async fn update_sync_error(&self, id: i64, error: &str) -> StoreResult<()> {
         on_pool!(self, pool => {

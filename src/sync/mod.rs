@@ -17,6 +17,7 @@ use crate::connect::tokens::TokenError;
 use crate::connect::{CallError, XeroServices};
 use crate::domain::{Month, MonthRange};
 use crate::jobs::{Handler, JobError, JobFuture};
+use crate::shutdown::Shutdown;
 use crate::store::{
     Enqueued, JobRow, NewJob, ReportAmount, ReportKind, RowKind, RunProgress, Store, SyncTarget,
 };
@@ -27,6 +28,13 @@ use crate::xero::{Accounts, Contacts, Invoices, Organisations, Reports};
 pub const JOB_KIND: &str = "sync_organisation";
 /// Xero's largest page.
 const PAGE_SIZE: usize = 1000;
+/// Waits before retrying a call whose token could not be read (a transient
+/// database error); after these the job's own retry takes over.
+const TOKEN_READ_RETRIES: [std::time::Duration; 3] = [
+    std::time::Duration::from_millis(200),
+    std::time::Duration::from_secs(1),
+    std::time::Duration::from_secs(3),
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -109,16 +117,23 @@ pub struct SyncJob {
 }
 
 impl Handler for SyncJob {
-    fn run<'a>(&'a self, job: &'a JobRow) -> JobFuture<'a> {
+    fn run<'a>(&'a self, job: &'a JobRow, stop: &'a Shutdown) -> JobFuture<'a> {
         Box::pin(async move {
             let p: Payload = serde_json::from_str(&job.payload)
                 .map_err(|e| JobError::fatal(format!("bad sync payload: {e}")))?;
-            let result = run(self.store.clone(), self.xero.clone(), &p).await;
+            let result = run(self.store.clone(), self.xero.clone(), &p, stop).await;
             let now = Utc::now();
             match result {
                 Ok(()) => {
                     self.store.finish_sync_run(p.run_id, None, now).await?;
                     Ok(())
+                }
+                Err(e) if matches!(e, SyncError::Stopped) || stop.is_triggered() => {
+                    // Shutdown, not a failure (whatever error it surfaced
+                    // as): the run waits in the queue with its job.
+                    tracing::info!(run = p.run_id, error = %e, "sync stopped at shutdown");
+                    self.store.requeue_sync_run(p.run_id).await?;
+                    Err(JobError::retry("stopped at shutdown"))
                 }
                 Err(e) => {
                     let err = e.to_job_error();
@@ -165,6 +180,9 @@ pub enum SyncError {
     NotConnected,
     #[error("unknown organisation")]
     Missing,
+    /// The worker is shutting down; the run goes back to the queue.
+    #[error("stopped at shutdown")]
+    Stopped,
 }
 
 impl SyncError {
@@ -174,10 +192,13 @@ impl SyncError {
                 x.is_transient() || matches!(x, XeroError::Malformed { .. })
             }
             Self::Call(CallError::Token(TokenError::OAuth(o))) => o.is_transient(),
+            // Reading the token from the database can fail like any read.
+            Self::Call(CallError::Token(TokenError::Store(e))) => e.is_transient(),
             Self::Call(CallError::Token(_)) => false,
             Self::Store(_) => true,
             Self::Data(_) => true,
             Self::NotConnected | Self::Missing => false,
+            Self::Stopped => true,
         };
         JobError {
             message: self.to_string(),
@@ -194,6 +215,8 @@ struct Run {
     run_id: i64,
     progress: RunProgress,
     by_endpoint: BTreeMap<String, i32>,
+    /// Fires when the worker is shutting down: stop at the next safe point.
+    stop: Shutdown,
 }
 
 /// A Xero call running on its own task; aborted if dropped unfinished
@@ -230,14 +253,35 @@ impl Run {
         let xero = self.xero.clone();
         let tenant = self.target.tenant_id.clone();
         let token_set = self.token_set;
-        let task =
-            tokio::spawn(async move { xero.get(token_set, &tenant, path, &query, since).await });
+        let task = tokio::spawn(async move {
+            let mut waits = TOKEN_READ_RETRIES.iter();
+            loop {
+                match xero.get(token_set, &tenant, path, &query, since).await {
+                    // A dropped database connection while reading the
+                    // token: no call was made, so try this call again.
+                    Err(CallError::Token(TokenError::Store(e))) if e.is_transient() => {
+                        let Some(wait) = waits.next() else {
+                            return Err(CallError::Token(TokenError::Store(e)));
+                        };
+                        tracing::warn!(error = %e, endpoint = path, "reading the Xero token failed; retrying");
+                        tokio::time::sleep(*wait).await;
+                    }
+                    other => return other,
+                }
+            }
+        });
         Ahead { path, task }
     }
 
     async fn finish<T>(&mut self, mut call: Ahead<T>) -> Result<T, SyncError> {
         let path = call.path;
-        let r: Result<Fetched<T>, CallError> = match (&mut call.task).await {
+        // Waiting for an answer is a safe point: dropping the call writes
+        // nothing.
+        let answer = tokio::select! {
+            a = &mut call.task => a,
+            _ = self.stop.clone().wait() => return Err(SyncError::Stopped),
+        };
+        let r: Result<Fetched<T>, CallError> = match answer {
             Ok(r) => r,
             Err(e) => {
                 self.count(path, 1);
@@ -269,6 +313,10 @@ impl Run {
         self.store
             .update_sync_progress(self.run_id, &self.progress)
             .await?;
+        // Between transactions: a safe point to stop at.
+        if self.stop.is_triggered() {
+            return Err(SyncError::Stopped);
+        }
         Ok(())
     }
 
@@ -278,7 +326,12 @@ impl Run {
     }
 }
 
-async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), SyncError> {
+async fn run(
+    store: Store,
+    xero: Arc<XeroServices>,
+    p: &Payload,
+    stop: &Shutdown,
+) -> Result<(), SyncError> {
     let target = store
         .sync_target(p.organisation_id)
         .await?
@@ -305,6 +358,7 @@ async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), S
             ..RunProgress::default()
         },
         by_endpoint: BTreeMap::new(),
+        stop: stop.clone(),
     };
     let org_id = run.target.id;
 
@@ -596,4 +650,32 @@ fn dedup_keys(mut rows: Vec<ReportAmount>) -> Vec<ReportAmount> {
         }
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    fn retried(e: SyncError) -> bool {
+        e.to_job_error().retry
+    }
+
+    #[test]
+    fn transient_database_errors_are_retried_wherever_they_happen() {
+        let dropped = || StoreError::Database(sqlx::Error::PoolTimedOut);
+        // While reading the token (issue 16: this failed the run for good).
+        assert!(retried(SyncError::Call(CallError::Token(
+            TokenError::Store(dropped())
+        ))));
+        assert!(retried(SyncError::Store(dropped())));
+        // What needs a person is not retried.
+        assert!(!retried(SyncError::Call(CallError::Token(
+            TokenError::NeedsReconnect
+        ))));
+        assert!(!retried(SyncError::Call(CallError::Token(
+            TokenError::Store(StoreError::Conflict("x".into()))
+        ))));
+        assert!(!retried(SyncError::NotConnected));
+    }
 }

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{Duration, Utc};
 use consol::jobs::{Handler, JobError, JobFuture, Worker, WorkerConfig};
+use consol::shutdown::Shutdown;
 use consol::store::{Enqueued, JobRow, NewJob, Requeued, StaleJobs, Store};
 
 use crate::helpers::{Backend, TestDb};
@@ -129,7 +130,7 @@ struct Flaky {
 }
 
 impl Handler for Flaky {
-    fn run<'a>(&'a self, _job: &'a JobRow) -> JobFuture<'a> {
+    fn run<'a>(&'a self, _job: &'a JobRow, _stop: &'a Shutdown) -> JobFuture<'a> {
         Box::pin(async move {
             let n = {
                 let mut c = self.calls.lock().unwrap();
