@@ -21,13 +21,15 @@ use crate::shutdown::Shutdown;
 use crate::store::{
     Enqueued, JobRow, NewJob, ReportAmount, ReportKind, RowKind, RunProgress, Store, SyncTarget,
 };
-use crate::xero::client::{Fetched, XeroError};
+use crate::xero::client::{CallTrace, Fetched, XeroError};
 use crate::xero::report_parser::{ParsedRowKind, parse_report};
 use crate::xero::{Accounts, Contacts, Invoices, Organisations, Reports};
 
 pub const JOB_KIND: &str = "sync_organisation";
 /// Xero's largest page.
 const PAGE_SIZE: usize = 1000;
+/// How often a run in progress looks whether its call waits to retry.
+const RETRY_SHOWN_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 /// Waits before retrying a call whose token could not be read (a transient
 /// database error); after these the job's own retry takes over.
 const TOKEN_READ_RETRIES: [std::time::Duration; 3] = [
@@ -145,6 +147,8 @@ impl Handler for SyncJob {
                             .await?;
                     } else {
                         self.store.update_sync_error(p.run_id, &err.message).await?;
+                        let at = now + crate::jobs::retry_delay(job.attempts);
+                        self.store.set_sync_retrying(p.run_id, Some(at)).await?;
                     }
                     Err(err)
                 }
@@ -176,7 +180,7 @@ pub enum SyncError {
     Store(#[from] crate::store::StoreError),
     #[error("{0}")]
     Data(String),
-    #[error("the organisation is not connected (it needs reconnecting in Consol)")]
+    #[error("the organisation needs reconnecting to Xero")]
     NotConnected,
     #[error("unknown organisation")]
     Missing,
@@ -217,6 +221,8 @@ struct Run {
     by_endpoint: BTreeMap<String, i32>,
     /// Fires when the worker is shutting down: stop at the next safe point.
     stop: Shutdown,
+    /// The `retry_at` last written to the run (a call waiting to retry).
+    shown_retry: Option<DateTime<Utc>>,
 }
 
 /// A Xero call running on its own task; aborted if dropped unfinished
@@ -224,6 +230,8 @@ struct Run {
 struct Ahead<T> {
     path: &'static str,
     task: tokio::task::JoinHandle<Result<Fetched<T>, CallError>>,
+    /// Its HTTP calls so far and any wait to retry.
+    trace: Arc<CallTrace>,
 }
 
 impl<T> Drop for Ahead<T> {
@@ -253,10 +261,15 @@ impl Run {
         let xero = self.xero.clone();
         let tenant = self.target.tenant_id.clone();
         let token_set = self.token_set;
+        let trace = Arc::new(CallTrace::default());
+        let traced = trace.clone();
         let task = tokio::spawn(async move {
             let mut waits = TOKEN_READ_RETRIES.iter();
             loop {
-                match xero.get(token_set, &tenant, path, &query, since).await {
+                match xero
+                    .get_traced(token_set, &tenant, path, &query, since, &traced)
+                    .await
+                {
                     // A dropped database connection while reading the
                     // token: no call was made, so try this call again.
                     Err(CallError::Token(TokenError::Store(e))) if e.is_transient() => {
@@ -270,34 +283,43 @@ impl Run {
                 }
             }
         });
-        Ahead { path, task }
+        Ahead { path, task, trace }
     }
 
     async fn finish<T>(&mut self, mut call: Ahead<T>) -> Result<T, SyncError> {
         let path = call.path;
         // Waiting for an answer is a safe point: dropping the call writes
-        // nothing.
-        let answer = tokio::select! {
-            a = &mut call.task => a,
-            _ = self.stop.clone().wait() => return Err(SyncError::Stopped),
+        // nothing. Meanwhile a wait to retry the call is shown on the run.
+        let answer = loop {
+            tokio::select! {
+                a = &mut call.task => break a,
+                _ = self.stop.clone().wait() => {
+                    self.count(path, call.trace.calls() as i32);
+                    return Err(SyncError::Stopped);
+                }
+                _ = tokio::time::sleep(RETRY_SHOWN_EVERY) => {
+                    self.show_retry(call.trace.retry_at()).await?;
+                }
+            }
         };
+        self.show_retry(None).await?;
+        // Every HTTP call Xero answered counts, failed or not, retries
+        // included: they all spent the organisation's budget.
+        self.count(path, call.trace.calls() as i32);
         let r: Result<Fetched<T>, CallError> = match answer {
             Ok(r) => r,
-            Err(e) => {
-                self.count(path, 1);
-                return Err(SyncError::Data(format!("GET /{path} stopped: {e}")));
-            }
+            Err(e) => return Err(SyncError::Data(format!("GET /{path} stopped: {e}"))),
         };
-        let fetched = match r {
-            Ok(f) => f,
-            Err(e) => {
-                // Calls that failed still count against the budget.
-                self.count(path, 1);
-                return Err(e.into());
-            }
-        };
-        self.count(path, fetched.calls as i32);
-        Ok(fetched.value)
+        Ok(r?.value)
+    }
+
+    /// Writes the run's wait to retry when it changes.
+    async fn show_retry(&mut self, at: Option<DateTime<Utc>>) -> Result<(), SyncError> {
+        if at != self.shown_retry {
+            self.store.set_sync_retrying(self.run_id, at).await?;
+            self.shown_retry = at;
+        }
+        Ok(())
     }
 
     fn count(&mut self, path: &str, n: i32) {
@@ -344,6 +366,9 @@ async fn run(
         SyncKind::Full => None,
         SyncKind::Incremental => store.last_successful_sync_start(target.id).await?,
     };
+    // A run records every attempt: calls and rows go on from what the
+    // earlier attempts (failed, stopped or cut off) recorded.
+    let before = store.sync_run(p.run_id).await?;
     store.start_sync_run(p.run_id, since, Utc::now()).await?;
     let mut run = Run {
         store: store.clone(),
@@ -355,11 +380,33 @@ async fn run(
         // at least one call per report; grown as pages are discovered.
         progress: RunProgress {
             total: 6,
+            calls: before.as_ref().map_or(0, |r| r.calls),
+            rows_inserted: before.as_ref().map_or(0, |r| r.rows_inserted),
+            rows_updated: before.as_ref().map_or(0, |r| r.rows_updated),
             ..RunProgress::default()
         },
-        by_endpoint: BTreeMap::new(),
+        by_endpoint: before
+            .as_ref()
+            .and_then(|r| serde_json::from_str(&r.calls_by_endpoint).ok())
+            .unwrap_or_default(),
         stop: stop.clone(),
+        shown_retry: None,
     };
+    let result = pull(&mut run, p, since).await;
+    if result.is_err() {
+        // Keep this attempt's calls and rows, counted since the last step.
+        run.progress.calls_by_endpoint =
+            serde_json::to_string(&run.by_endpoint).unwrap_or_else(|_| "{}".into());
+        if let Err(e) = store.update_sync_progress(run.run_id, &run.progress).await {
+            tracing::warn!(run = run.run_id, error = %e, "could not record a failed attempt's calls");
+        }
+    }
+    result
+}
+
+/// The calls and writes of one attempt.
+async fn pull(run: &mut Run, p: &Payload, since: Option<DateTime<Utc>>) -> Result<(), SyncError> {
+    let store = run.store.clone();
     let org_id = run.target.id;
 
     // 1. Organisation: its period lock date decides what can still change.
@@ -444,12 +491,12 @@ async fn run(
         } else {
             // Every changed month is known: plan the reports, and start the
             // first report call while the last page is written.
-            reports = plan_reports(&run, lock, &changed_months, p.kind, since).await?;
+            reports = plan_reports(run, lock, &changed_months, p.kind, since).await?;
         }
         let first_report = if more {
             None
         } else {
-            reports.first().map(|r| r.start(&run))
+            reports.first().map(|r| r.start(run))
         };
         let ch = store.upsert_invoices(org_id, &rows).await?;
         run.changed(ch);
@@ -457,7 +504,7 @@ async fn run(
         page += 1;
         if !more {
             // 5. Monthly P&L and balance sheet for the history window.
-            store_reports(&mut run, &reports, first_report).await?;
+            store_reports(run, &reports, first_report).await?;
         }
     }
     if let Some(n) = run.xero.api.day_remaining(&run.target.tenant_id) {
@@ -599,7 +646,12 @@ async fn store_report(
         .reports
         .first()
         .ok_or_else(|| SyncError::Data(format!("Xero returned no report for {path}")))?;
-    let parsed = parse_report(first).map_err(|e| SyncError::Data(format!("{path}: {e}")))?;
+    let parsed = parse_report(first).map_err(|e| {
+        tracing::warn!(endpoint = path, detail = %e, "Xero's report could not be read");
+        SyncError::Data(format!(
+            "Xero sent an answer Consol could not read for GET /{path}"
+        ))
+    })?;
     if parsed.columns.len() != plan::MONTHS_PER_CALL as usize {
         return Err(SyncError::Data(format!(
             "{path} for {anchor} has {} columns, expected {}",

@@ -17,6 +17,7 @@ mod setup_review;
 mod shutdown;
 mod storage;
 mod sync;
+mod sync_faults;
 mod web_auth;
 mod web_groups;
 mod webdriver;
