@@ -47,7 +47,7 @@ fn wait_exit(child: &mut Child, limit: Duration) -> (Duration, std::process::Exi
 async fn assert_nothing_failed_or_running(store: &Store, group: i64) {
     for r in store.latest_runs_for_group(group).await.unwrap() {
         assert!(
-            r.state != "failed" && r.state != "running",
+            !matches!(r.state.as_str(), "failed" | "running" | "retrying"),
             "run {} left {}: {:?}",
             r.id,
             r.state,

@@ -102,7 +102,7 @@ async fn a_worker_killed_mid_sync_is_resumed_by_another(backend: Backend) {
     s.control("DELETE", "/_sim/faults", None).await;
     let mut second = worker(&s, 3);
     wait_for(s.app.store(), run, "finished", |r| {
-        r.state != "running" && r.state != "queued"
+        !matches!(r.state.as_str(), "running" | "retrying" | "queued")
     })
     .await;
     second.kill().unwrap();
@@ -202,7 +202,7 @@ async fn a_kill_then_sync_now_never_runs_one_organisation_twice_at_once(backend:
     for id in [first_run, second_run] {
         let r = s.app.store().sync_run(id).await.unwrap().unwrap();
         assert!(
-            r.state != "running" && r.state != "queued",
+            !matches!(r.state.as_str(), "running" | "retrying" | "queued"),
             "run {id} left {}",
             r.state
         );
