@@ -43,7 +43,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(20),
             max_retry_after: Duration::from_secs(120),
-            max_malformed_attempts: 3,
+            max_malformed_attempts: 2,
             timeout: Duration::from_secs(60),
         }
     }
