@@ -257,6 +257,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             stale_after: stale,
             heartbeat: stale / 6,
             concurrency: settings.worker_concurrency,
+            grace: Duration::from_secs(settings.shutdown_grace_seconds),
             ..crate::jobs::WorkerConfig::default()
         };
         let worker = crate::sync::worker_with(store.clone(), xero.clone(), config);
@@ -279,9 +280,12 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::info!(port, backend = store.backend(), ?role, "consol is serving");
         app.run_until_stopped(shutdown).await?;
     }
+    // The workers return once no job runs; only then is the pool closed,
+    // so that no job meets a database torn down under it.
     for b in background {
         let _ = b.await;
     }
+    store.close().await;
     Ok(())
 }
 

@@ -81,6 +81,10 @@ pub struct Settings {
     /// Every connected organisation is synced when its last run is older
     /// than this (`CONSOL_SYNC_INTERVAL_HOURS`, default 24: nightly).
     pub sync_interval_hours: u32,
+    /// On SIGTERM, how long syncs in progress may take to finish before
+    /// they stop at a safe point and go back to the queue
+    /// (`CONSOL_SHUTDOWN_GRACE_SECONDS`, default 10).
+    pub shutdown_grace_seconds: u64,
     /// Tracing filter, such as `info` or `consol=debug`.
     pub log: String,
 }
@@ -121,6 +125,7 @@ struct FileSettings {
     worker_stale_seconds: Option<String>,
     worker_concurrency: Option<String>,
     sync_interval_hours: Option<String>,
+    shutdown_grace_seconds: Option<String>,
     log: Option<String>,
 }
 
@@ -255,6 +260,13 @@ impl Settings {
             1..=256,
             "a number of jobs from 1 to 256",
         )?;
+        let shutdown_grace_seconds = number(
+            "CONSOL_SHUTDOWN_GRACE_SECONDS",
+            pick("shutdown_grace_seconds", file.shutdown_grace_seconds),
+            10,
+            0..=3600,
+            "a number of seconds from 0 to 3600",
+        )?;
         let sync_interval_hours = number(
             "CONSOL_SYNC_INTERVAL_HOURS",
             pick("sync_interval_hours", file.sync_interval_hours),
@@ -296,6 +308,7 @@ impl Settings {
             worker_stale_seconds,
             worker_concurrency,
             sync_interval_hours,
+            shutdown_grace_seconds,
             log: pick("log", file.log).unwrap_or_else(|| "info".to_string()),
         })
     }
@@ -467,11 +480,16 @@ mod tests {
         let s =
             Settings::from_sources(None, &env(&[("CONSOL_WORKER_CONCURRENCY", " 4 ")])).unwrap();
         assert_eq!(s.worker_concurrency, 4);
+        assert_eq!(s.shutdown_grace_seconds, 10, "the default grace period");
+        let s =
+            Settings::from_sources(None, &env(&[("CONSOL_SHUTDOWN_GRACE_SECONDS", "2")])).unwrap();
+        assert_eq!(s.shutdown_grace_seconds, 2);
         for (setting, bad) in [
             ("CONSOL_WORKER_CONCURRENCY", "0"),
             ("CONSOL_WORKER_CONCURRENCY", "many"),
             ("CONSOL_WORKER_STALE_SECONDS", "2"),
             ("CONSOL_SYNC_INTERVAL_HOURS", "745"),
+            ("CONSOL_SHUTDOWN_GRACE_SECONDS", "soon"),
         ] {
             let e = Settings::from_sources(None, &env(&[(setting, bad)])).unwrap_err();
             assert_eq!(e.setting, setting);

@@ -71,9 +71,16 @@ pub async fn run(
     let xero = Arc::new(XeroServices::from_settings(&settings, store.clone())?);
     let (group_id, _) = ensure_user_and_group(&store).await?;
 
+    let settings_grace = settings.shutdown_grace_seconds;
     let app = Application::build_with(settings, store.clone(), xero.clone(), listener, port)?;
     let server = tokio::spawn(app.run_until_stopped(stop.clone()));
-    let worker = tokio::spawn(sync::worker(store.clone(), xero.clone()).run(stop.clone()));
+    let worker_config = crate::jobs::WorkerConfig {
+        grace: Duration::from_secs(settings_grace),
+        ..crate::jobs::WorkerConfig::default()
+    };
+    let worker = tokio::spawn(
+        sync::worker_with(store.clone(), xero.clone(), worker_config).run(stop.clone()),
+    );
     let scheduler = tokio::spawn(sync::schedule::run(
         store.clone(),
         chrono::Duration::hours(24),
@@ -119,6 +126,7 @@ pub async fn run(
     let _ = server.await;
     let _ = worker.await;
     let _ = scheduler.await;
+    store.close().await;
     sim.stop().await;
     Ok(())
 }

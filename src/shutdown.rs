@@ -1,5 +1,7 @@
 //! One shutdown signal for the whole process: SIGTERM or Ctrl-C stops the
-//! HTTP server and (when they run) the workers and the scheduler.
+//! HTTP server and (when they run) the workers and the scheduler. Workers
+//! give jobs in progress a grace period (`jobs::Worker::run`); a second
+//! signal exits at once.
 
 use tokio::sync::watch;
 
@@ -45,30 +47,60 @@ impl Shutdown {
     }
 }
 
-/// Triggers shutdown on SIGTERM or SIGINT.
+/// Triggers shutdown on SIGTERM or SIGINT; a second signal exits the
+/// process at once (whoever sends it no longer wants to wait for the
+/// grace period).
 pub fn on_signals(trigger: ShutdownTrigger) {
     tokio::spawn(async move {
-        let ctrl_c = tokio::signal::ctrl_c();
+        let mut signals = match Signals::new() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops Consol");
+                let _ = tokio::signal::ctrl_c().await;
+                trigger.trigger();
+                return;
+            }
+        };
+        signals.next().await;
+        tracing::info!("shutting down (a second signal exits at once)");
+        trigger.trigger();
+        signals.next().await;
+        tracing::warn!(
+            "second signal: exiting now; unfinished jobs are requeued by the next worker"
+        );
+        std::process::exit(130);
+    });
+}
+
+/// SIGTERM and SIGINT, as many times as they come.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
         #[cfg(unix)]
         {
-            let mut term =
-                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot listen for SIGTERM");
-                        let _ = ctrl_c.await;
-                        trigger.trigger();
-                        return;
-                    }
-                };
-            tokio::select! {
-                _ = ctrl_c => {},
-                _ = term.recv() => {},
-            }
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                term: signal(SignalKind::terminate())?,
+                int: signal(SignalKind::interrupt())?,
+            })
         }
         #[cfg(not(unix))]
-        let _ = ctrl_c.await;
-        tracing::info!("shutting down");
-        trigger.trigger();
-    });
+        Ok(Self {})
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {},
+            _ = self.int.recv() => {},
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -87,6 +87,7 @@ impl Application {
 }
 
 fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let grace = state.settings.shutdown_grace_seconds;
     let data = Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -117,6 +118,8 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     })
     // Signals are handled once, by `Shutdown`, for the server and workers.
     .disable_signals()
+    // Requests in flight get the same grace period as the jobs.
+    .shutdown_timeout(grace)
     .listen(listener)?
     .run();
     Ok(server)

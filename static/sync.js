@@ -32,6 +32,10 @@
       label.textContent = "syncing, step " + run.progress.done + " of " + run.progress.total;
     } else if (run.state === "running") {
       label.textContent = "starting";
+    } else if (run.state === "retrying") {
+      // Rounded up, as the page does: never "retrying in 0 s".
+      var wait = run.retry_at ? Math.max(0, Date.parse(run.retry_at) - Date.now()) : 0;
+      label.textContent = run.retry_at ? "retrying in " + Math.max(1, Math.ceil(wait / 1000)) + " s" : "retrying";
     } else if (run.state === "queued") {
       label.textContent = "queued";
     } else if (run.state === "succeeded") {

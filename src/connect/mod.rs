@@ -3,6 +3,10 @@
 //! disconnecting, and authenticated calls for the sync jobs.
 
 pub mod flow;
+
+/// How a lost connection reads everywhere (sync errors, the API, the group
+/// page, the dashboard, the P&L): "<organisation> needs reconnecting to Xero".
+pub const NEEDS_RECONNECTING: &str = "needs reconnecting to Xero";
 pub mod tokens;
 
 use std::sync::Arc;
@@ -11,7 +15,9 @@ use serde::de::DeserializeOwned;
 
 use crate::config::{ConfigError, Settings};
 use crate::store::Store;
-use crate::xero::client::{Fetched, Limits, RetryPolicy, XeroApi, XeroEndpoints, XeroError};
+use crate::xero::client::{
+    CallTrace, Fetched, Limits, RetryPolicy, XeroApi, XeroEndpoints, XeroError,
+};
 use crate::xero::oauth::XeroOAuth;
 use tokens::{TokenError, TokenManager};
 
@@ -77,19 +83,41 @@ impl XeroServices {
         query: &[(&str, String)],
         if_modified_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Fetched<T>, CallError> {
+        self.get_traced(
+            token_set_id,
+            tenant_id,
+            path,
+            query,
+            if_modified_since,
+            &CallTrace::default(),
+        )
+        .await
+    }
+
+    /// As [`XeroServices::get`], reporting every HTTP call and wait in
+    /// `trace` (failed ones too).
+    pub async fn get_traced<T: DeserializeOwned>(
+        &self,
+        token_set_id: i64,
+        tenant_id: &str,
+        path: &str,
+        query: &[(&str, String)],
+        if_modified_since: Option<chrono::DateTime<chrono::Utc>>,
+        trace: &CallTrace,
+    ) -> Result<Fetched<T>, CallError> {
         let token = self.tokens.access_token(token_set_id).await?;
         match self
             .api
-            .get(&token, tenant_id, path, query, if_modified_since)
+            .get_traced(&token, tenant_id, path, query, if_modified_since, trace)
             .await
         {
             Err(XeroError::TokenExpired { .. }) => {
                 let token = self.tokens.replace_rejected(token_set_id, &token).await?;
                 let mut r = self
                     .api
-                    .get(&token, tenant_id, path, query, if_modified_since)
+                    .get_traced(&token, tenant_id, path, query, if_modified_since, trace)
                     .await?;
-                r.calls += 1;
+                r.calls = trace.calls();
                 Ok(r)
             }
             other => Ok(other?),

@@ -30,7 +30,7 @@ const LEASE: chrono::Duration = chrono::Duration::seconds(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
-    #[error("the Xero connection needs to be made again")]
+    #[error("the organisation needs reconnecting to Xero")]
     NeedsReconnect,
     #[error("no such Xero token set")]
     Missing,

@@ -49,7 +49,21 @@ pub type JobFuture<'a> = Pin<Box<dyn Future<Output = Result<(), JobError>> + Sen
 
 /// Runs one kind of job.
 pub trait Handler: Send + Sync + 'static {
-    fn run<'a>(&'a self, job: &'a JobRow) -> JobFuture<'a>;
+    /// `stop` fires when the worker is shutting down and the grace period
+    /// is over: the job should stop at its next safe point (between calls
+    /// and transactions) and return an error; the worker then hands it
+    /// back to the queue without counting the attempt. A job still running
+    /// [`STOP_DEADLINE`] after `stop` is cut off where it stands.
+    fn run<'a>(&'a self, job: &'a JobRow, stop: &'a Shutdown) -> JobFuture<'a>;
+
+    /// The job was closed without finishing, because a newer job of the
+    /// same key is queued and will do its work (its worker died, or it
+    /// failed while the newer one waited). Lets the handler close what it
+    /// keeps about the job.
+    fn abandoned<'a>(&'a self, job: &'a JobRow) -> JobFuture<'a> {
+        let _ = job;
+        Box::pin(async { Ok(()) })
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -61,7 +75,14 @@ pub struct WorkerConfig {
     pub stale_after: Duration,
     /// Jobs run at once by one worker process.
     pub concurrency: usize,
+    /// On shutdown, how long jobs in progress may run on before they are
+    /// asked to stop (`CONSOL_SHUTDOWN_GRACE_SECONDS`).
+    pub grace: Duration,
 }
+
+/// How long a job asked to stop may take to reach a safe point before it is
+/// cut off (a transaction in progress finishes well within it).
+pub const STOP_DEADLINE: Duration = Duration::from_secs(5);
 
 impl Default for WorkerConfig {
     fn default() -> Self {
@@ -70,6 +91,7 @@ impl Default for WorkerConfig {
             heartbeat: Duration::from_secs(10),
             stale_after: Duration::from_secs(60),
             concurrency: 20,
+            grace: Duration::from_secs(10),
         }
     }
 }
@@ -80,6 +102,8 @@ pub struct Worker {
     id: String,
     handlers: Arc<HashMap<String, Arc<dyn Handler>>>,
     config: WorkerConfig,
+    /// Jobs in progress (id and kind), to say what shutdown waits for.
+    running: Arc<std::sync::Mutex<std::collections::BTreeMap<i64, String>>>,
 }
 
 /// Rung when a job is queued in this process, so that a worker of the same
@@ -105,6 +129,7 @@ impl Worker {
             id: format!("worker-{}", &crate::auth::token::random_token()[..12]),
             handlers: Arc::new(HashMap::new()),
             config,
+            running: Arc::default(),
         }
     }
 
@@ -117,10 +142,14 @@ impl Worker {
         &self.id
     }
 
-    /// Claims and runs jobs until `shutdown`; a job in flight finishes
-    /// first (or, if the process is killed, is requeued by the next worker).
+    /// Claims and runs jobs until `shutdown`. Jobs in flight then have the
+    /// grace period to finish; after it they stop at a safe point and go
+    /// back to the queue (or, if the process is killed, are requeued by
+    /// the next worker). Returns once no job of this worker runs, so the
+    /// database pool outlives them.
     pub async fn run(self, shutdown: Shutdown) {
         let mut tasks = tokio::task::JoinSet::new();
+        let (stop_jobs, jobs_stop) = crate::shutdown::channel();
         let stopping = shutdown.clone();
         let mut stop = Box::pin(shutdown.wait());
         loop {
@@ -135,16 +164,23 @@ impl Worker {
             let now = Utc::now();
             let stale =
                 now - chrono::Duration::from_std(self.config.stale_after).unwrap_or_default();
-            if let Err(e) = self.store.requeue_stale_jobs(stale).await {
-                tracing::warn!(error = %e, "could not requeue stale jobs");
+            match self.store.requeue_stale_jobs(stale, &self.id).await {
+                Ok(stale) => {
+                    for job in stale.superseded {
+                        tracing::warn!(job = job.id, kind = %job.kind, "a dead worker's job was closed: a newer job of its key is queued");
+                        self.abandon(&job).await;
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not requeue stale jobs"),
             }
             let mut claimed = false;
-            while tasks.len() < self.config.concurrency {
+            while tasks.len() < self.config.concurrency && !stopping.is_triggered() {
                 match self.store.claim_job(&self.id, Utc::now()).await {
                     Ok(Some(job)) => {
                         claimed = true;
                         let me = self.clone();
-                        tasks.spawn(async move { me.execute(job).await });
+                        let stop = jobs_stop.clone();
+                        tasks.spawn(async move { me.execute(job, stop).await });
                     }
                     Ok(None) => break,
                     Err(e) => {
@@ -163,21 +199,75 @@ impl Worker {
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {},
             }
         }
-        while tasks.join_next().await.is_some() {}
+        if !tasks.is_empty() {
+            tracing::info!(
+                jobs = %self.in_progress(),
+                grace_seconds = self.config.grace.as_secs(),
+                "shutting down: waiting for the jobs in progress"
+            );
+            let grace = tokio::time::sleep(self.config.grace);
+            tokio::pin!(grace);
+            loop {
+                tokio::select! {
+                    r = tasks.join_next() => if r.is_none() { break },
+                    _ = &mut grace => {
+                        tracing::info!(
+                            jobs = %self.in_progress(),
+                            "grace period over: stopping the jobs at a safe point; they go back to the queue"
+                        );
+                        stop_jobs.trigger();
+                        break;
+                    }
+                }
+            }
+            while tasks.join_next().await.is_some() {}
+        }
+        tracing::info!(worker = %self.id, "worker stopped");
+    }
+
+    /// The jobs in progress, as `id (kind)`, for the shutdown log.
+    fn in_progress(&self) -> String {
+        let running = self.running.lock().map(|r| r.clone()).unwrap_or_default();
+        running
+            .iter()
+            .map(|(id, kind)| format!("{id} ({kind})"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Runs every due job, one at a time, until none is left: for tests
     /// and the demo's first sync. Returns how many ran.
     pub async fn drain(&self) -> Result<usize, StoreError> {
+        // Never stopped: the trigger is dropped.
+        let (_, never) = crate::shutdown::channel();
         let mut n = 0;
         while let Some(job) = self.store.claim_job(&self.id, Utc::now()).await? {
-            self.execute(job).await;
+            self.execute(job, never.clone()).await;
             n += 1;
         }
         Ok(n)
     }
 
-    async fn execute(&self, job: JobRow) {
+    async fn abandon(&self, job: &JobRow) {
+        if let Some(handler) = self.handlers.get(&job.kind)
+            && let Err(e) = handler.abandoned(job).await
+        {
+            tracing::error!(job = job.id, error = %e, "could not close an abandoned job");
+        }
+    }
+
+    async fn execute(&self, job: JobRow, stop: Shutdown) {
+        if let Ok(mut r) = self.running.lock() {
+            r.insert(job.id, job.kind.clone());
+        }
+        self.execute_inner(&job, stop).await;
+        if let Ok(mut r) = self.running.lock() {
+            r.remove(&job.id);
+        }
+    }
+
+    async fn execute_inner(&self, job: &JobRow, stop: Shutdown) {
+        let job = job.clone();
         let Some(handler) = self.handlers.get(&job.kind).cloned() else {
             let _ = self
                 .store
@@ -212,7 +302,17 @@ impl Worker {
         // A panicking handler must not take the worker down with it.
         let mut run = {
             let job = job.clone();
-            tokio::spawn(async move { handler.run(&job).await })
+            let stop = stop.clone();
+            tokio::spawn(async move { handler.run(&job, &stop).await })
+        };
+        // A job that does not reach a safe point soon after being asked to
+        // stop is cut off where it stands (its writes are transactions).
+        let overdue = {
+            let stop = stop.clone();
+            async move {
+                stop.wait().await;
+                tokio::time::sleep(STOP_DEADLINE).await;
+            }
         };
         let result = tokio::select! {
             r = &mut run => match r {
@@ -222,19 +322,45 @@ impl Worker {
             },
             Ok(()) = lost_rx => {
                 run.abort();
+                beat.abort();
                 tracing::warn!(job = job.id, "job taken over by another worker; stopped here");
                 return;
+            }
+            _ = overdue => {
+                run.abort();
+                tracing::warn!(job = job.id, "the job did not stop at a safe point in time; cut off");
+                Err(JobError::retry("stopped at shutdown"))
             }
         };
         beat.abort();
         let now = Utc::now();
+        if result.is_err() && stop.is_triggered() {
+            // Stopped by shutdown, whatever error that surfaced as: back to
+            // the queue, the attempt not counted, nothing recorded as failed.
+            tracing::info!(job = job.id, kind = %job.kind, "stopped at shutdown; back in the queue");
+            match self.store.release_job(job.id, now).await {
+                Ok(crate::store::Requeued::Yes) => {}
+                Ok(crate::store::Requeued::Superseded) => self.abandon(&job).await,
+                Err(e) => {
+                    tracing::error!(job = job.id, error = %e, "could not requeue a stopped job; the next worker will")
+                }
+            }
+            return;
+        }
         let outcome = match result {
             Ok(()) => self.store.finish_job(job.id, now).await,
             Err(e) => {
                 let retry_at = (e.retry && job.attempts < job.max_attempts)
                     .then(|| now + retry_delay(job.attempts));
                 tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "job failed");
-                self.store.fail_job(job.id, &e.message, retry_at, now).await
+                match self.store.fail_job(job.id, &e.message, retry_at, now).await {
+                    Ok(Some(crate::store::Requeued::Superseded)) => {
+                        self.abandon(&job).await;
+                        Ok(())
+                    }
+                    Ok(_) => Ok(()),
+                    Err(e) => Err(e),
+                }
             }
         };
         if let Err(e) = outcome {

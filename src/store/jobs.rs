@@ -2,10 +2,16 @@
 //! locks the chosen row with `FOR UPDATE SKIP LOCKED`, so concurrent
 //! workers never take the same job; SQLite has one writer at a time, so
 //! the single `UPDATE ... RETURNING` is already exclusive.
+//!
+//! At most one job of a key runs at a time: the claim skips a queued job
+//! whose key has a running one, a partial unique index on running keys
+//! turns a race between two claims into an error instead of two runs, and
+//! a dead worker's job is closed rather than requeued when a newer job of
+//! its key is already queued.
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreResult, on_pool};
+use super::{BeginWrite, Store, StoreResult, on_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct JobRow {
@@ -35,15 +41,42 @@ pub enum Enqueued {
 
 const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_at = $2, \
          heartbeat_at = $2, attempts = attempts + 1 \
-     WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $2 \
-                 ORDER BY priority DESC, run_at, id LIMIT 1) \
+     WHERE id = (SELECT q.id FROM jobs q WHERE q.state = 'queued' AND q.run_at <= $2 \
+                   AND (q.dedup_key IS NULL OR NOT EXISTS \
+                        (SELECT 1 FROM jobs r WHERE r.dedup_key = q.dedup_key AND r.state = 'running')) \
+                 ORDER BY q.priority DESC, q.run_at, q.id LIMIT 1) \
      RETURNING id, kind, payload, dedup_key, attempts, max_attempts";
 
 const CLAIM_POSTGRES: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_at = $2, \
          heartbeat_at = $2, attempts = attempts + 1 \
-     WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $2 \
-                 ORDER BY priority DESC, run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+     WHERE id = (SELECT q.id FROM jobs q WHERE q.state = 'queued' AND q.run_at <= $2 \
+                   AND (q.dedup_key IS NULL OR NOT EXISTS \
+                        (SELECT 1 FROM jobs r WHERE r.dedup_key = q.dedup_key AND r.state = 'running')) \
+                 ORDER BY q.priority DESC, q.run_at, q.id LIMIT 1 FOR UPDATE OF q SKIP LOCKED) \
      RETURNING id, kind, payload, dedup_key, attempts, max_attempts";
+
+/// What became of the jobs of dead workers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StaleJobs {
+    /// Back in the queue.
+    pub requeued: u64,
+    /// Closed, because a newer job of the same key is queued and will do
+    /// the work; their handlers are told (`Handler::abandoned`).
+    pub superseded: Vec<JobRow>,
+}
+
+/// What became of a job handed back to the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requeued {
+    Yes,
+    /// A newer job of the same key was queued meanwhile: this one was
+    /// closed instead (at most one queued job per key).
+    Superseded,
+}
+
+fn unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
 
 impl Store {
     /// Queues a job unless one with the same key is already queued.
@@ -87,24 +120,31 @@ impl Store {
         })
     }
 
-    /// Takes the next due job for `worker`, if any.
+    /// Takes the next due job for `worker`, if any. A job whose key has a
+    /// running job waits; a claim that lost a race for a key (the unique
+    /// index on running keys) finds nothing this time.
     pub async fn claim_job(&self, worker: &str, now: DateTime<Utc>) -> StoreResult<Option<JobRow>> {
-        Ok(match self {
+        let r = match self {
             Store::Sqlite(pool) => {
                 sqlx::query_as::<_, JobRow>(CLAIM_SQLITE)
                     .bind(worker)
                     .bind(now)
                     .fetch_optional(pool)
-                    .await?
+                    .await
             }
             Store::Postgres(pool) => {
                 sqlx::query_as::<_, JobRow>(CLAIM_POSTGRES)
                     .bind(worker)
                     .bind(now)
                     .fetch_optional(pool)
-                    .await?
+                    .await
             }
-        })
+        };
+        match r {
+            Ok(job) => Ok(job),
+            Err(e) if unique_violation(&e) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Proves the worker is alive; a job whose heartbeat stops is requeued.
@@ -146,7 +186,7 @@ impl Store {
         error: &str,
         retry_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Option<Requeued>> {
         on_pool!(self, pool => {
             match retry_at {
                 Some(at) => {
@@ -162,16 +202,18 @@ impl Store {
                     .execute(pool)
                     .await;
                     if let Err(e) = r {
-                        if !matches!(&e, sqlx::Error::Database(d) if d.is_unique_violation()) {
+                        if !unique_violation(&e) {
                             return Err(e.into());
                         }
-                        sqlx::query("UPDATE jobs SET state = 'failed', last_error = $1, finished_at = $2 WHERE id = $3")
+                        sqlx::query("UPDATE jobs SET state = 'failed', last_error = $1, finished_at = $2, locked_by = NULL WHERE id = $3")
                             .bind(error)
                             .bind(now)
                             .bind(id)
                             .execute(pool)
                             .await?;
+                        return Ok(Some(Requeued::Superseded));
                     }
+                    Ok(Some(Requeued::Yes))
                 }
                 None => {
                     sqlx::query(
@@ -183,27 +225,79 @@ impl Store {
                     .bind(id)
                     .execute(pool)
                     .await?;
+                    Ok(None)
                 }
             }
-        });
-        Ok(())
+        })
+    }
+
+    /// Hands a running job back to the queue, due now, without counting
+    /// the attempt (the worker is stopping; nothing went wrong).
+    pub async fn release_job(&self, id: i64, now: DateTime<Utc>) -> StoreResult<Requeued> {
+        on_pool!(self, pool => {
+            let r = sqlx::query(
+                "UPDATE jobs SET state = 'queued', run_at = $1, locked_by = NULL, \
+                     attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END \
+                 WHERE id = $2 AND state = 'running'",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(pool)
+            .await;
+            match r {
+                Ok(_) => Ok(Requeued::Yes),
+                Err(e) if unique_violation(&e) => {
+                    sqlx::query(
+                        "UPDATE jobs SET state = 'failed', finished_at = $1, locked_by = NULL, \
+                             last_error = 'stopped with its worker; a newer job of the same key is queued' \
+                         WHERE id = $2",
+                    )
+                    .bind(now)
+                    .bind(id)
+                    .execute(pool)
+                    .await?;
+                    Ok(Requeued::Superseded)
+                }
+                Err(e) => Err(e.into()),
+            }
+        })
     }
 
     /// Requeues running jobs whose worker stopped sending heartbeats (it
-    /// crashed or was killed). Returns how many.
-    pub async fn requeue_stale_jobs(&self, stale_before: DateTime<Utc>) -> StoreResult<u64> {
+    /// crashed or was killed); closes those whose key already has a queued
+    /// successor, which will do the same work. The asking worker's own jobs
+    /// are left alone: it is alive, only its heartbeats were late (SQLite
+    /// makes writers queue), and requeueing them would run them twice.
+    pub async fn requeue_stale_jobs(
+        &self,
+        stale_before: DateTime<Utc>,
+        asking: &str,
+    ) -> StoreResult<StaleJobs> {
         on_pool!(self, pool => {
-            // Skip those whose key already has a queued successor.
-            Ok(sqlx::query(
-                "UPDATE jobs SET state = 'queued', locked_by = NULL \
-                 WHERE state = 'running' AND heartbeat_at < $1 \
-                   AND (dedup_key IS NULL OR NOT EXISTS \
-                        (SELECT 1 FROM jobs q WHERE q.dedup_key = jobs.dedup_key AND q.state = 'queued'))",
+            let mut tx = pool.begin_write().await?;
+            let superseded = sqlx::query_as::<_, JobRow>(
+                "UPDATE jobs SET state = 'failed', locked_by = NULL, finished_at = $2, \
+                     last_error = 'its worker stopped; a newer job of the same key is queued' \
+                 WHERE state = 'running' AND heartbeat_at < $1 AND locked_by <> $3 AND dedup_key IS NOT NULL \
+                   AND EXISTS (SELECT 1 FROM jobs q WHERE q.dedup_key = jobs.dedup_key AND q.state = 'queued') \
+                 RETURNING id, kind, payload, dedup_key, attempts, max_attempts",
             )
             .bind(stale_before)
-            .execute(pool)
+            .bind(Utc::now())
+            .bind(asking)
+            .fetch_all(&mut *tx)
+            .await?;
+            let requeued = sqlx::query(
+                "UPDATE jobs SET state = 'queued', locked_by = NULL \
+                 WHERE state = 'running' AND heartbeat_at < $1 AND locked_by <> $2",
+            )
+            .bind(stale_before)
+            .bind(asking)
+            .execute(&mut *tx)
             .await?
-            .rows_affected())
+            .rows_affected();
+            tx.commit().await?;
+            Ok(StaleJobs { requeued, superseded })
         })
     }
 

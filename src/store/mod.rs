@@ -46,7 +46,7 @@ pub use group_setup::{
     StoredInvoice, StoredLine,
 };
 pub use groups::{Group, GroupRole, Member, MemberChange, NewGroup};
-pub use jobs::{Enqueued, JobRow, NewJob};
+pub use jobs::{Enqueued, JobRow, NewJob, Requeued, StaleJobs};
 pub use month_end::{Commentary, MonthEndConflict, MonthEndStoreError, MonthEndVersion};
 pub use organisations::OrganisationDetails;
 pub use ownership::OwnershipRow;
@@ -123,6 +123,38 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+}
+
+impl StoreError {
+    /// Worth trying again: the connection broke or was closed by the
+    /// server, the pool had no connection in time, or the database asked
+    /// the transaction to be retried (PostgreSQL serialisation failures and
+    /// deadlocks, SQLite busy or locked).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Database(e) => match e {
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::WorkerCrashed => true,
+                sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+                    // PostgreSQL: connection exceptions (08), serialisation
+                    // failure and deadlock (40001, 40P01), server shutting
+                    // down or starting (57P01-57P03), too many connections.
+                    c.starts_with("08")
+                        || matches!(
+                            c.as_ref(),
+                            "40001" | "40P01" | "57P01" | "57P02" | "57P03" | "53300"
+                        )
+                        // SQLite: SQLITE_BUSY and SQLITE_LOCKED, with their
+                        // extended codes.
+                        || c.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
+                }),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -12,7 +12,8 @@ pub struct SyncRun {
     pub id: i64,
     pub organisation_id: i64,
     pub kind: String,
-    /// `queued`, `running`, `succeeded` or `failed`.
+    /// `queued`, `running`, `retrying` (waiting until `retry_at` to try a
+    /// call or the whole run again), `succeeded` or `failed`.
     pub state: String,
     pub progress_done: i32,
     pub progress_total: i32,
@@ -26,6 +27,7 @@ pub struct SyncRun {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    pub retry_at: Option<DateTime<Utc>>,
 }
 
 /// What a running sync reports as it goes.
@@ -50,8 +52,11 @@ pub struct SyncTarget {
     pub period_lock_date: Option<NaiveDate>,
 }
 
-const RUN_COLUMNS: &str = "id, organisation_id, kind, state, progress_done, progress_total, calls, \
-     calls_by_endpoint, rows_inserted, rows_updated, error, modified_since, created_at, started_at, finished_at";
+/// `retrying` is a running run with a `retry_at`: the table's states stay
+/// the four its CHECK allows, and every reader sees the wait.
+const RUN_COLUMNS: &str = "id, organisation_id, kind, \
+     CASE WHEN state = 'running' AND retry_at IS NOT NULL THEN 'retrying' ELSE state END AS state, progress_done, progress_total, calls, \
+     calls_by_endpoint, rows_inserted, rows_updated, error, modified_since, created_at, started_at, finished_at, retry_at";
 
 impl Store {
     pub async fn create_sync_run(
@@ -92,7 +97,7 @@ impl Store {
         on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE sync_runs SET state = 'running', started_at = $1, modified_since = $2, error = NULL, \
-                     progress_done = 0, progress_total = 0 WHERE id = $3",
+                     progress_done = 0, progress_total = 0, retry_at = NULL WHERE id = $3",
             )
             .bind(now)
             .bind(modified_since)
@@ -170,6 +175,34 @@ impl Store {
         Ok(())
     }
 
+    /// A run waiting until `at` to try again (`retrying`), or, with `None`,
+    /// under way again (`running`). Only a run in progress changes.
+    pub async fn set_sync_retrying(&self, id: i64, at: Option<DateTime<Utc>>) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE sync_runs SET retry_at = $1 WHERE id = $2 AND state = 'running'")
+            .bind(at)
+            .bind(id)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Puts a run stopped at shutdown back to `queued`: it resumes when its
+    /// job is claimed again, and nothing about it failed.
+    pub async fn requeue_sync_run(&self, id: i64) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE sync_runs SET state = 'queued', retry_at = NULL \
+                 WHERE id = $1 AND state = 'running'",
+            )
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Notes an attempt's error on a run that will be retried.
     pub async fn update_sync_error(&self, id: i64, error: &str) -> StoreResult<()> {
         on_pool!(self, pool => {
@@ -196,7 +229,7 @@ impl Store {
         };
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            sqlx::query("UPDATE sync_runs SET state = $1, error = $2, finished_at = $3 WHERE id = $4")
+            sqlx::query("UPDATE sync_runs SET state = $1, error = $2, finished_at = $3, retry_at = NULL WHERE id = $4")
                 .bind(state)
                 .bind(error)
                 .bind(now)

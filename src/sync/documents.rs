@@ -6,6 +6,7 @@
 //! run fetches again, as invoices' do.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -13,7 +14,7 @@ use super::{Ahead, Run, SyncError, convert, has_more, page_query};
 use crate::connect::CallError;
 use crate::domain::Month;
 use crate::store::{Changed, PrepaymentKind};
-use crate::xero::client::Fetched;
+use crate::xero::client::{CallTrace, Fetched};
 use crate::xero::records::{
     BankTransactionPage, CreditNotePage, OverpaymentPage, PaymentPage, PrepaymentPage,
 };
@@ -83,7 +84,11 @@ pub(super) fn start(
     let token_set = run.token_set;
     let path = endpoint.path();
     let query = page_query(page);
+    // The run shows this call's retries as it does every other call's.
+    let trace = Arc::new(CallTrace::default());
+    let traced = trace.clone();
     let task = tokio::spawn(async move {
+        #[allow(clippy::too_many_arguments)]
         async fn get<T: serde::de::DeserializeOwned>(
             xero: &crate::connect::XeroServices,
             token_set: i64,
@@ -91,28 +96,35 @@ pub(super) fn start(
             path: &str,
             query: &[(&'static str, String)],
             since: Option<DateTime<Utc>>,
+            trace: &CallTrace,
             wrap: fn(T) -> Page,
         ) -> Result<Fetched<Page>, CallError> {
-            let f: Fetched<T> = xero.get(token_set, tenant, path, query, since).await?;
+            let f: Fetched<T> = xero
+                .get_traced(token_set, tenant, path, query, since, trace)
+                .await?;
             Ok(Fetched {
                 value: wrap(f.value),
                 calls: f.calls,
             })
         }
-        let (x, t, q) = (&*xero, tenant.as_str(), query.as_slice());
+        let (x, t, q, tr) = (&*xero, tenant.as_str(), query.as_slice(), &*traced);
         match endpoint {
-            Endpoint::CreditNotes => get(x, token_set, t, path, q, since, Page::CreditNotes).await,
+            Endpoint::CreditNotes => {
+                get(x, token_set, t, path, q, since, tr, Page::CreditNotes).await
+            }
             Endpoint::BankTransactions => {
-                get(x, token_set, t, path, q, since, Page::BankTransactions).await
+                get(x, token_set, t, path, q, since, tr, Page::BankTransactions).await
             }
-            Endpoint::Payments => get(x, token_set, t, path, q, since, Page::Payments).await,
+            Endpoint::Payments => get(x, token_set, t, path, q, since, tr, Page::Payments).await,
             Endpoint::Overpayments => {
-                get(x, token_set, t, path, q, since, Page::Overpayments).await
+                get(x, token_set, t, path, q, since, tr, Page::Overpayments).await
             }
-            Endpoint::Prepayments => get(x, token_set, t, path, q, since, Page::Prepayments).await,
+            Endpoint::Prepayments => {
+                get(x, token_set, t, path, q, since, tr, Page::Prepayments).await
+            }
         }
     });
-    Ahead { path, task }
+    Ahead { path, task, trace }
 }
 
 /// Reads every endpoint's changed documents, page by page, the first call

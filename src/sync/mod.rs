@@ -18,10 +18,11 @@ use crate::connect::tokens::TokenError;
 use crate::connect::{CallError, XeroServices};
 use crate::domain::{Month, MonthRange};
 use crate::jobs::{Handler, JobError, JobFuture};
+use crate::shutdown::Shutdown;
 use crate::store::{
     Enqueued, JobRow, NewJob, ReportAmount, ReportKind, RowKind, RunProgress, Store, SyncTarget,
 };
-use crate::xero::client::{Fetched, XeroError};
+use crate::xero::client::{CallTrace, Fetched, XeroError};
 use crate::xero::records::InvoicePage;
 use crate::xero::report_parser::{ParsedRowKind, parse_report};
 use crate::xero::{Accounts, Contacts, Organisations, Reports};
@@ -29,6 +30,15 @@ use crate::xero::{Accounts, Contacts, Organisations, Reports};
 pub const JOB_KIND: &str = "sync_organisation";
 /// Xero's largest page.
 const PAGE_SIZE: usize = 1000;
+/// How often a run in progress looks whether its call waits to retry.
+const RETRY_SHOWN_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+/// Waits before retrying a call whose token could not be read (a transient
+/// database error); after these the job's own retry takes over.
+const TOKEN_READ_RETRIES: [std::time::Duration; 3] = [
+    std::time::Duration::from_millis(200),
+    std::time::Duration::from_secs(1),
+    std::time::Duration::from_secs(3),
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -111,16 +121,23 @@ pub struct SyncJob {
 }
 
 impl Handler for SyncJob {
-    fn run<'a>(&'a self, job: &'a JobRow) -> JobFuture<'a> {
+    fn run<'a>(&'a self, job: &'a JobRow, stop: &'a Shutdown) -> JobFuture<'a> {
         Box::pin(async move {
             let p: Payload = serde_json::from_str(&job.payload)
                 .map_err(|e| JobError::fatal(format!("bad sync payload: {e}")))?;
-            let result = run(self.store.clone(), self.xero.clone(), &p).await;
+            let result = run(self.store.clone(), self.xero.clone(), &p, stop).await;
             let now = Utc::now();
             match result {
                 Ok(()) => {
                     self.store.finish_sync_run(p.run_id, None, now).await?;
                     Ok(())
+                }
+                Err(e) if matches!(e, SyncError::Stopped) || stop.is_triggered() => {
+                    // Shutdown, not a failure (whatever error it surfaced
+                    // as): the run waits in the queue with its job.
+                    tracing::info!(run = p.run_id, error = %e, "sync stopped at shutdown");
+                    self.store.requeue_sync_run(p.run_id).await?;
+                    Err(JobError::retry("stopped at shutdown"))
                 }
                 Err(e) => {
                     let err = e.to_job_error();
@@ -132,10 +149,27 @@ impl Handler for SyncJob {
                             .await?;
                     } else {
                         self.store.update_sync_error(p.run_id, &err.message).await?;
+                        let at = now + crate::jobs::retry_delay(job.attempts);
+                        self.store.set_sync_retrying(p.run_id, Some(at)).await?;
                     }
                     Err(err)
                 }
             }
+        })
+    }
+
+    fn abandoned<'a>(&'a self, job: &'a JobRow) -> JobFuture<'a> {
+        Box::pin(async move {
+            let p: Payload = serde_json::from_str(&job.payload)
+                .map_err(|e| JobError::fatal(format!("bad sync payload: {e}")))?;
+            self.store
+                .finish_sync_run(
+                    p.run_id,
+                    Some("interrupted; the newer sync queued for this organisation takes over"),
+                    Utc::now(),
+                )
+                .await?;
+            Ok(())
         })
     }
 }
@@ -148,10 +182,13 @@ pub enum SyncError {
     Store(#[from] crate::store::StoreError),
     #[error("{0}")]
     Data(String),
-    #[error("the organisation is not connected (it needs reconnecting in Consol)")]
+    #[error("the organisation needs reconnecting to Xero")]
     NotConnected,
     #[error("unknown organisation")]
     Missing,
+    /// The worker is shutting down; the run goes back to the queue.
+    #[error("stopped at shutdown")]
+    Stopped,
 }
 
 impl SyncError {
@@ -161,10 +198,13 @@ impl SyncError {
                 x.is_transient() || matches!(x, XeroError::Malformed { .. })
             }
             Self::Call(CallError::Token(TokenError::OAuth(o))) => o.is_transient(),
+            // Reading the token from the database can fail like any read.
+            Self::Call(CallError::Token(TokenError::Store(e))) => e.is_transient(),
             Self::Call(CallError::Token(_)) => false,
             Self::Store(_) => true,
             Self::Data(_) => true,
             Self::NotConnected | Self::Missing => false,
+            Self::Stopped => true,
         };
         JobError {
             message: self.to_string(),
@@ -181,6 +221,10 @@ struct Run {
     run_id: i64,
     progress: RunProgress,
     by_endpoint: BTreeMap<String, i32>,
+    /// Fires when the worker is shutting down: stop at the next safe point.
+    stop: Shutdown,
+    /// The `retry_at` last written to the run (a call waiting to retry).
+    shown_retry: Option<DateTime<Utc>>,
 }
 
 /// A Xero call running on its own task; aborted if dropped unfinished
@@ -188,6 +232,8 @@ struct Run {
 struct Ahead<T> {
     path: &'static str,
     task: tokio::task::JoinHandle<Result<Fetched<T>, CallError>>,
+    /// Its HTTP calls so far and any wait to retry.
+    trace: Arc<CallTrace>,
 }
 
 impl<T> Drop for Ahead<T> {
@@ -217,30 +263,65 @@ impl Run {
         let xero = self.xero.clone();
         let tenant = self.target.tenant_id.clone();
         let token_set = self.token_set;
-        let task =
-            tokio::spawn(async move { xero.get(token_set, &tenant, path, &query, since).await });
-        Ahead { path, task }
+        let trace = Arc::new(CallTrace::default());
+        let traced = trace.clone();
+        let task = tokio::spawn(async move {
+            let mut waits = TOKEN_READ_RETRIES.iter();
+            loop {
+                match xero
+                    .get_traced(token_set, &tenant, path, &query, since, &traced)
+                    .await
+                {
+                    // A dropped database connection while reading the
+                    // token: no call was made, so try this call again.
+                    Err(CallError::Token(TokenError::Store(e))) if e.is_transient() => {
+                        let Some(wait) = waits.next() else {
+                            return Err(CallError::Token(TokenError::Store(e)));
+                        };
+                        tracing::warn!(error = %e, endpoint = path, "reading the Xero token failed; retrying");
+                        tokio::time::sleep(*wait).await;
+                    }
+                    other => return other,
+                }
+            }
+        });
+        Ahead { path, task, trace }
     }
 
     async fn finish<T>(&mut self, mut call: Ahead<T>) -> Result<T, SyncError> {
         let path = call.path;
-        let r: Result<Fetched<T>, CallError> = match (&mut call.task).await {
+        // Waiting for an answer is a safe point: dropping the call writes
+        // nothing. Meanwhile a wait to retry the call is shown on the run.
+        let answer = loop {
+            tokio::select! {
+                a = &mut call.task => break a,
+                _ = self.stop.clone().wait() => {
+                    self.count(path, call.trace.calls() as i32);
+                    return Err(SyncError::Stopped);
+                }
+                _ = tokio::time::sleep(RETRY_SHOWN_EVERY) => {
+                    self.show_retry(call.trace.retry_at()).await?;
+                }
+            }
+        };
+        self.show_retry(None).await?;
+        // Every HTTP call Xero answered counts, failed or not, retries
+        // included: they all spent the organisation's budget.
+        self.count(path, call.trace.calls() as i32);
+        let r: Result<Fetched<T>, CallError> = match answer {
             Ok(r) => r,
-            Err(e) => {
-                self.count(path, 1);
-                return Err(SyncError::Data(format!("GET /{path} stopped: {e}")));
-            }
+            Err(e) => return Err(SyncError::Data(format!("GET /{path} stopped: {e}"))),
         };
-        let fetched = match r {
-            Ok(f) => f,
-            Err(e) => {
-                // Calls that failed still count against the budget.
-                self.count(path, 1);
-                return Err(e.into());
-            }
-        };
-        self.count(path, fetched.calls as i32);
-        Ok(fetched.value)
+        Ok(r?.value)
+    }
+
+    /// Writes the run's wait to retry when it changes.
+    async fn show_retry(&mut self, at: Option<DateTime<Utc>>) -> Result<(), SyncError> {
+        if at != self.shown_retry {
+            self.store.set_sync_retrying(self.run_id, at).await?;
+            self.shown_retry = at;
+        }
+        Ok(())
     }
 
     fn count(&mut self, path: &str, n: i32) {
@@ -256,6 +337,10 @@ impl Run {
         self.store
             .update_sync_progress(self.run_id, &self.progress)
             .await?;
+        // Between transactions: a safe point to stop at.
+        if self.stop.is_triggered() {
+            return Err(SyncError::Stopped);
+        }
         Ok(())
     }
 
@@ -265,7 +350,12 @@ impl Run {
     }
 }
 
-async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), SyncError> {
+async fn run(
+    store: Store,
+    xero: Arc<XeroServices>,
+    p: &Payload,
+    stop: &Shutdown,
+) -> Result<(), SyncError> {
     let target = store
         .sync_target(p.organisation_id)
         .await?
@@ -278,6 +368,9 @@ async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), S
         SyncKind::Full => None,
         SyncKind::Incremental => store.last_successful_sync_start(target.id).await?,
     };
+    // A run records every attempt: calls and rows go on from what the
+    // earlier attempts (failed, stopped or cut off) recorded.
+    let before = store.sync_run(p.run_id).await?;
     store.start_sync_run(p.run_id, since, Utc::now()).await?;
     let mut run = Run {
         store: store.clone(),
@@ -290,10 +383,33 @@ async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), S
         // are discovered.
         progress: RunProgress {
             total: 6 + documents::ENDPOINTS.len() as i32,
+            calls: before.as_ref().map_or(0, |r| r.calls),
+            rows_inserted: before.as_ref().map_or(0, |r| r.rows_inserted),
+            rows_updated: before.as_ref().map_or(0, |r| r.rows_updated),
             ..RunProgress::default()
         },
-        by_endpoint: BTreeMap::new(),
+        by_endpoint: before
+            .as_ref()
+            .and_then(|r| serde_json::from_str(&r.calls_by_endpoint).ok())
+            .unwrap_or_default(),
+        stop: stop.clone(),
+        shown_retry: None,
     };
+    let result = pull(&mut run, p, since).await;
+    if result.is_err() {
+        // Keep this attempt's calls and rows, counted since the last step.
+        run.progress.calls_by_endpoint =
+            serde_json::to_string(&run.by_endpoint).unwrap_or_else(|_| "{}".into());
+        if let Err(e) = store.update_sync_progress(run.run_id, &run.progress).await {
+            tracing::warn!(run = run.run_id, error = %e, "could not record a failed attempt's calls");
+        }
+    }
+    result
+}
+
+/// The calls and writes of one attempt.
+async fn pull(run: &mut Run, p: &Payload, since: Option<DateTime<Utc>>) -> Result<(), SyncError> {
+    let store = run.store.clone();
     let org_id = run.target.id;
 
     // 1. Organisation: its period lock date decides what can still change.
@@ -377,7 +493,7 @@ async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), S
             invoices_call = Some(run.start("Invoices", page_query(page + 1), since));
         } else {
             let first = documents::ENDPOINTS[0];
-            documents_call = Some(documents::start(&run, first, 1, since));
+            documents_call = Some(documents::start(run, first, 1, since));
         }
         let ch = store.upsert_invoices(org_id, &rows).await?;
         run.changed(ch);
@@ -388,14 +504,14 @@ async fn run(store: Store, xero: Arc<XeroServices>, p: &Payload) -> Result<(), S
     // 5. Credit notes, bank transactions, payments, overpayments and
     // prepayments changed since the last run (documents.rs).
     if let Some(first) = documents_call {
-        documents::sync(&mut run, first, since, &mut changed_months).await?;
+        documents::sync(run, first, since, &mut changed_months).await?;
     }
 
     // 6. Monthly P&L and balance sheet for the history window, once every
     // changed month is known.
-    let reports = plan_reports(&run, lock, &changed_months, p.kind, since).await?;
-    let first_report = reports.first().map(|r| r.start(&run));
-    store_reports(&mut run, &reports, first_report).await?;
+    let reports = plan_reports(run, lock, &changed_months, p.kind, since).await?;
+    let first_report = reports.first().map(|r| r.start(run));
+    store_reports(run, &reports, first_report).await?;
     if let Some(n) = run.xero.api.day_remaining(&run.target.tenant_id) {
         store.set_day_calls_remaining(org_id, n).await?;
     }
@@ -535,7 +651,12 @@ async fn store_report(
         .reports
         .first()
         .ok_or_else(|| SyncError::Data(format!("Xero returned no report for {path}")))?;
-    let parsed = parse_report(first).map_err(|e| SyncError::Data(format!("{path}: {e}")))?;
+    let parsed = parse_report(first).map_err(|e| {
+        tracing::warn!(endpoint = path, detail = %e, "Xero's report could not be read");
+        SyncError::Data(format!(
+            "Xero sent an answer Consol could not read for GET /{path}"
+        ))
+    })?;
     if parsed.columns.len() != plan::MONTHS_PER_CALL as usize {
         return Err(SyncError::Data(format!(
             "{path} for {anchor} has {} columns, expected {}",
@@ -586,4 +707,32 @@ fn dedup_keys(mut rows: Vec<ReportAmount>) -> Vec<ReportAmount> {
         }
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    fn retried(e: SyncError) -> bool {
+        e.to_job_error().retry
+    }
+
+    #[test]
+    fn transient_database_errors_are_retried_wherever_they_happen() {
+        let dropped = || StoreError::Database(sqlx::Error::PoolTimedOut);
+        // While reading the token (issue 16: this failed the run for good).
+        assert!(retried(SyncError::Call(CallError::Token(
+            TokenError::Store(dropped())
+        ))));
+        assert!(retried(SyncError::Store(dropped())));
+        // What needs a person is not retried.
+        assert!(!retried(SyncError::Call(CallError::Token(
+            TokenError::NeedsReconnect
+        ))));
+        assert!(!retried(SyncError::Call(CallError::Token(
+            TokenError::Store(StoreError::Conflict("x".into()))
+        ))));
+        assert!(!retried(SyncError::NotConnected));
+    }
 }

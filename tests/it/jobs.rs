@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{Duration, Utc};
 use consol::jobs::{Handler, JobError, JobFuture, Worker, WorkerConfig};
-use consol::store::{Enqueued, JobRow, NewJob, Store};
+use consol::shutdown::Shutdown;
+use consol::store::{Enqueued, JobRow, NewJob, Requeued, StaleJobs, Store};
 
 use crate::helpers::{Backend, TestDb};
 
@@ -15,6 +16,7 @@ crate::backends!(
     failures_retry_with_backoff_then_stop,
     a_panicking_job_is_retried_not_fatal,
     jobs_of_dead_workers_are_requeued,
+    a_key_runs_one_job_at_a_time,
 );
 
 fn job<'a>(kind: &'a str, key: Option<&'a str>) -> NewJob<'a> {
@@ -128,7 +130,7 @@ struct Flaky {
 }
 
 impl Handler for Flaky {
-    fn run<'a>(&'a self, _job: &'a JobRow) -> JobFuture<'a> {
+    fn run<'a>(&'a self, _job: &'a JobRow, _stop: &'a Shutdown) -> JobFuture<'a> {
         Box::pin(async move {
             let n = {
                 let mut c = self.calls.lock().unwrap();
@@ -225,18 +227,29 @@ async fn jobs_of_dead_workers_are_requeued(backend: Backend) {
     // Its heartbeat is fresh: nothing to requeue.
     assert_eq!(
         db.store
-            .requeue_stale_jobs(Utc::now() - Duration::minutes(1))
+            .requeue_stale_jobs(Utc::now() - Duration::minutes(1), "live-worker")
             .await
             .unwrap(),
-        0
+        StaleJobs::default()
+    );
+    // A worker never requeues its own job: it is alive, only late.
+    assert_eq!(
+        db.store
+            .requeue_stale_jobs(Utc::now() + Duration::minutes(2), "dead-worker")
+            .await
+            .unwrap(),
+        StaleJobs::default()
     );
     // A minute without heartbeats: it goes back to the queue.
     assert_eq!(
         db.store
-            .requeue_stale_jobs(Utc::now() + Duration::minutes(2))
+            .requeue_stale_jobs(Utc::now() + Duration::minutes(2), "live-worker")
             .await
             .unwrap(),
-        1
+        StaleJobs {
+            requeued: 1,
+            superseded: vec![]
+        }
     );
     let again = db
         .store
@@ -246,6 +259,94 @@ async fn jobs_of_dead_workers_are_requeued(backend: Backend) {
         .unwrap();
     assert_eq!(again.id, j.id);
     assert_eq!(again.attempts, 2);
+}
+
+/// The path of the double sync: a worker dies mid-job, "Sync now" queues
+/// the same work again, and the dead worker's job must neither run beside
+/// the new one nor come back after it has started.
+async fn a_key_runs_one_job_at_a_time(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let now = Utc::now();
+    db.store
+        .enqueue_job(&job("k", Some("org:1")), now)
+        .await
+        .unwrap();
+    let first = db
+        .store
+        .claim_job("dead-worker", Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    // Queued behind the running one (a change arriving mid-sync)...
+    let Enqueued::New(second) = db
+        .store
+        .enqueue_job(&job("k", Some("org:1")), now)
+        .await
+        .unwrap()
+    else {
+        panic!("a second job queues behind a running one")
+    };
+    // ...but not started while the first runs, even once due.
+    assert_eq!(db.store.claim_job("w", Utc::now()).await.unwrap(), None);
+    // Another key is not held up.
+    db.store
+        .enqueue_job(&job("k", Some("org:2")), now)
+        .await
+        .unwrap();
+    let other = db.store.claim_job("w", Utc::now()).await.unwrap().unwrap();
+    assert_eq!(other.dedup_key.as_deref(), Some("org:2"));
+    db.store.finish_job(other.id, Utc::now()).await.unwrap();
+    // The first one's worker died. Its job is not requeued beside the
+    // queued one: it is closed, and handed back so its handler can tidy.
+    let stale = db
+        .store
+        .requeue_stale_jobs(Utc::now() + Duration::minutes(2), "w")
+        .await
+        .unwrap();
+    assert_eq!(
+        stale.superseded.iter().map(|j| j.id).collect::<Vec<_>>(),
+        vec![first.id]
+    );
+    // Now the second one runs.
+    let next = db.store.claim_job("w", Utc::now()).await.unwrap().unwrap();
+    assert_eq!(next.id, second);
+    // A third, queued while the second runs, stays queued; the second
+    // failing and asking for a retry is closed in its favour.
+    let Enqueued::New(third) = db
+        .store
+        .enqueue_job(&job("k", Some("org:1")), now)
+        .await
+        .unwrap()
+    else {
+        panic!("queued behind the second")
+    };
+    assert_eq!(db.store.claim_job("w", Utc::now()).await.unwrap(), None);
+    assert_eq!(
+        db.store
+            .fail_job(second, "boom", Some(Utc::now()), Utc::now())
+            .await
+            .unwrap(),
+        Some(Requeued::Superseded)
+    );
+    let last = db.store.claim_job("w", Utc::now()).await.unwrap().unwrap();
+    assert_eq!(last.id, third);
+    // Two running jobs of one key cannot exist, whatever writes them.
+    let forced = match &db.store {
+        Store::Sqlite(p) => sqlx::query("UPDATE jobs SET state = 'running' WHERE id = $1")
+            .bind(first.id)
+            .execute(p)
+            .await
+            .map(|_| ()),
+        Store::Postgres(p) => sqlx::query("UPDATE jobs SET state = 'running' WHERE id = $1")
+            .bind(first.id)
+            .execute(p)
+            .await
+            .map(|_| ()),
+    };
+    assert!(
+        forced.is_err(),
+        "a second running job of one key was stored"
+    );
 }
 
 async fn counts(store: &Store) -> Vec<(String, i64)> {

@@ -15,9 +15,15 @@ use crate::helpers::{
 crate::backends!(
     a_worker_killed_mid_sync_is_resumed_by_another,
     two_workers_sync_each_entity_exactly_once,
+    a_kill_then_sync_now_never_runs_one_organisation_twice_at_once,
 );
 
 fn worker(s: &SimApp, stale_seconds: u32) -> Child {
+    worker_with(s, stale_seconds, &[])
+}
+
+/// A `consol serve --role worker` process with extra settings.
+pub(crate) fn worker_with(s: &SimApp, stale_seconds: u32, env: &[(&str, &str)]) -> Child {
     let mut c = Command::new(env!("CARGO_BIN_EXE_consol"));
     for (k, _) in std::env::vars() {
         if k.starts_with("CONSOL_") {
@@ -38,14 +44,19 @@ fn worker(s: &SimApp, stale_seconds: u32) -> Child {
         )
         .env("CONSOL_WORKER_STALE_SECONDS", stale_seconds.to_string())
         .env("CONSOL_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(if std::env::var_os("CONSOL_TEST_WORKER_LOGS").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .spawn()
         .expect("start a worker process")
 }
 
 /// Waits (bounded) until `done` says so about the run.
-async fn wait_for(
+pub(crate) async fn wait_for(
     store: &Store,
     run: i64,
     what: &str,
@@ -91,7 +102,7 @@ async fn a_worker_killed_mid_sync_is_resumed_by_another(backend: Backend) {
     s.control("DELETE", "/_sim/faults", None).await;
     let mut second = worker(&s, 3);
     wait_for(s.app.store(), run, "finished", |r| {
-        r.state != "running" && r.state != "queued"
+        !matches!(r.state.as_str(), "running" | "retrying" | "queued")
     })
     .await;
     second.kill().unwrap();
@@ -152,4 +163,81 @@ async fn two_workers_sync_each_entity_exactly_once(backend: Backend) {
     }
     let counts = s.app.store().job_counts().await.unwrap();
     assert_eq!(counts, vec![("done".to_string(), 4)]);
+}
+
+/// Issue 16: a worker killed mid-sync, then "Sync now". The new sync ran at
+/// once, and the dead worker's job, requeued a heartbeat later, ran beside
+/// it. Whatever the order, one organisation's runs must never overlap.
+async fn a_kill_then_sync_now_never_runs_one_organisation_twice_at_once(backend: Backend) {
+    let mut s = spawn_with_sim(backend).await;
+    let group = connect_demo_group(&mut s, None).await;
+    let e = s.app.store().entities_for_group(group).await.unwrap()[0].clone();
+    let theirs = s.xero_snapshot(e.tenant_id.parse().unwrap());
+    s.control("POST", "/_sim/faults", Some(json!({"latency_ms": 300})))
+        .await;
+    s.control("DELETE", "/_sim/stats", None).await;
+    let first_run = sync::enqueue(s.app.store(), e.organisation_id, SyncKind::Incremental)
+        .await
+        .unwrap();
+    let mut first = worker(&s, 3);
+    wait_for(s.app.store(), first_run, "under way", |r| {
+        r.state == "running" && r.progress_done >= 2
+    })
+    .await;
+    first.kill().unwrap();
+    first.wait().unwrap();
+    // "Sync now" while the killed worker's job still looks like it runs.
+    let second_run = sync::enqueue(s.app.store(), e.organisation_id, SyncKind::Incremental)
+        .await
+        .unwrap();
+    assert_ne!(
+        first_run, second_run,
+        "a new run queues behind a running one"
+    );
+    let mut second = worker(&s, 3);
+    wait_for(s.app.store(), second_run, "finished", |r| {
+        r.state == "succeeded" || r.state == "failed"
+    })
+    .await;
+    // Long enough for the dead worker's job to be found (stale after 3 s)
+    // and, were it requeued, to run again.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+
+    let done = s.app.store().sync_run(second_run).await.unwrap().unwrap();
+    assert_eq!(done.state, "succeeded", "{:?}", done.error);
+    let mut spans = Vec::new();
+    for id in [first_run, second_run] {
+        let r = s.app.store().sync_run(id).await.unwrap().unwrap();
+        assert!(
+            !matches!(r.state.as_str(), "running" | "retrying" | "queued"),
+            "run {id} left {}",
+            r.state
+        );
+        spans.push((id, r.started_at.unwrap(), r.finished_at.unwrap()));
+    }
+    spans.sort_by_key(|(_, start, _)| *start);
+    for w in spans.windows(2) {
+        assert!(
+            w[0].2 <= w[1].1,
+            "run {} ({} to {}) overlaps run {} ({} to {})",
+            w[0].0,
+            w[0].1,
+            w[0].2,
+            w[1].0,
+            w[1].1,
+            w[1].2
+        );
+    }
+    // The killed attempt and the new sync: two syncs' worth of
+    // `GET /Organisation`, not three.
+    let stats = s.control("GET", "/_sim/stats", None).await;
+    assert_eq!(
+        stats["tenants"][e.tenant_id.as_str()]["by_endpoint"]["GET /Organisation"],
+        2,
+        "{stats}"
+    );
+    let ours = snapshot(s.app.store(), e.organisation_id).await;
+    assert!(ours == theirs, "{}", snapshot_diff(&ours, &theirs));
 }

@@ -191,3 +191,33 @@ async fn body_faults_on_one_endpoint_after_some_answers() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn body_faults_at_a_rate() {
+    let sim = Sim::empty().await;
+    let tenants = sim.setup().await;
+    let tok = token_of(&sim.login().await);
+    sim.post_json(
+        "/_sim/faults",
+        json!({"tenant_id": tenants[0], "malformed_json": true, "body_fault_percent": 10}),
+    )
+    .await;
+    let mut broken = Vec::new();
+    for i in 0..20 {
+        let r = sim.get(&tok, tenants[0], "/Organisation").await;
+        assert_eq!(r.status(), StatusCode::OK);
+        if serde_json::from_slice::<Value>(&r.bytes().await.unwrap()).is_err() {
+            broken.push(i);
+        }
+    }
+    // Exactly one answer in ten, by a counter: the 10th and the 20th.
+    assert_eq!(broken, [9, 19]);
+    let r = sim
+        .http
+        .post(sim.url("/_sim/faults"))
+        .json(&json!({"malformed_json": true, "body_fault_percent": 101}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}

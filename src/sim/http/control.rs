@@ -215,6 +215,9 @@ pub async fn handle(st: Shared, req: HttpRequest, segs: Vec<String>, body: &[u8]
             if f.error_rate_percent > 100 {
                 return bad("error_rate_percent must be 0 to 100");
             }
+            if f.body_fault_percent > 100 {
+                return bad("body_fault_percent must be 0 to 100");
+            }
             if f.only_endpoint
                 .as_deref()
                 .is_some_and(|e| !e.contains(" /"))

@@ -181,6 +181,11 @@ pub struct Faults {
     /// `force_429` are not counted.
     #[serde(default)]
     pub after_calls: u64,
+    /// With `malformed_json` or `truncated_json`: spoil only this
+    /// percentage (1 to 99) of the answers they would strike, chosen by a
+    /// counter like `error_rate_percent`; 0 or 100 spoils every one.
+    #[serde(default)]
+    pub body_fault_percent: u32,
     /// Every call gets a 429 with this `X-Rate-Limit-Problem`.
     #[serde(default)]
     pub force_429: Option<String>,
@@ -192,6 +197,9 @@ pub struct Faults {
     /// Successful answers seen by the body faults (for `after_calls`).
     #[serde(skip)]
     pub body_counter: u64,
+    /// Answers past `after_calls` (for `body_fault_percent`).
+    #[serde(skip)]
+    pub body_rate_counter: u64,
 }
 
 impl Faults {
@@ -213,7 +221,16 @@ impl Faults {
             return false;
         }
         self.body_counter += 1;
-        self.body_counter > self.after_calls
+        if self.body_counter <= self.after_calls {
+            return false;
+        }
+        let p = u64::from(self.body_fault_percent);
+        if p == 0 || p >= 100 {
+            return true;
+        }
+        let n = self.body_rate_counter;
+        self.body_rate_counter += 1;
+        ((n + 1) * p) / 100 > (n * p) / 100
     }
 }
 

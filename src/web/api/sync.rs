@@ -14,8 +14,22 @@ pub async fn start(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (g, _) = user.group(&state, &path, GroupRole::Editor).await?;
+    let entities = state.store.entities_for_group(g.id).await?;
+    // Nothing can sync: say why instead of queueing nothing.
+    if !entities.is_empty() && entities.iter().all(|e| e.connection_state != "connected") {
+        let names: Vec<&str> = entities.iter().map(|e| e.name.as_str()).collect();
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::CONFLICT,
+            "needs_reconnecting",
+            format!(
+                "Nothing to sync: every entity {} ({}). Reconnect them from the group page.",
+                crate::connect::NEEDS_RECONNECTING,
+                names.join(", ")
+            ),
+        ));
+    }
     let mut run_ids = Vec::new();
-    for e in state.store.entities_for_group(g.id).await? {
+    for e in entities {
         if e.connection_state != "connected" {
             continue;
         }
@@ -48,6 +62,8 @@ struct RunJson {
     error: Option<String>,
     started_at: Option<chrono::DateTime<chrono::Utc>>,
     finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// While `state` is `retrying`: when the run tries again.
+    retry_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Serialize)]
@@ -102,5 +118,6 @@ pub async fn run(
         error: run.error,
         started_at: run.started_at,
         finished_at: run.finished_at,
+        retry_at: run.retry_at,
     }))
 }

@@ -209,7 +209,7 @@ pub async fn build(
     for e in entities {
         if e.connection_state == "needs_reconnect" {
             attend(
-                format!("{} needs reconnecting to Xero.", e.name),
+                format!("{} {}.", e.name, crate::connect::NEEDS_RECONNECTING),
                 Some(format!("/connect/xero?group={id}")),
             );
         } else if e

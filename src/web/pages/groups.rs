@@ -79,6 +79,18 @@ struct ActiveRun {
     total: i32,
 }
 
+/// "retrying in N s" for a run waiting to try a call (or itself) again.
+fn retrying_label(at: Option<chrono::DateTime<Utc>>, now: chrono::DateTime<Utc>) -> String {
+    match at {
+        Some(at) => {
+            // Rounded up: a wait of 0.4 s still says 1 s, never 0.
+            let ms = (at - now).num_milliseconds().max(0);
+            format!("retrying in {} s", ((ms + 999) / 1000).max(1))
+        }
+        None => "retrying".to_string(),
+    }
+}
+
 impl EntityRow {
     fn of(e: EntityView, runs: &[SyncRun]) -> Self {
         let latest = runs.iter().find(|r| r.organisation_id == e.organisation_id);
@@ -88,13 +100,14 @@ impl EntityRow {
                     format!("syncing, step {} of {}", r.progress_done, r.progress_total)
                 }
                 "running" => "starting".to_string(),
+                "retrying" => retrying_label(r.retry_at, Utc::now()),
                 "queued" => "queued".to_string(),
                 "failed" => format!("failed: {}", r.error.clone().unwrap_or_default()),
                 _ => format!("{} calls", r.calls),
             })
             .unwrap_or_default();
         let active = latest
-            .filter(|r| r.state == "queued" || r.state == "running")
+            .filter(|r| matches!(r.state.as_str(), "queued" | "running" | "retrying"))
             .map(|r| ActiveRun {
                 id: r.id,
                 done: r.progress_done,
@@ -111,7 +124,7 @@ impl EntityRow {
         };
         let (state, state_label) = match e.connection_state.as_str() {
             "connected" => ("ok", "Connected"),
-            "needs_reconnect" => ("warn", "Needs reconnect"),
+            "needs_reconnect" => ("warn", "Needs reconnecting to Xero"),
             _ => ("off", "Disconnected"),
         };
         Self {

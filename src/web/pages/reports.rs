@@ -554,6 +554,29 @@ pub async fn profit_and_loss(
         .filter(|w| w.severity() != crate::engine::Severity::Info)
         .map(|w| warning_text(w, &names, page.group.id, period))
         .collect();
+    // An entity whose connection is lost keeps its last synced figures:
+    // say they are stale, and why.
+    for e in state.store.entities_for_group(id).await? {
+        if e.connection_state == "connected" {
+            continue;
+        }
+        let since = e.last_synced_at.map_or_else(
+            || "it has never synced".to_string(),
+            |t| format!("its figures are as of {}", t.format("%-d %b %Y %H:%M UTC")),
+        );
+        page.warnings.insert(
+            0,
+            WarningView {
+                text: format!(
+                    "{}'s data is stale: its connection was lost and it {} ({since}).",
+                    e.name,
+                    crate::connect::NEEDS_RECONNECTING
+                ),
+                // Reconnecting happens on the group page.
+                href: Some(format!("/groups/{}", page.group.id)),
+            },
+        );
+    }
     render(StatusCode::OK, &page)
 }
 

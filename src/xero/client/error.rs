@@ -35,8 +35,9 @@ pub enum XeroError {
     /// 5xx, timeouts and broken connections, after the retries allowed.
     #[error("Xero is unavailable ({endpoint}): {detail}")]
     Unavailable { endpoint: String, detail: String },
-    /// The body was not the JSON Xero promises.
-    #[error("Xero sent a malformed response from {endpoint}: {detail}")]
+    /// The body was not the JSON Xero promises. The parser's `detail`
+    /// (positions, characters) is logged where it happens, not shown.
+    #[error("Xero sent an answer Consol could not read for {endpoint}")]
     Malformed { endpoint: String, detail: String },
     /// Any other status.
     #[error("Xero answered {status} for {endpoint}")]

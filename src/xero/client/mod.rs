@@ -29,6 +29,10 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// A `Retry-After` longer than this is not waited for.
     pub max_retry_after: Duration,
+    /// Attempts in all for a 200 whose body cannot be read: a fault on the
+    /// way is retried, but one that repeats is not a passing fault, and
+    /// each try spends the organisation's budget.
+    pub max_malformed_attempts: u32,
     pub timeout: Duration,
 }
 
@@ -39,7 +43,40 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(20),
             max_retry_after: Duration::from_secs(120),
+            max_malformed_attempts: 2,
             timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What a call has done so far, readable while it runs: the HTTP calls
+/// made (retries included, whatever the outcome) and, while it waits to
+/// try again, until when. The sync shows "retrying in N s" from it and
+/// records every call Xero counted.
+#[derive(Debug, Default)]
+pub struct CallTrace {
+    calls: std::sync::atomic::AtomicU32,
+    retry_at: std::sync::Mutex<Option<DateTime<Utc>>>,
+}
+
+impl CallTrace {
+    pub fn calls(&self) -> u32 {
+        self.calls.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// When the call will be tried again, while it waits to.
+    pub fn retry_at(&self) -> Option<DateTime<Utc>> {
+        self.retry_at.lock().ok().and_then(|r| *r)
+    }
+
+    fn made_one(&self) {
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn waiting_until(&self, at: Option<DateTime<Utc>>) {
+        if let Ok(mut r) = self.retry_at.lock() {
+            *r = at;
         }
     }
 }
@@ -117,6 +154,27 @@ impl XeroApi {
         query: &[(&str, String)],
         if_modified_since: Option<DateTime<Utc>>,
     ) -> Result<Fetched<T>, XeroError> {
+        self.get_traced(
+            token,
+            tenant_id,
+            path,
+            query,
+            if_modified_since,
+            &CallTrace::default(),
+        )
+        .await
+    }
+
+    /// As [`XeroApi::get`], reporting its calls and waits in `trace`.
+    pub async fn get_traced<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        tenant_id: &str,
+        path: &str,
+        query: &[(&str, String)],
+        if_modified_since: Option<DateTime<Utc>>,
+        trace: &CallTrace,
+    ) -> Result<Fetched<T>, XeroError> {
         self.call(
             token,
             Some(tenant_id),
@@ -124,6 +182,7 @@ impl XeroApi {
             path,
             query,
             if_modified_since,
+            trace,
         )
         .await
     }
@@ -137,10 +196,20 @@ impl XeroApi {
         limit_key: &str,
         path: &str,
     ) -> Result<Fetched<T>, XeroError> {
-        self.call(token, None, limit_key, path, &[], None).await
+        self.call(
+            token,
+            None,
+            limit_key,
+            path,
+            &[],
+            None,
+            &CallTrace::default(),
+        )
+        .await
     }
 
-    #[tracing::instrument(skip(self, token, query), fields(tenant = %limit_key))]
+    #[allow(clippy::too_many_arguments)]
+    #[tracing::instrument(skip(self, token, query, trace), fields(tenant = %limit_key))]
     async fn call<T: DeserializeOwned>(
         &self,
         token: &str,
@@ -149,6 +218,7 @@ impl XeroApi {
         path: &str,
         query: &[(&str, String)],
         if_modified_since: Option<DateTime<Utc>>,
+        trace: &CallTrace,
     ) -> Result<Fetched<T>, XeroError> {
         let endpoint = format!("GET /{}", path.trim_start_matches('/'));
         let url = format!("{}/{}", self.endpoints.api, path.trim_start_matches('/'));
@@ -177,6 +247,7 @@ impl XeroApi {
                 );
             }
             calls += 1;
+            trace.made_one();
             let sent = req.send().await;
             slot.answered();
             if let Ok(resp) = &sent {
@@ -201,6 +272,24 @@ impl XeroApi {
                 }
             };
             drop(slot);
+            if let Outcome::Done(Err(XeroError::Malformed { endpoint, detail })) = &outcome {
+                tracing::warn!(%endpoint, attempt, %detail, "Xero's answer could not be read");
+            }
+            let outcome = match outcome {
+                // A 200 whose body cannot be read is a fault on the way
+                // (Xero's or a proxy's), not an answer: ask again, this
+                // call only. The parser's detail goes to the log; the
+                // error says what failed in words.
+                Outcome::Done(Err(XeroError::Malformed { endpoint, detail }))
+                    if attempt < self.retry.max_malformed_attempts =>
+                {
+                    Outcome::Retry(
+                        self.backoff(attempt),
+                        XeroError::Malformed { endpoint, detail },
+                    )
+                }
+                other => other,
+            };
             match outcome {
                 Outcome::Done(r) => return r.map(|value| Fetched { value, calls }),
                 Outcome::Retry(wait, err) => {
@@ -208,7 +297,13 @@ impl XeroApi {
                         return Err(err);
                     }
                     tracing::debug!(%endpoint, attempt, wait_ms = wait.as_millis() as u64, error = %err, "retrying Xero call");
+                    trace.waiting_until(
+                        chrono::Duration::from_std(wait)
+                            .ok()
+                            .map(|w| Utc::now() + w),
+                    );
                     tokio::time::sleep(wait).await;
+                    trace.waiting_until(None);
                 }
             }
         }

@@ -1,0 +1,138 @@
+//! Shutdown of a real `consol serve --role worker` process mid-sync: the
+//! grace period bounds the wait, the syncs in progress go back to the
+//! queue (never failed), the next start completes them, and a second
+//! signal exits at once.
+
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use consol::store::Store;
+use consol::sync::{self, SyncKind};
+use serde_json::json;
+
+use crate::helpers::{Backend, connect_demo_group, snapshot, snapshot_diff, spawn_with_sim};
+use crate::workers::{wait_for, worker_with};
+
+crate::backends!(
+    sigterm_mid_sync_stops_within_the_grace_period_and_the_next_start_completes,
+    a_second_signal_exits_at_once,
+);
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits (bounded) for the process to exit; how long it took.
+fn wait_exit(child: &mut Child, limit: Duration) -> (Duration, std::process::ExitStatus) {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (start.elapsed(), status);
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the worker did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Every run of the group's organisations and every job: none failed, none
+/// left running.
+async fn assert_nothing_failed_or_running(store: &Store, group: i64) {
+    for r in store.latest_runs_for_group(group).await.unwrap() {
+        assert!(
+            !matches!(r.state.as_str(), "failed" | "running" | "retrying"),
+            "run {} left {}: {:?}",
+            r.id,
+            r.state,
+            r.error
+        );
+    }
+    for (state, n) in store.job_counts().await.unwrap() {
+        assert!(
+            state != "failed" && state != "running",
+            "{n} jobs left {state}"
+        );
+    }
+}
+
+async fn sigterm_mid_sync_stops_within_the_grace_period_and_the_next_start_completes(
+    backend: Backend,
+) {
+    let mut s = spawn_with_sim(backend).await;
+    let group = connect_demo_group(&mut s, None).await;
+    let e = s.app.store().entities_for_group(group).await.unwrap()[0].clone();
+    let theirs = s.xero_snapshot(e.tenant_id.parse().unwrap());
+    // Slow calls: a whole sync takes far longer than the grace period.
+    s.control("POST", "/_sim/faults", Some(json!({"latency_ms": 600})))
+        .await;
+    let run = sync::enqueue(s.app.store(), e.organisation_id, SyncKind::Incremental)
+        .await
+        .unwrap();
+    let grace = 2;
+    let mut w = worker_with(&s, 60, &[("CONSOL_SHUTDOWN_GRACE_SECONDS", "2")]);
+    wait_for(s.app.store(), run, "under way", |r| {
+        r.state == "running" && r.progress_done >= 1
+    })
+    .await;
+    signal(&w, "TERM");
+    let (took, status) = wait_exit(&mut w, Duration::from_secs(60));
+    assert!(status.success(), "exited with {status}");
+    // The grace period, and a moment to reach a safe point and close.
+    assert!(
+        took < Duration::from_secs(grace + 3),
+        "exit took {took:?} with a grace period of {grace} s"
+    );
+    let stopped = s.app.store().sync_run(run).await.unwrap().unwrap();
+    assert_eq!(stopped.state, "queued", "{stopped:?}");
+    assert_eq!(stopped.error, None);
+    assert_nothing_failed_or_running(s.app.store(), group).await;
+
+    // The next start completes the sync, and the data is a clean sync's.
+    s.control("DELETE", "/_sim/faults", None).await;
+    let mut again = worker_with(&s, 60, &[]);
+    wait_for(s.app.store(), run, "finished", |r| {
+        r.state == "succeeded" || r.state == "failed"
+    })
+    .await;
+    let done = s.app.store().sync_run(run).await.unwrap().unwrap();
+    assert_eq!(done.state, "succeeded", "{:?}", done.error);
+    signal(&again, "TERM");
+    let (_, status) = wait_exit(&mut again, Duration::from_secs(60));
+    assert!(status.success(), "exited with {status}");
+    let ours = snapshot(s.app.store(), e.organisation_id).await;
+    assert!(ours == theirs, "{}", snapshot_diff(&ours, &theirs));
+}
+
+async fn a_second_signal_exits_at_once(backend: Backend) {
+    let mut s = spawn_with_sim(backend).await;
+    let group = connect_demo_group(&mut s, None).await;
+    let e = s.app.store().entities_for_group(group).await.unwrap()[0].clone();
+    s.control("POST", "/_sim/faults", Some(json!({"latency_ms": 600})))
+        .await;
+    let run = sync::enqueue(s.app.store(), e.organisation_id, SyncKind::Incremental)
+        .await
+        .unwrap();
+    // A long grace period: only the second signal can end it early.
+    let mut w = worker_with(&s, 60, &[("CONSOL_SHUTDOWN_GRACE_SECONDS", "120")]);
+    wait_for(s.app.store(), run, "under way", |r| {
+        r.state == "running" && r.progress_done >= 1
+    })
+    .await;
+    signal(&w, "TERM");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        w.try_wait().unwrap().is_none(),
+        "the first signal waits for the sync"
+    );
+    signal(&w, "TERM");
+    let (took, status) = wait_exit(&mut w, Duration::from_secs(60));
+    assert!(!status.success(), "an interrupted exit says so: {status}");
+    assert!(took < Duration::from_secs(2), "exit took {took:?}");
+}
