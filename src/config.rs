@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::auth::proxies::TrustedProxies;
+
 /// A secret value: shown as `[redacted]` by `Debug` and `Display`, so it cannot
 /// reach a log line by accident. Read it with [`Secret::expose`].
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -83,6 +85,10 @@ pub struct Settings {
     pub sync_interval_hours: u32,
     /// Tracing filter, such as `info` or `consol=debug`.
     pub log: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed
+    /// (`CONSOL_TRUSTED_PROXIES`: addresses and CIDR blocks, comma-separated).
+    /// Empty by default: the socket's address is the client's.
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +128,7 @@ struct FileSettings {
     worker_concurrency: Option<String>,
     sync_interval_hours: Option<String>,
     log: Option<String>,
+    trusted_proxies: Option<String>,
 }
 
 /// A whole number setting within `range`; `default` when unset.
@@ -279,6 +286,12 @@ impl Settings {
                 .collect(),
         };
 
+        let trusted_proxies = match pick("trusted_proxies", file.trusted_proxies) {
+            Some(v) => TrustedProxies::parse(&v)
+                .map_err(|e| ConfigError::new("CONSOL_TRUSTED_PROXIES", e))?,
+            None => TrustedProxies::default(),
+        };
+
         Ok(Self {
             database_url: Secret::new(database_url),
             listen,
@@ -297,6 +310,7 @@ impl Settings {
             worker_concurrency,
             sync_interval_hours,
             log: pick("log", file.log).unwrap_or_else(|| "info".to_string()),
+            trusted_proxies,
         })
     }
 
@@ -451,6 +465,22 @@ mod tests {
         assert_eq!(e.setting, "CONSOL_SECRET_KEY");
         let e = Settings::from_sources(None, &env(&[("CONSOL_ROLE", "boss")])).unwrap_err();
         assert_eq!(e.setting, "CONSOL_ROLE");
+        let e = Settings::from_sources(None, &env(&[("CONSOL_TRUSTED_PROXIES", "10.0.0.0/40")]))
+            .unwrap_err();
+        assert_eq!(e.setting, "CONSOL_TRUSTED_PROXIES");
+    }
+
+    #[test]
+    fn trusted_proxies_are_read() {
+        let s = Settings::from_sources(None, &env(&[])).unwrap();
+        assert!(s.trusted_proxies.is_empty());
+        let s = Settings::from_sources(
+            None,
+            &env(&[("CONSOL_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")]),
+        )
+        .unwrap();
+        assert!(s.trusted_proxies.trusts("10.2.3.4".parse().unwrap()));
+        assert!(!s.trusted_proxies.trusts("11.2.3.4".parse().unwrap()));
     }
 
     #[test]

@@ -26,8 +26,10 @@ pub struct NewUser<'a> {
 /// Failed logins counted for throttling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginAttempt {
-    pub for_email: i64,
-    pub from_ip: i64,
+    /// Failures of this e-mail from this address since its last success.
+    pub for_account: i64,
+    /// Failures from this address, any e-mail.
+    pub from_address: i64,
 }
 
 const USER_COLUMNS: &str = "id, email, name, is_admin, created_at, disabled_at";
@@ -154,29 +156,44 @@ impl Store {
         Ok(())
     }
 
+    /// Records an attempt and returns its id. A login is recorded as failed
+    /// before its password is checked, then marked a success with
+    /// [`Store::mark_login_succeeded`], so a check that never ends still
+    /// counts.
     pub async fn record_login_attempt(
         &self,
         email: &str,
         client_ip: &str,
         succeeded: bool,
         at: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<i64> {
         on_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO login_attempts (email, client_ip, succeeded, at) VALUES ($1, $2, $3, $4)",
+            Ok(sqlx::query_scalar(
+                "INSERT INTO login_attempts (email, client_ip, succeeded, at) VALUES ($1, $2, $3, $4) \
+                 RETURNING id",
             )
             .bind(email)
             .bind(client_ip)
             .bind(succeeded)
             .bind(at)
-            .execute(pool)
-            .await?;
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    pub async fn mark_login_succeeded(&self, attempt_id: i64) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE login_attempts SET succeeded = TRUE WHERE id = $1")
+                .bind(attempt_id)
+                .execute(pool)
+                .await?;
         });
         Ok(())
     }
 
-    /// Failed logins since `since`, for this e-mail and from this address.
-    /// A success for the e-mail resets its count.
+    /// Failed logins since `since`: of this e-mail from this address (a
+    /// success of that pair resets its count), and from this address for
+    /// any e-mail.
     pub async fn failed_logins_since(
         &self,
         email: &str,
@@ -184,22 +201,25 @@ impl Store {
         since: DateTime<Utc>,
     ) -> StoreResult<LoginAttempt> {
         on_pool!(self, pool => {
-            let for_email: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM login_attempts WHERE email = $1 AND NOT succeeded AND at > $2 \
-                 AND at > COALESCE((SELECT MAX(at) FROM login_attempts WHERE email = $1 AND succeeded), $2)",
+            let for_account: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM login_attempts \
+                 WHERE email = $1 AND client_ip = $2 AND NOT succeeded AND at > $3 \
+                 AND id > COALESCE((SELECT MAX(id) FROM login_attempts \
+                                    WHERE email = $1 AND client_ip = $2 AND succeeded), 0)",
             )
             .bind(email)
+            .bind(client_ip)
             .bind(since)
             .fetch_one(pool)
             .await?;
-            let from_ip: i64 = sqlx::query_scalar(
+            let from_address: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM login_attempts WHERE client_ip = $1 AND NOT succeeded AND at > $2",
             )
             .bind(client_ip)
             .bind(since)
             .fetch_one(pool)
             .await?;
-            Ok(LoginAttempt { for_email, from_ip })
+            Ok(LoginAttempt { for_account, from_address })
         })
     }
 }

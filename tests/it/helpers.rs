@@ -452,6 +452,24 @@ impl Client {
         self.finish(resp).await
     }
 
+    /// A form post with extra request headers (such as `X-Forwarded-For`).
+    pub async fn post_form_with_headers(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .form(form);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.finish(req.send().await.expect("POST")).await
+    }
+
     /// Loads a form page and returns its CSRF token.
     pub async fn csrf_from(&mut self, path: &str) -> String {
         let page = self.get(path).await;

@@ -76,11 +76,20 @@ fn safe_next(next: &str) -> &str {
     }
 }
 
-fn client_ip(req: &HttpRequest) -> String {
-    // The socket's address, not X-Forwarded-For, which a client can forge
-    // to dodge throttling.
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
+/// The client's address for throttling: the socket's, or the one a trusted
+/// proxy reports (`CONSOL_TRUSTED_PROXIES`). Never a header the client
+/// could forge to dodge the count.
+fn client_ip(req: &HttpRequest, state: &AppState) -> String {
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    state
+        .settings
+        .trusted_proxies
+        .client_ip(req.peer_addr().map(|a| a.ip()), &forwarded)
+        .map(|ip| ip.to_string())
         .unwrap_or_else(|| "unknown".to_string())
 }
 
@@ -144,35 +153,27 @@ pub async fn login(
     let form = form.into_inner();
     csrf::check_pre_session(&req, &form.csrf_token)?;
     let now = Utc::now();
-    let ip = client_ip(&req);
-    let email_key = form.email.trim().to_lowercase();
+    let ip = client_ip(&req, &state);
+    // Bounded before anything reaches the database, and counted before the
+    // (slow) check, so neither an oversized e-mail nor an abandoned request
+    // goes uncounted.
+    let email_key = throttle::email_key(&form.email);
+    let attempt = state
+        .store
+        .record_login_attempt(&email_key, &ip, false, now)
+        .await?;
 
-    if !throttle::allowed(&state.store, &email_key, &ip, now).await? {
-        state
-            .store
-            .audit(
-                &AuditEntry::new("user.login_throttled", None).detail(&email_key),
-                now,
-            )
-            .await?;
-        return Err(WebError::TooManyRequests(format!(
-            "Too many failed sign-in attempts. Try again in {} minutes.",
-            throttle::WINDOW_MINUTES
-        )));
-    }
-
-    let user = match Email::parse(&form.email) {
-        Ok(email) => check_credentials(&state, &email, &form.password).await?,
-        Err(_) => {
-            password::dummy_verify(&form.password);
+    let user = match Email::parse(&email_key)
+        .ok()
+        .filter(|_| form.password.len() <= 4 * password::MAX_LENGTH)
+    {
+        Some(email) => check_credentials(&state, &email, &form.password).await?,
+        None => {
+            password::dummy_verify_off_thread(form.password.clone()).await;
             None
         }
     };
     let Some(user) = user else {
-        state
-            .store
-            .record_login_attempt(&email_key, &ip, false, now)
-            .await?;
         state
             .store
             .audit(
@@ -180,20 +181,23 @@ pub async fn login(
                 now,
             )
             .await?;
+        // Only a failure waits, and only after the password was checked: a
+        // right password is never held back by anyone's failures.
+        let delay = throttle::failure_delay(&state.store, &email_key, &ip, now).await?;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         // One message for an unknown e-mail and a wrong password alike.
         return login_response(
             &req,
             &state,
             StatusCode::UNAUTHORIZED,
-            form.email,
+            form.email.chars().take(throttle::MAX_EMAIL_CHARS).collect(),
             form.next,
             Some("Wrong e-mail or password.".to_string()),
         );
     };
-    state
-        .store
-        .record_login_attempt(&email_key, &ip, true, now)
-        .await?;
+    state.store.mark_login_succeeded(attempt).await?;
     state
         .store
         .audit(&AuditEntry::new("user.login", Some(user.id)), now)
@@ -210,14 +214,10 @@ async fn check_credentials(
 ) -> Result<Option<User>, WebError> {
     let found = state.store.credentials(email).await?;
     let Some((user, stored)) = found else {
-        password::dummy_verify(password_given);
+        password::dummy_verify_off_thread(password_given.to_string()).await;
         return Ok(None);
     };
-    let given = password_given.to_string();
-    // argon2 is deliberately slow: keep it off the async executor.
-    let ok = web::block(move || password::verify(&given, &stored))
-        .await
-        .map_err(|e| WebError::Internal(e.into()))?;
+    let ok = password::verify_off_thread(password_given.to_string(), stored).await;
     Ok((ok && user.disabled_at.is_none()).then_some(user))
 }
 
@@ -330,10 +330,8 @@ pub async fn setup(
             errors,
         );
     };
-    let pw = form.password.clone();
-    let hash = web::block(move || password::hash(&pw))
+    let hash = password::hash_off_thread(form.password.clone())
         .await
-        .map_err(|e| WebError::Internal(e.into()))?
         .map_err(|e| WebError::Internal(e.into()))?;
     let now = Utc::now();
     let new = NewUser {
