@@ -69,11 +69,42 @@ fn see_other(location: &str) -> HttpResponse {
 
 /// Only same-site paths are followed after sign-in (no open redirect).
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/groups"
+    if is_local_path(next) { next } else { "/groups" }
+}
+
+/// A path on this site and nothing else: one leading `/`, and neither as
+/// written nor percent-decoded any backslash, control or whitespace
+/// character, or a second leading `/`. Browsers drop tabs and newlines
+/// from a URL and read `\` as `/`, so `/\t/evil.example` is
+/// `//evil.example` (another host) to them.
+fn is_local_path(next: &str) -> bool {
+    let plain = |p: &str| {
+        p.starts_with('/')
+            && !p[1..].starts_with('/')
+            && !p
+                .chars()
+                .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
+    };
+    plain(next) && percent_decode(next).is_some_and(|d| plain(&d))
+}
+
+/// `%XX` escapes decoded; `None` for a broken escape or bytes that are not
+/// UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
     }
+    String::from_utf8(out).ok()
 }
 
 /// The client's address for throttling: the socket's, or the one a trusted
@@ -352,4 +383,38 @@ pub async fn setup(
         )
         .await?;
     start_session(&state, &user, "/groups").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        for good in ["/groups", "/groups/1/reports?from=2026-01&to=2026-03", "/"] {
+            assert_eq!(safe_next(good), good, "{good}");
+        }
+        for bad in [
+            "",
+            "groups",
+            "//evil.example",
+            "/\\evil.example",
+            "/%5Cevil.example",
+            "/%09/evil.example",
+            "/\t/evil.example",
+            "/%0d%0a/evil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            " /groups",
+            "/%",
+            "/%zz",
+            "/%ff",
+            "/a%20b",
+            "/\u{a0}/evil.example",
+        ] {
+            assert_eq!(safe_next(bad), "/groups", "{bad:?}");
+        }
+    }
 }
