@@ -4,7 +4,7 @@
 pub mod api;
 pub mod assets;
 mod csrf;
-mod error;
+pub(crate) mod error;
 pub mod format;
 mod headers;
 mod pages;

@@ -8,6 +8,7 @@ mod cli;
 mod connect;
 mod consolidate;
 mod demo;
+mod errors;
 mod export;
 mod helpers;
 mod jobs;
