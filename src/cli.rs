@@ -16,7 +16,7 @@ use crate::connect::XeroServices;
 use crate::domain::Email;
 use crate::shutdown;
 use crate::startup::Application;
-use crate::store::{AuditEntry, NewUser, Store, StoreError};
+use crate::store::{AuditEntry, MAX_USER_NAME_CHARS, NewUser, Store, StoreError};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -264,6 +264,9 @@ async fn add_user(
     role: UserRole,
 ) -> anyhow::Result<()> {
     let email = Email::parse(email)?;
+    if name.trim().chars().count() > MAX_USER_NAME_CHARS {
+        bail!("the name must be at most {MAX_USER_NAME_CHARS} characters");
+    }
     let pw = read_password()?;
     password::check_policy(&pw).map_err(anyhow::Error::msg)?;
     let hash = password::hash(&pw)?;

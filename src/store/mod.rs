@@ -42,7 +42,7 @@ pub use report_amounts::{ReportAmount, ReportKind, RowKind};
 pub use sessions::Session;
 pub use sync_runs::{RunProgress, SyncRun, SyncTarget};
 pub use synced::{AccountRow, Changed, ContactRow, InvoiceLineRow, InvoiceRow};
-pub use users::{LoginAttempt, NewUser, User};
+pub use users::{LoginAttempt, MAX_USER_NAME_CHARS, NewUser, User};
 pub use xero_tokens::{NewTokenSet, OAuthStateRow, TokenSetRow};
 
 /// Runs `$body` with `$pool` bound to the concrete pool of either backend.

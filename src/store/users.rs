@@ -15,6 +15,9 @@ pub struct User {
     pub disabled_at: Option<DateTime<Utc>>,
 }
 
+/// The longest display name kept for a user.
+pub const MAX_USER_NAME_CHARS: usize = 100;
+
 pub struct NewUser<'a> {
     pub email: &'a Email,
     pub name: &'a str,

@@ -5,7 +5,10 @@ use consol::store::Store;
 
 use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, Backend, create_user, login, spawn_app};
 
-crate::backends!(internal_errors_show_an_id_not_their_cause);
+crate::backends!(
+    internal_errors_show_an_id_not_their_cause,
+    out_of_range_rates_are_refused_row_by_row,
+);
 
 /// Breaks the database under the running app: the members table is gone.
 async fn drop_members_table(store: &Store) {
@@ -79,4 +82,64 @@ async fn internal_errors_show_an_id_not_their_cause(backend: Backend) {
         Some(api_id.clone())
     );
     assert_ne!(html_id, api_id, "every failure has its own id");
+}
+
+/// A rate of 1e25 was stored, and the P&L then failed. Now each bad row is
+/// named (rate too large, too many decimals, month outside the group's
+/// history and margin) and nothing is stored.
+async fn out_of_range_rates_are_refused_row_by_row(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = create_user(app.store(), ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let group = app
+        .store()
+        .create_group(
+            &consol::store::NewGroup {
+                name: "Bounds",
+                presentation_currency: consol::domain::CurrencyCode::parse("NZD").unwrap(),
+                financial_year_end_month: 3,
+            },
+            user,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let token = consol::auth::token::random_token();
+    app.store()
+        .create_api_token(
+            user,
+            "t",
+            &consol::auth::token::hash_token(&token),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let this_month = consol::domain::Month::of(chrono::Utc::now().date_naive());
+    let far_past = this_month.plus(-(group.history_months + 13));
+    let csv = format!(
+        "USD,{this_month},10000000000000000000000000,1\n\
+         AUD,{this_month},1.5,0.12345678901\n\
+         GBP,{far_past},2,2\n\
+         EUR,{this_month},1.6,1.7\n"
+    );
+    let resp = reqwest::Client::new()
+        .put(format!(
+            "{}/api/v1/groups/{}/fx-rates",
+            app.address, group.id
+        ))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 422);
+    let v: serde_json::Value = resp.json().await.unwrap();
+    let rows: Vec<i64> = v["error"]["details"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["row"].as_i64().unwrap())
+        .collect();
+    assert_eq!(rows, [1, 2, 3], "{v}");
+    assert!(app.store().fx_rates(group.id).await.unwrap().is_empty());
 }

@@ -104,6 +104,7 @@ async fn first_run_rejects_bad_input(backend: Backend) {
             "/setup",
             &[
                 ("email", "not-an-email"),
+                ("name", &"N".repeat(101)),
                 ("password", "short"),
                 ("password_confirm", "different"),
                 ("csrf_token", &csrf),
@@ -118,6 +119,11 @@ async fn first_run_rejects_bad_input(backend: Backend) {
     );
     assert!(page.body.contains("at least 10 characters"));
     assert!(page.body.contains("The two passwords differ."));
+    assert!(
+        page.body.contains("at most 100 characters"),
+        "{}",
+        page.body
+    );
     // What was typed is kept (but never the password).
     assert!(page.body.contains("value=\"not-an-email\""));
     assert!(!page.body.contains("short"));

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::render;
 use crate::auth::{password, throttle, token};
 use crate::domain::Email;
-use crate::store::{AuditEntry, NewUser, User};
+use crate::store::{AuditEntry, MAX_USER_NAME_CHARS, NewUser, User};
 use crate::web::session::{self, SESSION_HOURS, current_session};
 use crate::web::{AppState, CurrentUser, WebError, csrf};
 
@@ -350,6 +350,11 @@ pub async fn setup(
     }
     if form.password != form.password_confirm {
         errors.push("The two passwords differ.".to_string());
+    }
+    if form.name.trim().chars().count() > MAX_USER_NAME_CHARS {
+        errors.push(format!(
+            "Give a name of at most {MAX_USER_NAME_CHARS} characters."
+        ));
     }
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return setup_response(
