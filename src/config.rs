@@ -292,6 +292,18 @@ impl Settings {
             None => TrustedProxies::default(),
         };
 
+        let xero_webhook_key = pick("xero_webhook_key", file.xero_webhook_key).map(Secret::new);
+        if xero_webhook_key
+            .as_ref()
+            .is_some_and(|k| k.expose().trim().is_empty())
+        {
+            // With an empty key anyone could sign a webhook.
+            return Err(ConfigError::new(
+                "CONSOL_XERO_WEBHOOK_KEY",
+                "is empty; give Xero's webhook key, or leave the setting out to refuse webhooks",
+            ));
+        }
+
         Ok(Self {
             database_url: Secret::new(database_url),
             listen,
@@ -301,7 +313,7 @@ impl Settings {
             xero_client_id: pick("xero_client_id", file.xero_client_id),
             xero_client_secret: pick("xero_client_secret", file.xero_client_secret)
                 .map(Secret::new),
-            xero_webhook_key: pick("xero_webhook_key", file.xero_webhook_key).map(Secret::new),
+            xero_webhook_key,
             xero_base_url,
             xero_scopes,
             smtp_url: pick("smtp_url", file.smtp_url).map(Secret::new),
@@ -525,6 +537,10 @@ mod tests {
         let s =
             Settings::from_sources(Some(&f), &env(&[("CONSOL_LISTEN", "127.0.0.1:9100")])).unwrap();
         assert_eq!(s.listen.port(), 9100, "environment wins over the file");
+
+        std::fs::write(&f, "xero_webhook_key = \"  \"\n").unwrap();
+        let e = Settings::from_sources(Some(&f), &env(&[])).unwrap_err();
+        assert_eq!(e.setting, "CONSOL_XERO_WEBHOOK_KEY");
 
         std::fs::write(&f, "lisen = 1\n").unwrap();
         let e = Settings::from_sources(Some(&f), &env(&[])).unwrap_err();

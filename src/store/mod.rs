@@ -18,6 +18,7 @@ mod sync_runs;
 mod synced;
 pub mod types;
 mod users;
+mod webhook_deliveries;
 mod xero_tokens;
 
 use std::path::Path;

@@ -218,6 +218,22 @@ pub fn spawn_app_on(db: TestDb) -> TestApp {
     }
 }
 
+/// The app with settings changed by `f`.
+pub async fn spawn_app_with(backend: Backend, f: impl FnOnce(&mut Settings)) -> TestApp {
+    let db = TestDb::new(backend).await;
+    let mut settings = test_settings(&db.url);
+    f(&mut settings);
+    let app = Application::build_with_store(settings, db.store.clone()).expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let (_trigger, shutdown) = consol::shutdown::channel();
+    tokio::spawn(app.run_until_stopped(shutdown));
+    TestApp {
+        client: Client::new(&address),
+        address,
+        db,
+    }
+}
+
 /// A small browser: keeps cookies, never follows redirects.
 pub struct Client {
     base: String,

@@ -19,5 +19,6 @@ mod sync;
 mod web_auth;
 mod web_groups;
 mod webdriver;
+mod webhooks;
 mod workers;
 mod xero_client;

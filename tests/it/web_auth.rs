@@ -4,13 +4,11 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use consol::auth::proxies::TrustedProxies;
-use consol::config::Settings;
-use consol::startup::Application;
 use consol::store::Store;
 
 use crate::helpers::{
-    ADMIN_EMAIL, ADMIN_PASSWORD, Backend, Client, TestApp, TestDb, create_user, login,
-    session_csrf, spawn_app, test_settings,
+    ADMIN_EMAIL, ADMIN_PASSWORD, Backend, Client, create_user, login, session_csrf, spawn_app,
+    spawn_app_with,
 };
 
 crate::backends!(
@@ -325,22 +323,6 @@ async fn forms_without_a_valid_csrf_token_are_rejected(backend: Backend) {
         .await;
     assert_eq!(page.status, 403);
     assert_eq!(app.client.get("/groups").await.status, 200);
-}
-
-/// The app with settings changed by `f`.
-async fn spawn_app_with(backend: Backend, f: impl FnOnce(&mut Settings)) -> TestApp {
-    let db = TestDb::new(backend).await;
-    let mut settings = test_settings(&db.url);
-    f(&mut settings);
-    let app = Application::build_with_store(settings, db.store.clone()).expect("build app");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let (_trigger, shutdown) = consol::shutdown::channel();
-    tokio::spawn(app.run_until_stopped(shutdown));
-    TestApp {
-        client: Client::new(&address),
-        address,
-        db,
-    }
 }
 
 /// Posts a login (with extra headers) and returns the page and the time

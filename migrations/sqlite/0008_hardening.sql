@@ -1,0 +1,8 @@
+-- Webhook deliveries already acted on: the SHA-256 of the signature (which
+-- is an HMAC of the whole body), so a replay of the same delivery within
+-- 24 hours queues nothing. Rows older than that are pruned.
+CREATE TABLE webhook_deliveries (
+    signature_hash TEXT PRIMARY KEY,
+    received_at    TEXT NOT NULL
+);
+CREATE INDEX webhook_deliveries_received_idx ON webhook_deliveries (received_at);
