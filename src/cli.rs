@@ -16,7 +16,7 @@ use crate::connect::XeroServices;
 use crate::domain::Email;
 use crate::shutdown;
 use crate::startup::Application;
-use crate::store::{AuditEntry, MAX_USER_NAME_CHARS, NewUser, Store, StoreError};
+use crate::store::{AuditEntry, MAX_USER_NAME_CHARS, NewUser, Store, StoreError, TokenScope};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -110,6 +110,12 @@ pub enum ApiTokenCommand {
         email: String,
         #[arg(long, default_value = "command line")]
         name: String,
+        /// The token stops working after this many days (default: never).
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=3650))]
+        expires_days: Option<i64>,
+        /// The token may only read (GET); changes answer 403.
+        #[arg(long)]
+        read_only: bool,
         /// Use the database of a demo's data directory instead of
         /// CONSOL_DATABASE_URL.
         #[arg(long)]
@@ -188,6 +194,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 ApiTokenCommand::Create {
                     email,
                     name,
+                    expires_days,
+                    read_only,
                     data_dir,
                 },
         } => {
@@ -195,7 +203,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(dir) = data_dir {
                 settings.database_url = Secret::new(default_database_url(&dir));
             }
-            create_api_token(&settings, &email, &name).await
+            let scope = TokenScope {
+                expires_at: expires_days.map(|d| Utc::now() + chrono::Duration::days(d)),
+                read_only,
+            };
+            create_api_token(&settings, &email, &name, scope).await
         }
         Command::Healthcheck { addr } => healthcheck(addr),
     }
@@ -246,13 +258,20 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn create_api_token(settings: &Settings, email: &str, name: &str) -> anyhow::Result<()> {
+async fn create_api_token(
+    settings: &Settings,
+    email: &str,
+    name: &str,
+    scope: TokenScope,
+) -> anyhow::Result<()> {
     let email = Email::parse(email)?;
     let store = Store::connect(settings.database_url.expose()).await?;
     let Some(user) = store.user_by_email(&email).await? else {
         bail!("no user with the e-mail {email}");
     };
-    let (_, token) = store.issue_api_token(user.id, name, Utc::now()).await?;
+    let (_, token) = store
+        .issue_api_token_with(user.id, name, scope, Utc::now())
+        .await?;
     println!("{token}");
     Ok(())
 }

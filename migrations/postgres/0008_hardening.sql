@@ -6,3 +6,7 @@ CREATE TABLE webhook_deliveries (
     received_at    TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX webhook_deliveries_received_idx ON webhook_deliveries (received_at);
+
+-- API tokens may end on a date and may be limited to reading.
+ALTER TABLE api_tokens ADD COLUMN expires_at TIMESTAMPTZ;
+ALTER TABLE api_tokens ADD COLUMN read_only BOOLEAN NOT NULL DEFAULT FALSE;

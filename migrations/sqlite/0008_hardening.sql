@@ -6,3 +6,7 @@ CREATE TABLE webhook_deliveries (
     received_at    TEXT NOT NULL
 );
 CREATE INDEX webhook_deliveries_received_idx ON webhook_deliveries (received_at);
+
+-- API tokens may end on a date and may be limited to reading.
+ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+ALTER TABLE api_tokens ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;

@@ -29,7 +29,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
-pub use api_tokens::{API_TOKEN_PREFIX, ApiTokenInfo};
+pub use api_tokens::{API_TOKEN_PREFIX, ApiTokenInfo, TokenScope};
 pub use audit::{AuditEntry, AuditRow};
 pub use entities::EntityView;
 pub use group_setup::{

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::audit::{AuditEntry, insert_audit};
 use super::{BeginWrite, Store, StoreResult, map_conflict, on_pool};
 use crate::domain::Email;
 
@@ -146,6 +147,101 @@ impl Store {
             .await?;
             Ok(row.map(|r| (r.user, r.password_hash)))
         })
+    }
+
+    /// Every user, by e-mail.
+    pub async fn all_users(&self) -> StoreResult<Vec<User>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users ORDER BY email"
+            )))
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Disables a user or enables them again, audited. Disabling ends every
+    /// session of theirs and revokes every API token in the same
+    /// transaction, so nothing of theirs works a moment later. False when
+    /// there is no such user or nothing changed.
+    pub async fn set_user_disabled(
+        &self,
+        user_id: i64,
+        disabled: bool,
+        by: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let email: Option<String> = if disabled {
+                sqlx::query_scalar(
+                    "UPDATE users SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL \
+                     RETURNING email",
+                )
+                .bind(now)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?
+            } else {
+                sqlx::query_scalar(
+                    "UPDATE users SET disabled_at = NULL WHERE id = $1 AND disabled_at IS NOT NULL \
+                     RETURNING email",
+                )
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?
+            };
+            let Some(email) = email else {
+                tx.rollback().await?;
+                return Ok(false);
+            };
+            if disabled {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let action = if disabled { "user.disable" } else { "user.enable" };
+            let entry = AuditEntry::new(action, Some(by)).detail(email);
+            insert_audit!(&mut *tx, entry, now).await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// Sets a new password hash and ends every other session of the user
+    /// (all but `keep_session`), audited, in one transaction.
+    pub async fn change_password(
+        &self,
+        user_id: i64,
+        hash: &str,
+        keep_session: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(hash)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                .bind(user_id)
+                .bind(keep_session.unwrap_or(""))
+                .execute(&mut *tx)
+                .await?;
+            let entry = AuditEntry::new("user.password_change", Some(user_id));
+            insert_audit!(&mut *tx, entry, now).await?;
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     pub async fn set_password_hash(&self, user_id: i64, hash: &str) -> StoreResult<()> {

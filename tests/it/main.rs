@@ -12,6 +12,7 @@ mod errors;
 mod export;
 mod helpers;
 mod jobs;
+mod lifecycle;
 mod setup;
 mod setup_review;
 mod storage;

@@ -7,6 +7,7 @@ mod groups;
 pub mod reports;
 pub mod setup;
 mod sync;
+mod users;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError, web};
@@ -21,6 +22,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v1")
             .app_data(web::JsonConfig::default().error_handler(|e, _| bad_input(e)))
             .app_data(web::QueryConfig::default().error_handler(|e, _| bad_input(e)))
+            .route("/users", web::get().to(users::list))
+            .route("/users/{id}/{action}", web::post().to(users::set_disabled))
             .route("/groups", web::get().to(groups::list))
             .route("/groups", web::post().to(groups::create))
             .route("/groups/{id}", web::get().to(groups::get))
