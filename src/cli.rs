@@ -241,6 +241,16 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             shutdown.clone(),
         )));
     }
+    if role != Role::Worker
+        && let Some(code) = crate::auth::setup_code::issue_if_needed(&store, Utc::now()).await?
+    {
+        // Printed on purpose: the operator reads it from the log and types
+        // it on /setup; it works once, and only while no user exists.
+        tracing::warn!(
+            "No administrator yet. Open {}/setup and enter the set-up code {code}",
+            settings.public_url
+        );
+    }
     if role == Role::Worker {
         tracing::info!(backend = store.backend(), "consol worker running");
         shutdown.clone().wait().await;

@@ -10,3 +10,11 @@ CREATE INDEX webhook_deliveries_received_idx ON webhook_deliveries (received_at)
 -- API tokens may end on a date and may be limited to reading.
 ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
 ALTER TABLE api_tokens ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
+
+-- One-time set-up codes: `consol serve` prints one at start while no user
+-- exists; /setup makes an administrator only with it. Only the SHA-256 is
+-- kept; the codes are deleted when the first administrator is made.
+CREATE TABLE setup_codes (
+    code_hash  TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL
+);

@@ -3,5 +3,6 @@
 
 pub mod password;
 pub mod proxies;
+pub mod setup_code;
 pub mod throttle;
 pub mod token;

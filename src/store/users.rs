@@ -97,8 +97,34 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(map_conflict)?;
+            // The set-up codes have done their work.
+            sqlx::query("DELETE FROM setup_codes").execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(Some(user))
+        })
+    }
+
+    pub async fn add_setup_code(&self, code_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO setup_codes (code_hash, created_at) VALUES ($1, $2) \
+                 ON CONFLICT (code_hash) DO NOTHING",
+            )
+            .bind(code_hash)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn setup_code_exists(&self, code_hash: &str) -> StoreResult<bool> {
+        on_pool!(self, pool => {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM setup_codes WHERE code_hash = $1")
+                .bind(code_hash)
+                .fetch_one(pool)
+                .await?;
+            Ok(n > 0)
         })
     }
 

@@ -338,3 +338,44 @@ fn an_unknown_log_format_is_named() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("CONSOL_LOG_FORMAT"), "{err}");
 }
+
+/// A fresh `consol serve` writes a one-time set-up code to its log; /setup
+/// makes an administrator only with it, and the code then ends.
+#[tokio::test]
+async fn first_start_prints_a_set_up_code_that_setup_needs() {
+    let served = Served::start(&[]);
+    served.ready().await;
+    let mut code = None;
+    while code.is_none() {
+        let line = served
+            .lines
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("a set-up code in the log");
+        code = line
+            .split("set-up code ")
+            .nth(1)
+            .map(|c| c.split_whitespace().next().unwrap_or("").to_string());
+    }
+    let code = code.unwrap();
+    assert_eq!(code.len(), 19, "{code}");
+    let mut browser = crate::helpers::Client::new(&served.url(""));
+    let csrf = browser.csrf_from("/setup").await;
+    let form = |code: &str| {
+        vec![
+            ("setup_code", code.to_string()),
+            ("email", "first@example.com".to_string()),
+            ("password", "a long enough password".to_string()),
+            ("password_confirm", "a long enough password".to_string()),
+            ("csrf_token", csrf.clone()),
+        ]
+    };
+    let wrong = form("WXYZ-WXYZ-WXYZ-WXYZ");
+    let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(browser.post_form("/setup", &wrong).await.status, 422);
+    let right = form(&code);
+    let right: Vec<(&str, &str)> = right.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let done = browser.post_form("/setup", &right).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.location(), Some("/groups"));
+    served.stop();
+}

@@ -47,11 +47,37 @@ async fn first_run_creates_the_admin_once(backend: Backend) {
     assert_eq!(app.client.get("/login").await.location(), Some("/setup"));
 
     let csrf = app.client.csrf_from("/setup").await;
+    let fields = [
+        ("email", ADMIN_EMAIL),
+        ("name", "Ada Admin"),
+        ("password", ADMIN_PASSWORD),
+        ("password_confirm", ADMIN_PASSWORD),
+        ("csrf_token", csrf.as_str()),
+    ];
+    // Without the set-up code, or with a wrong one, nobody is made admin.
+    for code in [None, Some("AAAA-BBBB-CCCC-DDDD")] {
+        let mut form = fields.to_vec();
+        if let Some(c) = code {
+            form.push(("setup_code", c));
+        }
+        let page = app.client.post_form("/setup", &form).await;
+        assert_eq!(page.status, 422, "{code:?}");
+        assert!(
+            page.body.contains("set-up code is not right"),
+            "{}",
+            page.body
+        );
+        assert_eq!(app.store().count_users().await.unwrap(), 0);
+    }
+    let code = consol::auth::setup_code::issue(app.store(), chrono::Utc::now())
+        .await
+        .unwrap();
     let done = app
         .client
         .post_form(
             "/setup",
             &[
+                ("setup_code", code.as_str()),
                 ("email", ADMIN_EMAIL),
                 ("name", "Ada Admin"),
                 ("password", ADMIN_PASSWORD),
@@ -96,11 +122,15 @@ async fn first_run_creates_the_admin_once(backend: Backend) {
 async fn first_run_rejects_bad_input(backend: Backend) {
     let mut app = spawn_app(backend).await;
     let csrf = app.client.csrf_from("/setup").await;
+    let code = consol::auth::setup_code::issue(app.store(), chrono::Utc::now())
+        .await
+        .unwrap();
     let page = app
         .client
         .post_form(
             "/setup",
             &[
+                ("setup_code", code.as_str()),
                 ("email", "not-an-email"),
                 ("name", &"N".repeat(101)),
                 ("password", "short"),

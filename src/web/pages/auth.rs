@@ -8,7 +8,7 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 
 use super::render;
-use crate::auth::{password, throttle, token};
+use crate::auth::{password, setup_code, throttle, token};
 use crate::domain::Email;
 use crate::store::{AuditEntry, MAX_USER_NAME_CHARS, NewUser, User};
 use crate::web::session::{self, SESSION_HOURS, current_session};
@@ -48,6 +48,8 @@ pub struct LoginForm {
 
 #[derive(Deserialize)]
 pub struct SetupForm {
+    #[serde(default)]
+    setup_code: String,
     email: String,
     #[serde(default)]
     name: String,
@@ -340,6 +342,32 @@ pub async fn setup(
     csrf::check_pre_session(&req, &form.csrf_token)?;
     if state.store.count_users().await? > 0 {
         return Ok(see_other("/login"));
+    }
+    if !setup_code::is_valid(&state.store, &form.setup_code).await? {
+        // Counted and slowed like a failed sign-in, so the code cannot be
+        // guessed quickly.
+        let now = Utc::now();
+        let ip = client_ip(&req, &state);
+        state
+            .store
+            .record_login_attempt("(set-up code)", &ip, false, now)
+            .await?;
+        let delay = throttle::failure_delay(&state.store, "(set-up code)", &ip, now).await?;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        return setup_response(
+            &req,
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form.email,
+            form.name,
+            vec![
+                "The set-up code is not right. `consol serve` writes it to its log when it starts \
+                 with no users; restarting it writes a new one."
+                    .to_string(),
+            ],
+        );
     }
     let mut errors = Vec::new();
     let email = Email::parse(&form.email)
