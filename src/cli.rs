@@ -213,6 +213,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Prunes what is past its retention (expired sessions, old login attempts
+/// and webhook events) at start and then hourly, until shutdown. Several
+/// processes doing it at once is harmless.
+async fn prune_regularly(store: Store, shutdown: shutdown::Shutdown) {
+    loop {
+        match store.prune(Utc::now()).await {
+            Ok(p) => tracing::debug!(?p, "pruned"),
+            Err(e) => tracing::warn!(error = %e, "pruning failed; trying again in an hour"),
+        }
+        tokio::select! {
+            _ = shutdown.clone().wait() => return,
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+        }
+    }
+}
+
 /// The web app, the job workers and the scheduler, as `role` says; one
 /// shutdown signal stops them all.
 async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -250,6 +266,12 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             "No administrator yet. Open {}/setup and enter the set-up code {code}",
             settings.public_url
         );
+    }
+    if role != Role::Web {
+        background.push(tokio::spawn(prune_regularly(
+            store.clone(),
+            shutdown.clone(),
+        )));
     }
     if role == Role::Worker {
         tracing::info!(backend = store.backend(), "consol worker running");

@@ -13,6 +13,7 @@ mod export;
 mod helpers;
 mod jobs;
 mod lifecycle;
+mod retention;
 mod setup;
 mod setup_review;
 mod storage;
