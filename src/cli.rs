@@ -16,7 +16,7 @@ use crate::connect::XeroServices;
 use crate::domain::Email;
 use crate::shutdown;
 use crate::startup::Application;
-use crate::store::{AuditEntry, NewUser, Store, StoreError};
+use crate::store::{AuditEntry, MAX_USER_NAME_CHARS, NewUser, Store, StoreError, TokenScope};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -115,6 +115,12 @@ pub enum ApiTokenCommand {
         email: String,
         #[arg(long, default_value = "command line")]
         name: String,
+        /// The token stops working after this many days (default: never).
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=3650))]
+        expires_days: Option<i64>,
+        /// The token may only read (GET); changes answer 403.
+        #[arg(long)]
+        read_only: bool,
         /// Use the database of a demo's data directory instead of
         /// CONSOL_DATABASE_URL.
         #[arg(long)]
@@ -212,6 +218,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 ApiTokenCommand::Create {
                     email,
                     name,
+                    expires_days,
+                    read_only,
                     data_dir,
                 },
         } => {
@@ -219,7 +227,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(dir) = data_dir {
                 settings.database_url = Secret::new(default_database_url(&dir));
             }
-            create_api_token(&settings, &email, &name).await
+            let scope = TokenScope {
+                expires_at: expires_days.map(|d| Utc::now() + chrono::Duration::days(d)),
+                read_only,
+            };
+            create_api_token(&settings, &email, &name, scope).await
         }
         Command::Pack {
             command:
@@ -237,6 +249,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             build_pack(&settings, group, &month, &out).await
         }
         Command::Healthcheck { addr } => healthcheck(addr),
+    }
+}
+
+/// Prunes what is past its retention (expired sessions, old login attempts
+/// and webhook events) at start and then hourly, until shutdown. Several
+/// processes doing it at once is harmless.
+async fn prune_regularly(store: Store, shutdown: shutdown::Shutdown) {
+    loop {
+        match store.prune(Utc::now()).await {
+            Ok(p) => tracing::debug!(?p, "pruned"),
+            Err(e) => tracing::warn!(error = %e, "pruning failed; trying again in an hour"),
+        }
+        tokio::select! {
+            _ = shutdown.clone().wait() => return,
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+        }
     }
 }
 
@@ -269,6 +297,22 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             shutdown.clone(),
         )));
     }
+    if role != Role::Worker
+        && let Some(code) = crate::auth::setup_code::issue_if_needed(&store, Utc::now()).await?
+    {
+        // Printed on purpose: the operator reads it from the log and types
+        // it on /setup; it works once, and only while no user exists.
+        tracing::warn!(
+            "No administrator yet. Open {}/setup and enter the set-up code {code}",
+            settings.public_url
+        );
+    }
+    if role != Role::Web {
+        background.push(tokio::spawn(prune_regularly(
+            store.clone(),
+            shutdown.clone(),
+        )));
+    }
     if role == Role::Worker {
         tracing::info!(backend = store.backend(), "consol worker running");
         shutdown.clone().wait().await;
@@ -289,13 +333,20 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn create_api_token(settings: &Settings, email: &str, name: &str) -> anyhow::Result<()> {
+async fn create_api_token(
+    settings: &Settings,
+    email: &str,
+    name: &str,
+    scope: TokenScope,
+) -> anyhow::Result<()> {
     let email = Email::parse(email)?;
     let store = Store::connect(settings.database_url.expose()).await?;
     let Some(user) = store.user_by_email(&email).await? else {
         bail!("no user with the e-mail {email}");
     };
-    let (_, token) = store.issue_api_token(user.id, name, Utc::now()).await?;
+    let (_, token) = store
+        .issue_api_token_with(user.id, name, scope, Utc::now())
+        .await?;
     println!("{token}");
     Ok(())
 }
@@ -354,6 +405,9 @@ async fn add_user(
     role: UserRole,
 ) -> anyhow::Result<()> {
     let email = Email::parse(email)?;
+    if name.trim().chars().count() > MAX_USER_NAME_CHARS {
+        bail!("the name must be at most {MAX_USER_NAME_CHARS} characters");
+    }
     let pw = read_password()?;
     password::check_policy(&pw).map_err(anyhow::Error::msg)?;
     let hash = password::hash(&pw)?;

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::auth::proxies::TrustedProxies;
+
 /// A secret value: shown as `[redacted]` by `Debug` and `Display`, so it cannot
 /// reach a log line by accident. Read it with [`Secret::expose`].
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -87,6 +89,10 @@ pub struct Settings {
     pub shutdown_grace_seconds: u64,
     /// Tracing filter, such as `info` or `consol=debug`.
     pub log: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed
+    /// (`CONSOL_TRUSTED_PROXIES`: addresses and CIDR blocks, comma-separated).
+    /// Empty by default: the socket's address is the client's.
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +133,7 @@ struct FileSettings {
     sync_interval_hours: Option<String>,
     shutdown_grace_seconds: Option<String>,
     log: Option<String>,
+    trusted_proxies: Option<String>,
 }
 
 /// A whole number setting within `range`; `default` when unset.
@@ -291,6 +298,24 @@ impl Settings {
                 .collect(),
         };
 
+        let trusted_proxies = match pick("trusted_proxies", file.trusted_proxies) {
+            Some(v) => TrustedProxies::parse(&v)
+                .map_err(|e| ConfigError::new("CONSOL_TRUSTED_PROXIES", e))?,
+            None => TrustedProxies::default(),
+        };
+
+        let xero_webhook_key = pick("xero_webhook_key", file.xero_webhook_key).map(Secret::new);
+        if xero_webhook_key
+            .as_ref()
+            .is_some_and(|k| k.expose().trim().is_empty())
+        {
+            // With an empty key anyone could sign a webhook.
+            return Err(ConfigError::new(
+                "CONSOL_XERO_WEBHOOK_KEY",
+                "is empty; give Xero's webhook key, or leave the setting out to refuse webhooks",
+            ));
+        }
+
         Ok(Self {
             database_url: Secret::new(database_url),
             listen,
@@ -300,7 +325,7 @@ impl Settings {
             xero_client_id: pick("xero_client_id", file.xero_client_id),
             xero_client_secret: pick("xero_client_secret", file.xero_client_secret)
                 .map(Secret::new),
-            xero_webhook_key: pick("xero_webhook_key", file.xero_webhook_key).map(Secret::new),
+            xero_webhook_key,
             xero_base_url,
             xero_scopes,
             smtp_url: pick("smtp_url", file.smtp_url).map(Secret::new),
@@ -310,6 +335,7 @@ impl Settings {
             sync_interval_hours,
             shutdown_grace_seconds,
             log: pick("log", file.log).unwrap_or_else(|| "info".to_string()),
+            trusted_proxies,
         })
     }
 
@@ -464,6 +490,22 @@ mod tests {
         assert_eq!(e.setting, "CONSOL_SECRET_KEY");
         let e = Settings::from_sources(None, &env(&[("CONSOL_ROLE", "boss")])).unwrap_err();
         assert_eq!(e.setting, "CONSOL_ROLE");
+        let e = Settings::from_sources(None, &env(&[("CONSOL_TRUSTED_PROXIES", "10.0.0.0/40")]))
+            .unwrap_err();
+        assert_eq!(e.setting, "CONSOL_TRUSTED_PROXIES");
+    }
+
+    #[test]
+    fn trusted_proxies_are_read() {
+        let s = Settings::from_sources(None, &env(&[])).unwrap();
+        assert!(s.trusted_proxies.is_empty());
+        let s = Settings::from_sources(
+            None,
+            &env(&[("CONSOL_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")]),
+        )
+        .unwrap();
+        assert!(s.trusted_proxies.trusts("10.2.3.4".parse().unwrap()));
+        assert!(!s.trusted_proxies.trusts("11.2.3.4".parse().unwrap()));
     }
 
     #[test]
@@ -513,6 +555,10 @@ mod tests {
         let s =
             Settings::from_sources(Some(&f), &env(&[("CONSOL_LISTEN", "127.0.0.1:9100")])).unwrap();
         assert_eq!(s.listen.port(), 9100, "environment wins over the file");
+
+        std::fs::write(&f, "xero_webhook_key = \"  \"\n").unwrap();
+        let e = Settings::from_sources(Some(&f), &env(&[])).unwrap_err();
+        assert_eq!(e.setting, "CONSOL_XERO_WEBHOOK_KEY");
 
         std::fs::write(&f, "lisen = 1\n").unwrap();
         let e = Settings::from_sources(Some(&f), &env(&[])).unwrap_err();

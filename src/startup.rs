@@ -10,7 +10,7 @@ use anyhow::Context;
 
 use std::sync::Arc;
 
-use crate::config::Settings;
+use crate::config::{ConfigError, Settings};
 use crate::connect::XeroServices;
 use crate::shutdown::Shutdown;
 use crate::store::Store;
@@ -86,6 +86,43 @@ impl Application {
     }
 }
 
+/// Sets up logging to standard error from the environment: the filter from
+/// `CONSOL_LOG` (or `RUST_LOG`, default `info`), the format from
+/// `CONSOL_LOG_FORMAT` (`text`, the default, or `json`: one object a line
+/// for log collectors). Colours only when standard error is a terminal, so
+/// a log file or a collector never gets escape codes.
+pub fn init_logging() -> Result<(), ConfigError> {
+    use std::io::IsTerminal;
+    use tracing_subscriber::EnvFilter;
+
+    let filter = std::env::var("CONSOL_LOG")
+        .ok()
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .unwrap_or_else(|| "info".to_string());
+    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let format = std::env::var("CONSOL_LOG_FORMAT").unwrap_or_default();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format.trim().to_ascii_lowercase().as_str() {
+        "" | "text" => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        "json" => builder.json().init(),
+        other => {
+            return Err(ConfigError {
+                setting: "CONSOL_LOG_FORMAT".into(),
+                message: format!("'{other}' is not one of text, json"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Requests not logged at INFO: health checks (a load balancer's every few
+/// seconds) and static files. They are still logged at DEBUG.
+fn is_routine(path: &str) -> bool {
+    path == "/healthz" || path.starts_with("/static/")
+}
+
 fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let grace = state.settings.shutdown_grace_seconds;
     let data = Data::new(state);
@@ -103,13 +140,13 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 let fut = srv.call(req);
                 async move {
                     let res = fut.await?;
-                    tracing::info!(
-                        %method,
-                        %path,
-                        status = res.status().as_u16(),
-                        ms = started.elapsed().as_millis() as u64,
-                        "request"
-                    );
+                    let status = res.status().as_u16();
+                    let ms = started.elapsed().as_millis() as u64;
+                    if is_routine(&path) && status < 500 {
+                        tracing::debug!(%method, %path, status, ms, "request");
+                    } else {
+                        tracing::info!(%method, %path, status, ms, "request");
+                    }
                     Ok(res)
                 }
             })

@@ -17,6 +17,17 @@ pub struct ApiTokenInfo {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The token stops working at this time (none: until revoked).
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The token may only read (GET); changes answer 403.
+    pub read_only: bool,
+}
+
+/// What a new token may do, and for how long.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenScope {
+    pub expires_at: Option<DateTime<Utc>>,
+    pub read_only: bool,
 }
 
 impl Store {
@@ -46,31 +57,49 @@ impl Store {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<User>> {
+        Ok(self.api_token_user(token_hash, now).await?.map(|(u, _)| u))
+    }
+
+    /// The enabled user behind a live (not revoked, not expired) token and
+    /// whether the token is read-only, noting its use.
+    pub async fn api_token_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(User, bool)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            user: User,
+            read_only: bool,
+        }
         on_pool!(self, pool => {
-            let user = sqlx::query_as::<_, User>(
-                "SELECT u.id, u.email, u.name, u.is_admin, u.created_at, u.disabled_at \
+            let row = sqlx::query_as::<_, Row>(
+                "SELECT u.id, u.email, u.name, u.is_admin, u.created_at, u.disabled_at, t.read_only \
                  FROM api_tokens t JOIN users u ON u.id = t.user_id \
-                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL \
+                 AND (t.expires_at IS NULL OR t.expires_at > $2)",
             )
             .bind(token_hash)
+            .bind(now)
             .fetch_optional(pool)
             .await?;
-            if user.is_some() {
+            if row.is_some() {
                 sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
                     .bind(now)
                     .bind(token_hash)
                     .execute(pool)
                     .await?;
             }
-            Ok(user)
+            Ok(row.map(|r| (r.user, r.read_only)))
         })
     }
 
     pub async fn api_tokens_of(&self, user_id: i64) -> StoreResult<Vec<ApiTokenInfo>> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, ApiTokenInfo>(
-                "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens \
-                 WHERE user_id = $1 ORDER BY id",
+                "SELECT id, name, created_at, last_used_at, revoked_at, expires_at, read_only \
+                 FROM api_tokens WHERE user_id = $1 ORDER BY id",
             )
             .bind(user_id)
             .fetch_all(pool)
@@ -78,13 +107,26 @@ impl Store {
         })
     }
 
-    /// Makes a new token for a user: stores only its SHA-256, audited in
-    /// the same transaction, and returns its id and the token itself, which
-    /// cannot be recovered later.
+    /// [`Store::issue_api_token_with`] for a token without expiry that may
+    /// read and change.
     pub async fn issue_api_token(
         &self,
         user_id: i64,
         name: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(i64, String)> {
+        self.issue_api_token_with(user_id, name, TokenScope::default(), now)
+            .await
+    }
+
+    /// Makes a new token for a user: stores only its SHA-256, audited in
+    /// the same transaction, and returns its id and the token itself, which
+    /// cannot be recovered later.
+    pub async fn issue_api_token_with(
+        &self,
+        user_id: i64,
+        name: &str,
+        scope: TokenScope,
         now: DateTime<Utc>,
     ) -> StoreResult<(i64, String)> {
         let token = format!("{API_TOKEN_PREFIX}{}", random_token());
@@ -92,15 +134,25 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at, read_only) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
             .bind(user_id)
             .bind(name)
             .bind(&hash)
             .bind(now)
+            .bind(scope.expires_at)
+            .bind(scope.read_only)
             .fetch_one(&mut *tx)
             .await?;
-            let entry = AuditEntry::new("api_token.create", Some(user_id)).detail(name);
+            let mut what = name.to_string();
+            if scope.read_only {
+                what.push_str(", read-only");
+            }
+            if let Some(t) = scope.expires_at {
+                what.push_str(&format!(", expires {}", t.format("%Y-%m-%d %H:%M UTC")));
+            }
+            let entry = AuditEntry::new("api_token.create", Some(user_id)).detail(what);
             insert_audit!(&mut *tx, entry, now).await?;
             tx.commit().await?;
             Ok((id, token))

@@ -18,11 +18,13 @@ mod month_end;
 mod organisations;
 mod ownership;
 mod report_amounts;
+mod retention;
 mod sessions;
 mod sync_runs;
 mod synced;
 pub mod types;
 mod users;
+mod webhook_deliveries;
 mod xero_tokens;
 
 use std::path::Path;
@@ -33,7 +35,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
-pub use api_tokens::{API_TOKEN_PREFIX, ApiTokenInfo};
+pub use api_tokens::{API_TOKEN_PREFIX, ApiTokenInfo, TokenScope};
 pub use audit::{AuditEntry, AuditRow};
 pub use chart::{ChartWrite, NewChartMapping, NewGroupAccount};
 pub use documents::{
@@ -51,10 +53,11 @@ pub use month_end::{Commentary, MonthEndConflict, MonthEndStoreError, MonthEndVe
 pub use organisations::OrganisationDetails;
 pub use ownership::OwnershipRow;
 pub use report_amounts::{ReportAmount, ReportKind, RowKind};
+pub use retention::{LOGIN_ATTEMPT_DAYS, Pruned, WEBHOOK_EVENT_DAYS};
 pub use sessions::Session;
 pub use sync_runs::{RunProgress, SyncRun, SyncTarget};
 pub use synced::{AccountRow, Changed, ContactRow, InvoiceLineRow, InvoiceRow, LineRow};
-pub use users::{LoginAttempt, NewUser, User};
+pub use users::{LoginAttempt, MAX_USER_NAME_CHARS, NewUser, User};
 pub use xero_tokens::{NewTokenSet, OAuthStateRow, TokenSetRow};
 
 /// Runs `$body` with `$pool` bound to the concrete pool of either backend.

@@ -83,6 +83,18 @@ impl Store {
         Ok(())
     }
 
+    /// Ends every session of a user ("sign out everywhere"); returns how
+    /// many there were.
+    pub async fn delete_sessions_of(&self, user_id: i64) -> StoreResult<u64> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(pool)
+                .await?
+                .rows_affected())
+        })
+    }
+
     pub async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
         on_pool!(self, pool => {
             Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")

@@ -1,5 +1,6 @@
 //! Errors of the web layer, each with its status. Internal causes are logged
-//! and never shown: the page says only that something went wrong.
+//! with an error id and never shown: the page says only that something went
+//! wrong, and the id, so that a user's report can be found in the log.
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
@@ -66,20 +67,39 @@ impl ResponseError for WebError {
                 .insert_header((header::LOCATION, target))
                 .finish();
         }
-        if let Self::Internal(cause) = self {
-            tracing::error!(error = %format!("{cause:#}"), "request failed");
-        }
         let status = self.status_code();
         let title = status.canonical_reason().unwrap_or("Error");
         let message = match self {
             Self::NotFound => "There is nothing here, or you do not have access to it.".to_string(),
-            Self::Internal(_) => {
-                "Something went wrong on our side. It has been logged.".to_string()
+            Self::Internal(cause) => {
+                let id = new_error_id();
+                tracing::error!(error_id = %id, error = %format!("{cause:#}"), "request failed");
+                internal_message(&id)
             }
             other => other.to_string(),
         };
         error_page(status, title, message)
     }
+}
+
+/// A short random id for one internal error, logged with its cause and
+/// shown to the user in its place.
+pub fn new_error_id() -> String {
+    let mut bytes = [0u8; 6];
+    // Without randomness the id still has to be something; the time will do.
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        bytes.copy_from_slice(&nanos.to_be_bytes()[10..]);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the user reads instead of an internal error's cause.
+pub fn internal_message(id: &str) -> String {
+    format!("Something went wrong on our side. It has been logged with error id {id}.")
 }
 
 /// An HTML error page with the given status.

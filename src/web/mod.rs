@@ -4,7 +4,7 @@
 pub mod api;
 pub mod assets;
 mod csrf;
-mod error;
+pub(crate) mod error;
 pub mod format;
 mod headers;
 mod pages;
@@ -98,6 +98,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/account/api-tokens/{id}/revoke",
             web::post().to(pages::admin::revoke_api_token),
+        )
+        .route("/account", web::get().to(pages::account::show))
+        .route(
+            "/account/password",
+            web::post().to(pages::account::change_password),
+        )
+        .route(
+            "/account/sign-out-everywhere",
+            web::post().to(pages::account::sign_out_everywhere),
+        )
+        .route("/admin/users", web::get().to(pages::account::users))
+        .route(
+            "/admin/users/{id}/{action}",
+            web::post().to(pages::account::set_disabled),
         )
         .route("/connect/xero", web::get().to(pages::connect::start))
         .route(

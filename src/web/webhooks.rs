@@ -5,7 +5,9 @@
 //! queues the same sync: INVOICE and CREDITNOTE events (the sync reads
 //! both), CONTACT events. Xero sends no events for bank transactions,
 //! payments, overpayments or prepayments; those arrive with the next sync,
-//! whatever queued it.
+//! whatever queued it. A delivery seen
+//! before (the same signature within 24 hours: a replay) is answered and
+//! does nothing.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
@@ -14,7 +16,7 @@ use chrono::Utc;
 use hmac::{KeyInit, Mac};
 use serde::Deserialize;
 
-use crate::auth::token::constant_time_eq;
+use crate::auth::token::{constant_time_eq, hash_token};
 use crate::sync::{self, SyncKind};
 use crate::web::AppState;
 
@@ -53,7 +55,14 @@ pub async fn receive(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let Some(key) = &state.settings.xero_webhook_key else {
+    // An empty key would let anyone sign: it counts as no key (and the
+    // settings refuse one at start-up).
+    let Some(key) = state
+        .settings
+        .xero_webhook_key
+        .as_ref()
+        .filter(|k| !k.expose().is_empty())
+    else {
         tracing::warn!("webhook received but CONSOL_XERO_WEBHOOK_KEY is not set");
         return HttpResponse::Unauthorized().finish();
     };
@@ -71,6 +80,33 @@ pub async fn receive(
         tracing::warn!("signed webhook with an unreadable body");
         return HttpResponse::Ok().finish();
     };
+    let delivery = hash_token(&expected);
+    match state
+        .store
+        .first_webhook_delivery(&delivery, Utc::now())
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::info!("replayed webhook delivery ignored");
+            return HttpResponse::Ok().finish();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not record a webhook delivery");
+            return HttpResponse::InternalServerError().finish();
+        }
+    }
+    let answer = act_on(&state, &payload).await;
+    if !answer.status().is_success()
+        && let Err(e) = state.store.forget_webhook_delivery(&delivery).await
+    {
+        tracing::error!(error = %e, "could not forget a failed webhook delivery");
+    }
+    answer
+}
+
+/// Records the events and queues a sync per known organisation.
+async fn act_on(state: &AppState, payload: &Payload) -> HttpResponse {
     let now = Utc::now();
     let mut tenants = std::collections::BTreeSet::new();
     for e in &payload.events {

@@ -33,9 +33,14 @@ async fn a_finance_user_does_the_month_end_review_in_a_browser() {
     let app = s.app.address.clone();
     let b = Browser::start().await;
 
-    // First run: the first visitor creates the administrator.
+    // First run: the operator, with the set-up code from the server's log,
+    // creates the administrator.
+    let code = consol::auth::setup_code::issue(s.app.store(), chrono::Utc::now())
+        .await
+        .unwrap();
     b.goto(&format!("{app}/")).await;
     b.wait_for("input[name=password_confirm]").await;
+    b.type_into("input[name=setup_code]", &code).await;
     b.type_into("input[name=email]", "cfo@example.com").await;
     b.type_into("input[name=name]", "Chief Financial Officer")
         .await;

@@ -205,3 +205,177 @@ async fn api_token_create_prints_a_token_that_works_and_is_stored_hashed() {
     assert_eq!(resp.status(), 401);
     assert_eq!(app.store().count_users().await.unwrap(), 1);
 }
+
+/// `consol serve` on a free port with a fresh SQLite directory; its
+/// standard error is collected line by line.
+struct Served {
+    child: std::process::Child,
+    port: u16,
+    lines: std::sync::mpsc::Receiver<String>,
+    dir: std::path::PathBuf,
+}
+
+impl Served {
+    fn start(env: &[(&str, &str)]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = std::env::temp_dir().join(format!("consol_serve_{}_{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut cmd = consol();
+        cmd.args(["serve", "--role", "web"])
+            .env("CONSOL_LISTEN", format!("127.0.0.1:{port}"))
+            .env(
+                "CONSOL_DATABASE_URL",
+                format!("sqlite://{}/consol.db?mode=rwc", dir.display()),
+            )
+            .env("CONSOL_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            child,
+            port,
+            lines,
+            dir,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Waits (bounded) until the server answers its health check.
+    async fn ready(&self) {
+        for _ in 0..300 {
+            if let Ok(r) = reqwest::get(self.url("/healthz")).await
+                && r.status() == 200
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("consol serve never answered");
+    }
+
+    /// Stops the server and returns everything it wrote to standard error.
+    fn stop(mut self) -> Vec<String> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let out = self.lines.iter().collect();
+        let _ = std::fs::remove_dir_all(&self.dir);
+        out
+    }
+}
+
+/// Logs to a file or a pipe carry no colour codes, and health checks and
+/// static files do not fill them with a line per request.
+#[tokio::test]
+async fn serve_logs_are_plain_and_quiet_about_health_checks() {
+    let served = Served::start(&[]);
+    served.ready().await;
+    for path in [
+        "/healthz",
+        "/healthz",
+        "/static/app.css",
+        "/login",
+        "/setup",
+    ] {
+        reqwest::get(served.url(path)).await.unwrap();
+    }
+    let log = served.stop().join("\n");
+    assert!(
+        !log.contains('\u{1b}'),
+        "ANSI codes in a piped log: {log:?}"
+    );
+    assert!(log.contains("/setup"), "pages are logged: {log}");
+    assert!(!log.contains("/healthz"), "health checks are not: {log}");
+    assert!(!log.contains("/static/"), "static files are not: {log}");
+}
+
+/// `CONSOL_LOG_FORMAT=json`: one JSON object a line, for log collectors.
+#[tokio::test]
+async fn serve_logs_json_when_asked() {
+    let served = Served::start(&[("CONSOL_LOG_FORMAT", "json")]);
+    served.ready().await;
+    reqwest::get(served.url("/setup")).await.unwrap();
+    let lines = served.stop();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(v["level"].is_string(), "{line}");
+    }
+    assert!(lines.iter().any(|l| l.contains("\"/setup\"")), "{lines:#?}");
+}
+
+#[test]
+fn an_unknown_log_format_is_named() {
+    let out = consol()
+        .args(["migrate"])
+        .env("CONSOL_LOG_FORMAT", "xml")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("CONSOL_LOG_FORMAT"), "{err}");
+}
+
+/// A fresh `consol serve` writes a one-time set-up code to its log; /setup
+/// makes an administrator only with it, and the code then ends.
+#[tokio::test]
+async fn first_start_prints_a_set_up_code_that_setup_needs() {
+    let served = Served::start(&[]);
+    served.ready().await;
+    let mut code = None;
+    while code.is_none() {
+        let line = served
+            .lines
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("a set-up code in the log");
+        code = line
+            .split("set-up code ")
+            .nth(1)
+            .map(|c| c.split_whitespace().next().unwrap_or("").to_string());
+    }
+    let code = code.unwrap();
+    assert_eq!(code.len(), 19, "{code}");
+    let mut browser = crate::helpers::Client::new(&served.url(""));
+    let csrf = browser.csrf_from("/setup").await;
+    let form = |code: &str| {
+        vec![
+            ("setup_code", code.to_string()),
+            ("email", "first@example.com".to_string()),
+            ("password", "a long enough password".to_string()),
+            ("password_confirm", "a long enough password".to_string()),
+            ("csrf_token", csrf.clone()),
+        ]
+    };
+    let wrong = form("WXYZ-WXYZ-WXYZ-WXYZ");
+    let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(browser.post_form("/setup", &wrong).await.status, 422);
+    let right = form(&code);
+    let right: Vec<(&str, &str)> = right.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let done = browser.post_form("/setup", &right).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.location(), Some("/groups"));
+    served.stop();
+}

@@ -218,6 +218,22 @@ pub fn spawn_app_on(db: TestDb) -> TestApp {
     }
 }
 
+/// The app with settings changed by `f`.
+pub async fn spawn_app_with(backend: Backend, f: impl FnOnce(&mut Settings)) -> TestApp {
+    let db = TestDb::new(backend).await;
+    let mut settings = test_settings(&db.url);
+    f(&mut settings);
+    let app = Application::build_with_store(settings, db.store.clone()).expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let (_trigger, shutdown) = consol::shutdown::channel();
+    tokio::spawn(app.run_until_stopped(shutdown));
+    TestApp {
+        client: Client::new(&address),
+        address,
+        db,
+    }
+}
+
 /// A small browser: keeps cookies, never follows redirects.
 pub struct Client {
     base: String,
@@ -450,6 +466,24 @@ impl Client {
             .await
             .expect("POST");
         self.finish(resp).await
+    }
+
+    /// A form post with extra request headers (such as `X-Forwarded-For`).
+    pub async fn post_form_with_headers(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .form(form);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.finish(req.send().await.expect("POST")).await
     }
 
     /// Loads a form page and returns its CSRF token.

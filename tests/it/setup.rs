@@ -181,13 +181,13 @@ async fn fx_rates_round_trip_as_json_and_csv(backend: Backend) {
         &app.address,
         &path,
         &m.token,
-        "currency,month,average,closing\r\naud,2026-01,0.9234567891234,\"0.93\"\r\n",
+        "currency,month,average,closing\r\naud,2026-01,0.9234567891,\"0.93\"\r\n",
     )
     .await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(
         a.body,
-        "currency,month,average,closing\nAUD,2026-01,0.9234567891234,0.93\nUSD,2026-01,1.0823456789,1.0900\n"
+        "currency,month,average,closing\nAUD,2026-01,0.9234567891,0.93\nUSD,2026-01,1.0823456789,1.0900\n"
     );
 
     let a = call(&app.address, "GET", &path, Some(&m.token), None).await;
@@ -195,7 +195,7 @@ async fn fx_rates_round_trip_as_json_and_csv(backend: Backend) {
     assert_eq!(
         a.json(),
         json!([
-            {"currency": "AUD", "month": "2026-01", "average": "0.9234567891234", "closing": "0.93"},
+            {"currency": "AUD", "month": "2026-01", "average": "0.9234567891", "closing": "0.93"},
             {"currency": "USD", "month": "2026-01", "average": "1.0823456789", "closing": "1.0900"},
         ])
     );
@@ -224,7 +224,7 @@ async fn fx_rates_round_trip_as_json_and_csv(backend: Backend) {
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(
         stored_rates(app.store(), m.group.id).await,
-        vec!["AUD 2026-01 0.9234567891234 0.93", "USD 2026-01 1.5 1.6"]
+        vec!["AUD 2026-01 0.9234567891 0.93", "USD 2026-01 1.5 1.6"]
     );
     // The audit log says what changed, from what to what.
     let log = app.store().audit_log(Some(m.group.id), 2).await.unwrap();
@@ -235,7 +235,7 @@ async fn fx_rates_round_trip_as_json_and_csv(backend: Backend) {
     );
     assert_eq!(
         log[1].1.detail,
-        "1 change: AUD 2026-01 added: average 0.9234567891234, closing 0.93"
+        "1 change: AUD 2026-01 added: average 0.9234567891, closing 0.93"
     );
 }
 

@@ -291,7 +291,7 @@ async fn login_failures_are_counted(backend: Backend) {
         .failed_logins_since("x@example.com", "10.0.0.1", since)
         .await
         .unwrap();
-    assert_eq!((c.for_email, c.from_ip), (3, 3));
+    assert_eq!((c.for_account, c.from_address), (3, 3));
 
     // A success resets the e-mail's count but not the address's.
     db.store
@@ -308,7 +308,7 @@ async fn login_failures_are_counted(backend: Backend) {
         .failed_logins_since("x@example.com", "10.0.0.1", since)
         .await
         .unwrap();
-    assert_eq!((c.for_email, c.from_ip), (0, 3));
+    assert_eq!((c.for_account, c.from_address), (0, 3));
 
     db.store
         .audit(

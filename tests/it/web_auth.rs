@@ -1,7 +1,14 @@
 //! Sign-in, first run, CSRF, throttling and headers, over real HTTP.
 
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use consol::auth::proxies::TrustedProxies;
+use consol::store::Store;
+
 use crate::helpers::{
-    ADMIN_EMAIL, ADMIN_PASSWORD, Backend, create_user, login, session_csrf, spawn_app,
+    ADMIN_EMAIL, ADMIN_PASSWORD, Backend, Client, create_user, login, session_csrf, spawn_app,
+    spawn_app_with,
 };
 
 crate::backends!(
@@ -11,7 +18,10 @@ crate::backends!(
     login_works_and_sets_safe_cookies,
     wrong_password_and_unknown_email_look_the_same,
     forms_without_a_valid_csrf_token_are_rejected,
-    repeated_failures_throttle_logins,
+    repeated_failures_are_slowed_not_locked,
+    others_failures_never_refuse_a_right_password,
+    forwarded_for_counts_only_from_trusted_proxies,
+    oversized_emails_are_counted,
     logout_ends_the_session,
     pages_have_security_headers,
     signed_out_users_are_sent_to_login,
@@ -37,11 +47,37 @@ async fn first_run_creates_the_admin_once(backend: Backend) {
     assert_eq!(app.client.get("/login").await.location(), Some("/setup"));
 
     let csrf = app.client.csrf_from("/setup").await;
+    let fields = [
+        ("email", ADMIN_EMAIL),
+        ("name", "Ada Admin"),
+        ("password", ADMIN_PASSWORD),
+        ("password_confirm", ADMIN_PASSWORD),
+        ("csrf_token", csrf.as_str()),
+    ];
+    // Without the set-up code, or with a wrong one, nobody is made admin.
+    for code in [None, Some("AAAA-BBBB-CCCC-DDDD")] {
+        let mut form = fields.to_vec();
+        if let Some(c) = code {
+            form.push(("setup_code", c));
+        }
+        let page = app.client.post_form("/setup", &form).await;
+        assert_eq!(page.status, 422, "{code:?}");
+        assert!(
+            page.body.contains("set-up code is not right"),
+            "{}",
+            page.body
+        );
+        assert_eq!(app.store().count_users().await.unwrap(), 0);
+    }
+    let code = consol::auth::setup_code::issue(app.store(), chrono::Utc::now())
+        .await
+        .unwrap();
     let done = app
         .client
         .post_form(
             "/setup",
             &[
+                ("setup_code", code.as_str()),
                 ("email", ADMIN_EMAIL),
                 ("name", "Ada Admin"),
                 ("password", ADMIN_PASSWORD),
@@ -86,12 +122,17 @@ async fn first_run_creates_the_admin_once(backend: Backend) {
 async fn first_run_rejects_bad_input(backend: Backend) {
     let mut app = spawn_app(backend).await;
     let csrf = app.client.csrf_from("/setup").await;
+    let code = consol::auth::setup_code::issue(app.store(), chrono::Utc::now())
+        .await
+        .unwrap();
     let page = app
         .client
         .post_form(
             "/setup",
             &[
+                ("setup_code", code.as_str()),
                 ("email", "not-an-email"),
+                ("name", &"N".repeat(101)),
                 ("password", "short"),
                 ("password_confirm", "different"),
                 ("csrf_token", &csrf),
@@ -106,6 +147,11 @@ async fn first_run_rejects_bad_input(backend: Backend) {
     );
     assert!(page.body.contains("at least 10 characters"));
     assert!(page.body.contains("The two passwords differ."));
+    assert!(
+        page.body.contains("at most 100 characters"),
+        "{}",
+        page.body
+    );
     // What was typed is kept (but never the password).
     assert!(page.body.contains("value=\"not-an-email\""));
     assert!(!page.body.contains("short"));
@@ -140,7 +186,46 @@ async fn login_works_and_sets_safe_cookies(backend: Backend) {
     assert!(!cookie.contains("Secure"), "plain http here: {cookie}");
     assert_eq!(app.client.get("/groups").await.status, 200);
 
-    // The next parameter never leads off-site.
+    // The next parameter never leads off-site: browsers drop tabs and
+    // newlines and read a backslash as a slash, so these all mean
+    // //evil.example to one.
+    for bad in [
+        "//evil.example/",
+        "/%09/evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/%0A/evil.example",
+        "/%2F/evil.example",
+        "/%5Cevil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        " /groups",
+        "/%zz",
+    ] {
+        let mut other = app.new_client();
+        let csrf = other.csrf_from("/login").await;
+        let page = other
+            .post_form(
+                "/login",
+                &[
+                    ("email", ADMIN_EMAIL),
+                    ("password", ADMIN_PASSWORD),
+                    ("csrf_token", &csrf),
+                    ("next", bad),
+                ],
+            )
+            .await;
+        assert_eq!(page.location(), Some("/groups"), "next={bad:?}");
+        // Nor is it carried into the login form.
+        let form = other
+            .get(&format!("/login?next={}", bad.replace('%', "%25")))
+            .await;
+        assert!(
+            !form.body.contains("evil.example"),
+            "next={bad:?} kept in the form"
+        );
+    }
     let mut other = app.new_client();
     let csrf = other.csrf_from("/login").await;
     let page = other
@@ -150,11 +235,11 @@ async fn login_works_and_sets_safe_cookies(backend: Backend) {
                 ("email", ADMIN_EMAIL),
                 ("password", ADMIN_PASSWORD),
                 ("csrf_token", &csrf),
-                ("next", "//evil.example/"),
+                ("next", "/groups/1/reports?from=2026-01"),
             ],
         )
         .await;
-    assert_eq!(page.location(), Some("/groups"));
+    assert_eq!(page.location(), Some("/groups/1/reports?from=2026-01"));
 }
 
 async fn wrong_password_and_unknown_email_look_the_same(backend: Backend) {
@@ -270,40 +355,192 @@ async fn forms_without_a_valid_csrf_token_are_rejected(backend: Backend) {
     assert_eq!(app.client.get("/groups").await.status, 200);
 }
 
-async fn repeated_failures_throttle_logins(backend: Backend) {
-    let mut app = spawn_app(backend).await;
-    create_user(app.store(), ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    for _ in 0..consol::auth::throttle::MAX_FAILURES_PER_EMAIL {
-        let csrf = app.client.csrf_from("/login").await;
-        let page = app
-            .client
-            .post_form(
-                "/login",
-                &[
-                    ("email", ADMIN_EMAIL),
-                    ("password", "guess guess guess"),
-                    ("csrf_token", &csrf),
-                ],
-            )
-            .await;
-        assert_eq!(page.status, 401);
-    }
-    // Now even the right password waits.
-    let csrf = app.client.csrf_from("/login").await;
-    let page = app
-        .client
-        .post_form(
+/// Posts a login (with extra headers) and returns the page and the time
+/// it took to answer.
+async fn try_login(
+    client: &mut Client,
+    email: &str,
+    pw: &str,
+    headers: &[(&str, &str)],
+) -> (crate::helpers::Page, Duration) {
+    let csrf = client.csrf_from("/login").await;
+    let started = Instant::now();
+    let page = client
+        .post_form_with_headers(
             "/login",
-            &[
-                ("email", ADMIN_EMAIL),
-                ("password", ADMIN_PASSWORD),
-                ("csrf_token", &csrf),
-            ],
+            &[("email", email), ("password", pw), ("csrf_token", &csrf)],
+            headers,
         )
         .await;
-    assert_eq!(page.status, 429);
-    assert!(page.body.contains("Too many failed sign-in attempts"));
-    assert!(!app.client.cookies.contains_key("consol_session"));
+    (page, started.elapsed())
+}
+
+async fn record_failures(store: &Store, email: &str, ip: &str, n: i64) {
+    let now = Utc::now();
+    for _ in 0..n {
+        store
+            .record_login_attempt(email, ip, false, now)
+            .await
+            .unwrap();
+    }
+}
+
+async fn failures(store: &Store, email: &str, ip: &str) -> (i64, i64) {
+    let c = store
+        .failed_logins_since(email, ip, Utc::now() - chrono::Duration::minutes(15))
+        .await
+        .unwrap();
+    (c.for_account, c.from_address)
+}
+
+/// Failures slow further failures down, one second then doubling; the
+/// right password is still let in at once.
+async fn repeated_failures_are_slowed_not_locked(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    create_user(app.store(), ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    // The free failures, then one more: the next failure is the second
+    // over the limit, which waits 1 s doubled once.
+    let free = consol::auth::throttle::FREE_FAILURES_PER_ACCOUNT;
+    record_failures(app.store(), ADMIN_EMAIL, "127.0.0.1", free + 1).await;
+    let (page, took) = try_login(&mut app.client, ADMIN_EMAIL, "guess guess guess", &[]).await;
+    assert_eq!(page.status, 401);
+    assert!(page.body.contains("Wrong e-mail or password."));
+    assert!(took >= Duration::from_secs(2), "answered after {took:?}");
+    assert_eq!(
+        failures(app.store(), ADMIN_EMAIL, "127.0.0.1").await.0,
+        free + 2
+    );
+
+    // Even now the right password is not refused, nor held back.
+    let (page, took) = try_login(&mut app.client, ADMIN_EMAIL, ADMIN_PASSWORD, &[]).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert!(took < Duration::from_secs(2), "answered after {took:?}");
+    assert!(app.client.cookies.contains_key("consol_session"));
+    // The success resets the count of this account from this address.
+    assert_eq!(failures(app.store(), ADMIN_EMAIL, "127.0.0.1").await.0, 0);
+}
+
+/// The issue's attack: many failures with made-up e-mails from the user's
+/// own address (behind one proxy, everyone's), and many for the user's
+/// e-mail from elsewhere. The user still signs in, at once.
+async fn others_failures_never_refuse_a_right_password(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    create_user(app.store(), ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    for i in 0..25 {
+        record_failures(
+            app.store(),
+            &format!("made-up-{i}@example.com"),
+            "127.0.0.1",
+            1,
+        )
+        .await;
+    }
+    record_failures(app.store(), ADMIN_EMAIL, "203.0.113.9", 25).await;
+    let (page, took) = try_login(&mut app.client, ADMIN_EMAIL, ADMIN_PASSWORD, &[]).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert!(
+        took < consol::auth::throttle::MAX_DELAY,
+        "answered after {took:?}"
+    );
+    assert_eq!(app.client.get("/groups").await.status, 200);
+}
+
+/// Without trusted proxies a client cannot pick its address with the
+/// header; behind a trusted one, the right-most untrusted hop is the
+/// client, whatever it wrote itself further left.
+async fn forwarded_for_counts_only_from_trusted_proxies(backend: Backend) {
+    // Spoofed: no proxy is trusted, so the header is ignored.
+    let mut app = spawn_app(backend).await;
+    create_user(app.store(), ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (page, _) = try_login(
+        &mut app.client,
+        ADMIN_EMAIL,
+        "guess guess guess",
+        &[("x-forwarded-for", "198.51.100.7")],
+    )
+    .await;
+    assert_eq!(page.status, 401);
+    assert_eq!(
+        failures(app.store(), ADMIN_EMAIL, "127.0.0.1").await,
+        (1, 1)
+    );
+    assert_eq!(
+        failures(app.store(), ADMIN_EMAIL, "198.51.100.7").await,
+        (0, 0)
+    );
+
+    // Trusted: the proxy (here 127.0.0.1) appends the real client.
+    let mut app = spawn_app_with(backend, |s| {
+        s.trusted_proxies = TrustedProxies::parse("127.0.0.1, 10.0.0.0/8").unwrap();
+    })
+    .await;
+    create_user(app.store(), ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let forged_then_real = [("x-forwarded-for", "1.2.3.4, 198.51.100.7, 10.0.0.2")];
+    let (page, _) = try_login(
+        &mut app.client,
+        ADMIN_EMAIL,
+        "guess guess guess",
+        &forged_then_real,
+    )
+    .await;
+    assert_eq!(page.status, 401);
+    assert_eq!(
+        failures(app.store(), ADMIN_EMAIL, "198.51.100.7").await,
+        (1, 1)
+    );
+    assert_eq!(failures(app.store(), ADMIN_EMAIL, "1.2.3.4").await, (0, 0));
+    assert_eq!(
+        failures(app.store(), ADMIN_EMAIL, "127.0.0.1").await,
+        (0, 0)
+    );
+
+    // An attacker's failures slow the attacker, not another client of the
+    // same proxy.
+    let free = consol::auth::throttle::FREE_FAILURES_PER_ADDRESS;
+    for i in 0..free {
+        record_failures(app.store(), &format!("u{i}@example.com"), "198.51.100.7", 1).await;
+    }
+    let (page, took) = try_login(
+        &mut app.client,
+        "x@example.com",
+        "guess guess guess",
+        &forged_then_real,
+    )
+    .await;
+    assert_eq!(page.status, 401);
+    assert!(
+        took >= Duration::from_secs(2),
+        "attacker answered after {took:?}"
+    );
+    let other_client = [("x-forwarded-for", "203.0.113.20")];
+    let (page, took) = try_login(
+        &mut app.client,
+        "y@example.com",
+        "guess guess guess",
+        &other_client,
+    )
+    .await;
+    assert_eq!(page.status, 401);
+    assert!(
+        took < Duration::from_secs(1),
+        "other client answered after {took:?}"
+    );
+    let (page, _) = try_login(&mut app.client, ADMIN_EMAIL, ADMIN_PASSWORD, &other_client).await;
+    assert_eq!(page.status, 303);
+}
+
+/// An e-mail far longer than any address is cut before it reaches the
+/// database, so the attempt is counted (on PostgreSQL the insert of the
+/// whole string failed, and the attempt went uncounted).
+async fn oversized_emails_are_counted(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    create_user(app.store(), ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let long = format!("{}@example.com", "a".repeat(20_000));
+    let (page, _) = try_login(&mut app.client, &long, "guess guess guess", &[]).await;
+    assert_eq!(page.status, 401, "{}", page.body);
+    let key = consol::auth::throttle::email_key(&long);
+    assert_eq!(key.chars().count(), consol::auth::throttle::MAX_EMAIL_CHARS);
+    assert_eq!(failures(app.store(), &key, "127.0.0.1").await, (1, 1));
 }
 
 async fn logout_ends_the_session(backend: Backend) {

@@ -3,7 +3,7 @@ use std::path::Path;
 use consol::xero::*;
 use rust_decimal::Decimal;
 
-const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/xero-samples");
+const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/xero-samples");
 
 fn read(name: &str) -> String {
     std::fs::read_to_string(Path::new(SAMPLES).join(name)).unwrap()

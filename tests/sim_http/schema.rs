@@ -1,11 +1,11 @@
 //! Real simulator responses checked against Xero's own OpenAPI component
-//! schemas (read from `shared/xero-openapi/` beside the repository), by a
+//! schemas (read from `tests/fixtures/xero-openapi/`), by a
 //! small validator that walks `$ref`, `allOf`/`oneOf`/`anyOf`, `type`,
 //! `properties`, `required`, `items`, `enum` and `format`, and reports the
 //! JSON path of the first mismatch. Properties that the schema does not
 //! declare must be ones that real Xero sends anyway: the envelope's `Id`,
 //! `Status`, `ProviderName` and `DateTimeUTC`, the token response's
-//! `scope`, or a key of a recorded response in `shared/xero-samples/`
+//! `scope`, or a key of a recorded response in `tests/fixtures/xero-samples/`
 //! (`DateString`, `HasErrors`, ...). So a mis-cased or invented field name
 //! fails.
 
@@ -18,11 +18,11 @@ use crate::helpers::*;
 
 const ACCOUNTING: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/xero-openapi/xero_accounting.yaml"
+    "/tests/fixtures/xero-openapi/xero_accounting.yaml"
 );
 const IDENTITY: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/xero-openapi/xero-identity.yaml"
+    "/tests/fixtures/xero-openapi/xero-identity.yaml"
 );
 
 fn load(path: &str) -> Value {
@@ -173,7 +173,7 @@ impl Validator<'_> {
     }
 }
 
-/// Every key of every real Xero response in `shared/xero-samples/`.
+/// Every key of every real Xero response in `tests/fixtures/xero-samples/`.
 fn sample_keys() -> std::collections::BTreeSet<String> {
     fn walk(v: &Value, out: &mut std::collections::BTreeSet<String>) {
         match v {
@@ -187,7 +187,7 @@ fn sample_keys() -> std::collections::BTreeSet<String> {
             _ => {}
         }
     }
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/xero-samples");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/xero-samples");
     let mut out = std::collections::BTreeSet::new();
     for e in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{dir}: {e}")) {
         let p = e.unwrap().path();

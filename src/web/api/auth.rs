@@ -19,6 +19,11 @@ pub struct ApiUser {
     pub user: User,
 }
 
+/// Reads do not change anything; a read-only token may make only these.
+fn is_read(method: &Method) -> bool {
+    method == Method::GET || method == Method::HEAD
+}
+
 fn unauthorized() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
@@ -44,18 +49,25 @@ impl FromRequest for ApiUser {
                     .ok()
                     .and_then(|v| v.strip_prefix("Bearer "))
                     .ok_or_else(unauthorized)?;
-                let user = state
+                let (user, read_only) = state
                     .store
-                    .user_for_api_token(&hash_token(token.trim()), Utc::now())
+                    .api_token_user(&hash_token(token.trim()), Utc::now())
                     .await?
                     .ok_or_else(unauthorized)?;
+                if read_only && !is_read(req.method()) {
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "read_only",
+                        "This API token may only read.",
+                    ));
+                }
                 return Ok(ApiUser { user });
             }
             let session = current_session(&req)
                 .await
                 .map_err(|_| unauthorized())?
                 .ok_or_else(unauthorized)?;
-            if req.method() != Method::GET && req.method() != Method::HEAD {
+            if !is_read(req.method()) {
                 let sent = req
                     .headers()
                     .get("x-csrf-token")

@@ -13,6 +13,7 @@ pub mod reports;
 mod session;
 pub mod setup;
 mod sync;
+mod users;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError, web};
@@ -34,6 +35,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .app_data(web::QueryConfig::default().error_handler(|e, _| bad_input(e)))
             .route("/session", web::get().to(session::get))
+            .route("/users", web::get().to(users::list))
+            .route("/users/{id}/{action}", web::post().to(users::set_disabled))
             .route("/groups", web::get().to(groups::list))
             .route("/groups", web::post().to(groups::create))
             .route("/groups/{id}", web::get().to(groups::get))
@@ -165,6 +168,9 @@ struct ErrorInner<'a> {
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     details: Option<&'a serde_json::Value>,
+    /// For a server error: the id its cause is logged under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_id: Option<&'a str>,
 }
 
 impl ResponseError for ApiError {
@@ -173,23 +179,35 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        // A server error's message is its cause (database, engine): logged
+        // under an id, never sent.
+        if self.status.is_server_error() {
+            let id = crate::web::error::new_error_id();
+            tracing::error!(error_id = %id, code = self.code, error = %self.message, "API request failed");
+            let message = crate::web::error::internal_message(&id);
+            return HttpResponse::build(self.status).json(ErrorBody {
+                error: ErrorInner {
+                    code: self.code,
+                    message: &message,
+                    details: None,
+                    error_id: Some(&id),
+                },
+            });
+        }
         HttpResponse::build(self.status).json(ErrorBody {
             error: ErrorInner {
                 code: self.code,
                 message: &self.message,
                 details: self.details.as_ref(),
+                error_id: None,
             },
         })
     }
 }
 
 impl From<StoreError> for ApiError {
+    /// A 500 whose message, the cause, is only logged.
     fn from(e: StoreError) -> Self {
-        tracing::error!(error = %e, "API request failed");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Something went wrong on our side.",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
     }
 }

@@ -79,13 +79,13 @@ fn format_of(req: &HttpRequest, q: &ReportQuery, allowed: &[Format]) -> Result<F
     })
 }
 
-/// Logs what went wrong and answers 500 without details.
+/// A 500 whose cause is logged under an error id and never sent
+/// (`ApiError::error_response`).
 fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
-    tracing::error!(error = %e, "{what} failed");
     ApiError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
         "internal",
-        "The report could not be made.",
+        format!("{what} failed: {e}"),
     )
 }
 

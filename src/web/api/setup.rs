@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::{ApiError, ApiUser};
 use crate::consolidation::{class_of, decided_contacts, entity_of, section_name};
-use crate::domain::{CurrencyCode, Month};
+use crate::domain::{CurrencyCode, Month, MonthRange};
 use crate::engine::{
     self, AccountSection, Contact, Entity, EntityAccount, EntityId, GroupAccount, GroupAccountId,
     MappingBasis, NameMatch, XeroAccountType,
@@ -99,11 +99,58 @@ pub struct RawRate<'a> {
     pub closing: &'a str,
 }
 
+/// The largest rate accepted: no currency is worth a billion of another,
+/// so a larger number is a typing error (and would overflow reports).
+pub const MAX_RATE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+/// The most decimal places of a rate (trailing zeros aside).
+pub const MAX_RATE_DECIMALS: u32 = 10;
+/// Months before the group's history, and after today, that may have rates.
+pub const RATE_MONTHS_MARGIN: i32 = 12;
+/// The most rate rows one paste or call may carry.
+pub const MAX_RATE_ROWS: usize = 10_000;
+/// The largest rates CSV read.
+pub const MAX_RATES_CSV_BYTES: usize = 1024 * 1024;
+
+/// What rates a group accepts: not its presentation currency, and months
+/// within its history (`history_months` back from today) plus a margin.
+#[derive(Debug, Clone, Copy)]
+pub struct RateRules {
+    pub presentation: CurrencyCode,
+    pub months: MonthRange,
+}
+
+impl RateRules {
+    pub fn for_group(group: &Group, today: chrono::NaiveDate) -> Self {
+        Self {
+            presentation: group.presentation_currency,
+            months: Self::months_for(group.history_months, today),
+        }
+    }
+
+    pub fn months_for(history_months: i32, today: chrono::NaiveDate) -> MonthRange {
+        let now = Month::of(today);
+        let from = now.plus(-(history_months.max(0) + RATE_MONTHS_MARGIN));
+        let to = now.plus(RATE_MONTHS_MARGIN);
+        // from is never after to, so this cannot fail.
+        MonthRange::new(from, to).unwrap_or_else(|_| MonthRange::single(now))
+    }
+}
+
 /// Parses and checks rate rows; every bad row is reported.
 pub fn parse_rates(
     rows: &[RawRate<'_>],
-    presentation: CurrencyCode,
+    rules: &RateRules,
 ) -> Result<Vec<RateRow>, Vec<RowErrors>> {
+    let presentation = rules.presentation;
+    if rows.len() > MAX_RATE_ROWS {
+        return Err(vec![RowErrors {
+            row: rows.last().map_or(0, |r| r.row),
+            errors: vec![format!(
+                "{} rates given; send at most {MAX_RATE_ROWS} at once",
+                rows.len()
+            )],
+        }]);
+    }
     let mut good = Vec::new();
     let mut bad = Vec::new();
     let mut seen: HashMap<(CurrencyCode, Month), usize> = HashMap::new();
@@ -126,13 +173,35 @@ pub fn parse_rates(
                 None
             }
         };
-        let month = Month::parse(r.month)
-            .map_err(|e| errors.push(e.to_string()))
-            .ok();
+        let month = match Month::parse(r.month) {
+            Ok(m) if !rules.months.contains(m) => {
+                errors.push(format!(
+                    "{m} is outside the months this group can have rates for ({} to {})",
+                    rules.months.from(),
+                    rules.months.to()
+                ));
+                None
+            }
+            Ok(m) => Some(m),
+            Err(e) => {
+                errors.push(e.to_string());
+                None
+            }
+        };
         let mut rate = |field: &str, raw: &str| {
             let d = parse_decimal(field, raw, &mut errors)?;
             if d <= Decimal::ZERO {
                 errors.push(format!("{field} must be greater than 0 (got {d})"));
+                return None;
+            }
+            if d > MAX_RATE {
+                errors.push(format!("{field} must be at most {MAX_RATE} (got {d})"));
+                return None;
+            }
+            if d.normalize().scale() > MAX_RATE_DECIMALS {
+                errors.push(format!(
+                    "{field} has more than {MAX_RATE_DECIMALS} decimal places (got {d})"
+                ));
                 return None;
             }
             Some(d)
@@ -161,10 +230,16 @@ pub fn parse_rates(
 
 /// Parses rates CSV (`currency,month,average,closing`; the header line is
 /// optional, blank lines are skipped). Row numbers are line numbers.
-pub fn parse_rates_csv(
-    text: &str,
-    presentation: CurrencyCode,
-) -> Result<Vec<RateRow>, Vec<RowErrors>> {
+pub fn parse_rates_csv(text: &str, rules: &RateRules) -> Result<Vec<RateRow>, Vec<RowErrors>> {
+    if text.len() > MAX_RATES_CSV_BYTES {
+        return Err(vec![RowErrors {
+            row: 1,
+            errors: vec![format!(
+                "the CSV is {} bytes; send at most {MAX_RATES_CSV_BYTES} at once",
+                text.len()
+            )],
+        }]);
+    }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines: Vec<(usize, Vec<String>)> = Vec::new();
     let mut shape = Vec::new();
@@ -207,7 +282,7 @@ pub fn parse_rates_csv(
             closing: &f[3],
         })
         .collect();
-    let parsed = parse_rates(&raw, presentation);
+    let parsed = parse_rates(&raw, rules);
     if raw.is_empty() && shape.is_empty() {
         return Err(vec![RowErrors {
             row: 1,
@@ -235,7 +310,7 @@ fn json_text(v: &Value, key: &str) -> String {
     }
 }
 
-fn parse_rates_json(body: &[u8], presentation: CurrencyCode) -> Result<Vec<RateRow>, ApiError> {
+fn parse_rates_json(body: &[u8], rules: &RateRules) -> Result<Vec<RateRow>, ApiError> {
     let rows = json_rows(body)?;
     let texts: Vec<[String; 4]> = rows
         .iter()
@@ -252,7 +327,7 @@ fn parse_rates_json(body: &[u8], presentation: CurrencyCode) -> Result<Vec<RateR
             closing: &t[3],
         })
         .collect();
-    parse_rates(&raw, presentation).map_err(|bad| rows_invalid(&bad))
+    parse_rates(&raw, rules).map_err(|bad| rows_invalid(&bad))
 }
 
 /// A JSON array of row objects; 400 when the body is not JSON, 422 when it
@@ -366,6 +441,7 @@ pub async fn put_fx_rates(
 ) -> Result<HttpResponse, ApiError> {
     let (group, _) = user.group(&state, &path, GroupRole::Editor).await?;
     let csv = is_csv_type(req.headers().get(header::CONTENT_TYPE));
+    let rules = RateRules::for_group(&group, Utc::now().date_naive());
     let rows = if csv {
         let text = std::str::from_utf8(&body).map_err(|_| {
             ApiError::new(
@@ -374,9 +450,9 @@ pub async fn put_fx_rates(
                 "The CSV is not UTF-8 text.",
             )
         })?;
-        parse_rates_csv(text, group.presentation_currency).map_err(|bad| rows_invalid(&bad))?
+        parse_rates_csv(text, &rules).map_err(|bad| rows_invalid(&bad))?
     } else {
-        parse_rates_json(&body, group.presentation_currency)?
+        parse_rates_json(&body, &rules)?
     };
     state
         .store
@@ -1064,6 +1140,18 @@ pub async fn put_contacts(
 mod tests {
     use super::*;
 
+    /// NZD presentation; rates for 2020-01 to 2030-12.
+    fn rules() -> RateRules {
+        RateRules {
+            presentation: nzd(),
+            months: MonthRange::new(
+                Month::parse("2020-01").unwrap(),
+                Month::parse("2030-12").unwrap(),
+            )
+            .unwrap(),
+        }
+    }
+
     fn nzd() -> CurrencyCode {
         CurrencyCode::parse("NZD").unwrap()
     }
@@ -1079,7 +1167,7 @@ mod tests {
     fn csv_rates_parse_exactly() {
         let rows = parse_rates_csv(
             "currency,month,average,closing\r\nUSD,2026-01,1.0823456789,\"1.10\"\n\nAUD,2026-01,0.9,0.91\n",
-            nzd(),
+            &rules(),
         )
         .unwrap();
         assert_eq!(rows.len(), 2);
@@ -1091,7 +1179,7 @@ mod tests {
     fn csv_errors_name_every_bad_line() {
         let bad = parse_rates_csv(
             "currency,month,average,closing\nUSD,2026-13,1,1\nAUD,2026-01,-0.5,0.9\nGBP,2026-01,1,1\nNZD,2026-01,1e3,1,2\n",
-            nzd(),
+            &rules(),
         )
         .unwrap_err();
         let rows: Vec<usize> = bad.iter().map(|r| r.row).collect();
@@ -1103,7 +1191,7 @@ mod tests {
     fn rates_reject_presentation_currency_floats_and_duplicates() {
         let bad = parse_rates_csv(
             "NZD,2026-01,1,1\nUSD,2026-01,1e2,1\nUSD,2026-02,1,1\nusd,2026-02,2,2\n",
-            nzd(),
+            &rules(),
         )
         .unwrap_err();
         let rows: Vec<usize> = bad.iter().map(|r| r.row).collect();
@@ -1116,10 +1204,63 @@ mod tests {
             "currency,month,avg,closing
 USD,2026-01,1,1
 ",
-            nzd(),
+            &rules(),
         );
         assert_eq!(bad.unwrap_err()[0].row, 1);
-        assert!(parse_rates_csv("\n\n", nzd()).is_err());
-        assert!(parse_rates_csv(RATES_HEADER, nzd()).is_err());
+        assert!(parse_rates_csv("\n\n", &rules()).is_err());
+        assert!(parse_rates_csv(RATES_HEADER, &rules()).is_err());
+    }
+
+    /// A rate is positive, at most 1e9, with at most 10 decimal places; its
+    /// month is within the group's history and margin. Each bad row is
+    /// named, and nothing is returned to store.
+    #[test]
+    fn rates_are_bounded() {
+        let bad = parse_rates_csv(
+            "USD,2026-01,10000000000000000000000000,1\n\
+             USD,2026-02,1000000001,1\n\
+             USD,2026-03,1000000000,0.0000000001\n\
+             USD,2026-04,1,0.00000000001\n\
+             USD,2019-12,1,1\n\
+             USD,2031-01,1,1\n\
+             USD,2026-05,0,1\n\
+             USD,2026-06,1.50000000000000,1\n",
+            &rules(),
+        )
+        .unwrap_err();
+        let rows: Vec<usize> = bad.iter().map(|r| r.row).collect();
+        assert_eq!(rows, vec![1, 2, 4, 5, 6, 7], "{bad:?}");
+        assert!(bad[0].errors[0].contains("at most 1000000000"), "{bad:?}");
+        assert!(bad[2].errors[0].contains("10 decimal places"), "{bad:?}");
+        assert!(bad[3].errors[0].contains("2020-01 to 2030-12"), "{bad:?}");
+        // The boundaries themselves are good.
+        let ok = parse_rates_csv(
+            "USD,2020-01,1000000000,0.0000000001\nUSD,2030-12,1.50000000000000,1\n",
+            &rules(),
+        )
+        .unwrap();
+        assert_eq!(ok.len(), 2);
+    }
+
+    #[test]
+    fn rates_pastes_are_bounded_in_size() {
+        let many: String = (0..=MAX_RATE_ROWS).map(|_| "USD,2026-01,1,1\n").collect();
+        let bad = parse_rates_csv(&many, &rules()).unwrap_err();
+        assert_eq!(bad.len(), 1);
+        assert!(bad[0].errors[0].contains("at most"), "{bad:?}");
+        let big = format!("USD,2026-01,1,{}\n", "1".repeat(MAX_RATES_CSV_BYTES));
+        assert!(parse_rates_csv(&big, &rules()).is_err());
+    }
+
+    #[test]
+    fn rate_months_follow_the_groups_history() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        let m = RateRules::months_for(24, today);
+        assert_eq!(
+            m.from().to_string(),
+            "2023-12",
+            "24 months back, then a year"
+        );
+        assert_eq!(m.to().to_string(), "2027-12", "a year ahead");
     }
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::groups::require_role;
 use super::{Nav, render};
 use crate::domain::Email;
-use crate::store::{ApiTokenInfo, AuditRow, Group, GroupRole, Member, MemberChange};
+use crate::store::{ApiTokenInfo, AuditRow, Group, GroupRole, Member, MemberChange, TokenScope};
 use crate::web::{AppState, CurrentUser, WebError};
 
 const LAST_ADMIN: &str = "A group needs at least one admin: make someone else an admin before removing or demoting this one.";
@@ -396,6 +396,10 @@ struct TokenRow {
     created: String,
     last_used: String,
     revoked: Option<String>,
+    /// "no expiry", or when it stops working.
+    expires: String,
+    expired: bool,
+    read_only: bool,
 }
 
 impl TokenRow {
@@ -406,6 +410,9 @@ impl TokenRow {
             created: when(t.created_at),
             last_used: t.last_used_at.map(when).unwrap_or_else(|| "never".into()),
             revoked: t.revoked_at.map(when),
+            expires: t.expires_at.map(when).unwrap_or_else(|| "no expiry".into()),
+            expired: t.expires_at.is_some_and(|e| e <= Utc::now()),
+            read_only: t.read_only,
         }
     }
 }
@@ -416,7 +423,16 @@ pub struct TokenForm {
     name: String,
     #[serde(default)]
     csrf_token: String,
+    /// Days until the token stops working; empty for never.
+    #[serde(default)]
+    expires_in_days: String,
+    /// A ticked box: the token may only read.
+    #[serde(default)]
+    read_only: Option<String>,
 }
+
+/// The longest a token may be made to last, in days (ten years).
+pub const MAX_TOKEN_DAYS: i64 = 3650;
 
 async fn tokens_page(
     user: &CurrentUser,
@@ -491,9 +507,36 @@ pub async fn create_api_token(
         )
         .await;
     }
+    let now = Utc::now();
+    let days = form.expires_in_days.trim();
+    let expires_at = if days.is_empty() {
+        None
+    } else {
+        match days.parse::<i64>() {
+            Ok(d) if (1..=MAX_TOKEN_DAYS).contains(&d) => Some(now + chrono::Duration::days(d)),
+            _ => {
+                return tokens_page(
+                    &user,
+                    &state,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    None,
+                    vec![format!(
+                        "Give the days until the token expires as 1 to {MAX_TOKEN_DAYS}, or leave it empty for never."
+                    )],
+                    form.name,
+                )
+                .await;
+            }
+        }
+    };
+    let scope = TokenScope {
+        expires_at,
+        read_only: form.read_only.is_some(),
+    };
     let (_, token) = state
         .store
-        .issue_api_token(user.user.id, name, Utc::now())
+        .issue_api_token_with(user.user.id, name, scope, now)
         .await?;
     tokens_page(
         &user,

@@ -8,9 +8,9 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 
 use super::render;
-use crate::auth::{password, throttle, token};
+use crate::auth::{password, setup_code, throttle, token};
 use crate::domain::Email;
-use crate::store::{AuditEntry, NewUser, User};
+use crate::store::{AuditEntry, MAX_USER_NAME_CHARS, NewUser, User};
 use crate::web::session::{self, SESSION_HOURS, current_session};
 use crate::web::{AppState, CurrentUser, WebError, csrf};
 
@@ -48,6 +48,8 @@ pub struct LoginForm {
 
 #[derive(Deserialize)]
 pub struct SetupForm {
+    #[serde(default)]
+    setup_code: String,
     email: String,
     #[serde(default)]
     name: String,
@@ -69,18 +71,58 @@ fn see_other(location: &str) -> HttpResponse {
 
 /// Only same-site paths are followed after sign-in (no open redirect).
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/groups"
-    }
+    if is_local_path(next) { next } else { "/groups" }
 }
 
-fn client_ip(req: &HttpRequest) -> String {
-    // The socket's address, not X-Forwarded-For, which a client can forge
-    // to dodge throttling.
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
+/// A path on this site and nothing else: one leading `/`, and neither as
+/// written nor percent-decoded any backslash, control or whitespace
+/// character, or a second leading `/`. Browsers drop tabs and newlines
+/// from a URL and read `\` as `/`, so `/\t/evil.example` is
+/// `//evil.example` (another host) to them.
+fn is_local_path(next: &str) -> bool {
+    let plain = |p: &str| {
+        p.starts_with('/')
+            && !p[1..].starts_with('/')
+            && !p
+                .chars()
+                .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
+    };
+    plain(next) && percent_decode(next).is_some_and(|d| plain(&d))
+}
+
+/// `%XX` escapes decoded; `None` for a broken escape or bytes that are not
+/// UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The client's address for throttling: the socket's, or the one a trusted
+/// proxy reports (`CONSOL_TRUSTED_PROXIES`). Never a header the client
+/// could forge to dodge the count.
+fn client_ip(req: &HttpRequest, state: &AppState) -> String {
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    state
+        .settings
+        .trusted_proxies
+        .client_ip(req.peer_addr().map(|a| a.ip()), &forwarded)
+        .map(|ip| ip.to_string())
         .unwrap_or_else(|| "unknown".to_string())
 }
 
@@ -144,35 +186,27 @@ pub async fn login(
     let form = form.into_inner();
     csrf::check_pre_session(&req, &form.csrf_token)?;
     let now = Utc::now();
-    let ip = client_ip(&req);
-    let email_key = form.email.trim().to_lowercase();
+    let ip = client_ip(&req, &state);
+    // Bounded before anything reaches the database, and counted before the
+    // (slow) check, so neither an oversized e-mail nor an abandoned request
+    // goes uncounted.
+    let email_key = throttle::email_key(&form.email);
+    let attempt = state
+        .store
+        .record_login_attempt(&email_key, &ip, false, now)
+        .await?;
 
-    if !throttle::allowed(&state.store, &email_key, &ip, now).await? {
-        state
-            .store
-            .audit(
-                &AuditEntry::new("user.login_throttled", None).detail(&email_key),
-                now,
-            )
-            .await?;
-        return Err(WebError::TooManyRequests(format!(
-            "Too many failed sign-in attempts. Try again in {} minutes.",
-            throttle::WINDOW_MINUTES
-        )));
-    }
-
-    let user = match Email::parse(&form.email) {
-        Ok(email) => check_credentials(&state, &email, &form.password).await?,
-        Err(_) => {
-            password::dummy_verify(&form.password);
+    let user = match Email::parse(&email_key)
+        .ok()
+        .filter(|_| form.password.len() <= 4 * password::MAX_LENGTH)
+    {
+        Some(email) => check_credentials(&state, &email, &form.password).await?,
+        None => {
+            password::dummy_verify_off_thread(form.password.clone()).await;
             None
         }
     };
     let Some(user) = user else {
-        state
-            .store
-            .record_login_attempt(&email_key, &ip, false, now)
-            .await?;
         state
             .store
             .audit(
@@ -180,20 +214,23 @@ pub async fn login(
                 now,
             )
             .await?;
+        // Only a failure waits, and only after the password was checked: a
+        // right password is never held back by anyone's failures.
+        let delay = throttle::failure_delay(&state.store, &email_key, &ip, now).await?;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         // One message for an unknown e-mail and a wrong password alike.
         return login_response(
             &req,
             &state,
             StatusCode::UNAUTHORIZED,
-            form.email,
+            form.email.chars().take(throttle::MAX_EMAIL_CHARS).collect(),
             form.next,
             Some("Wrong e-mail or password.".to_string()),
         );
     };
-    state
-        .store
-        .record_login_attempt(&email_key, &ip, true, now)
-        .await?;
+    state.store.mark_login_succeeded(attempt).await?;
     state
         .store
         .audit(&AuditEntry::new("user.login", Some(user.id)), now)
@@ -210,14 +247,10 @@ async fn check_credentials(
 ) -> Result<Option<User>, WebError> {
     let found = state.store.credentials(email).await?;
     let Some((user, stored)) = found else {
-        password::dummy_verify(password_given);
+        password::dummy_verify_off_thread(password_given.to_string()).await;
         return Ok(None);
     };
-    let given = password_given.to_string();
-    // argon2 is deliberately slow: keep it off the async executor.
-    let ok = web::block(move || password::verify(&given, &stored))
-        .await
-        .map_err(|e| WebError::Internal(e.into()))?;
+    let ok = password::verify_off_thread(password_given.to_string(), stored).await;
     Ok((ok && user.disabled_at.is_none()).then_some(user))
 }
 
@@ -310,6 +343,32 @@ pub async fn setup(
     if state.store.count_users().await? > 0 {
         return Ok(see_other("/login"));
     }
+    if !setup_code::is_valid(&state.store, &form.setup_code).await? {
+        // Counted and slowed like a failed sign-in, so the code cannot be
+        // guessed quickly.
+        let now = Utc::now();
+        let ip = client_ip(&req, &state);
+        state
+            .store
+            .record_login_attempt("(set-up code)", &ip, false, now)
+            .await?;
+        let delay = throttle::failure_delay(&state.store, "(set-up code)", &ip, now).await?;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        return setup_response(
+            &req,
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form.email,
+            form.name,
+            vec![
+                "The set-up code is not right. `consol serve` writes it to its log when it starts \
+                 with no users; restarting it writes a new one."
+                    .to_string(),
+            ],
+        );
+    }
     let mut errors = Vec::new();
     let email = Email::parse(&form.email)
         .map_err(|e| errors.push(e.to_string()))
@@ -319,6 +378,11 @@ pub async fn setup(
     }
     if form.password != form.password_confirm {
         errors.push("The two passwords differ.".to_string());
+    }
+    if form.name.trim().chars().count() > MAX_USER_NAME_CHARS {
+        errors.push(format!(
+            "Give a name of at most {MAX_USER_NAME_CHARS} characters."
+        ));
     }
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return setup_response(
@@ -330,10 +394,8 @@ pub async fn setup(
             errors,
         );
     };
-    let pw = form.password.clone();
-    let hash = web::block(move || password::hash(&pw))
+    let hash = password::hash_off_thread(form.password.clone())
         .await
-        .map_err(|e| WebError::Internal(e.into()))?
         .map_err(|e| WebError::Internal(e.into()))?;
     let now = Utc::now();
     let new = NewUser {
@@ -354,4 +416,38 @@ pub async fn setup(
         )
         .await?;
     start_session(&state, &user, "/groups").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        for good in ["/groups", "/groups/1/reports?from=2026-01&to=2026-03", "/"] {
+            assert_eq!(safe_next(good), good, "{good}");
+        }
+        for bad in [
+            "",
+            "groups",
+            "//evil.example",
+            "/\\evil.example",
+            "/%5Cevil.example",
+            "/%09/evil.example",
+            "/\t/evil.example",
+            "/%0d%0a/evil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            " /groups",
+            "/%",
+            "/%zz",
+            "/%ff",
+            "/a%20b",
+            "/\u{a0}/evil.example",
+        ] {
+            assert_eq!(safe_next(bad), "/groups", "{bad:?}");
+        }
+    }
 }

@@ -1,3 +1,4 @@
+pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod balance_sheet;
@@ -17,6 +18,8 @@ pub mod setup;
 pub struct Nav {
     pub email: String,
     pub csrf_token: String,
+    /// Administrators see the users page in the nav.
+    pub is_admin: bool,
 }
 
 impl Nav {
@@ -24,6 +27,7 @@ impl Nav {
         Self {
             email: user.user.email.clone(),
             csrf_token: user.csrf_token().to_string(),
+            is_admin: user.user.is_admin,
         }
     }
 }

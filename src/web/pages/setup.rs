@@ -20,9 +20,9 @@ use super::{Nav, render};
 use crate::engine::MappingBasis;
 use crate::store::{Group, GroupRole, MappingRow};
 use crate::web::api::setup::{
-    AccountMappingJson, GroupAccountJson, IcContactJson, MappingsView, RATES_HEADER, RawContact,
-    RawMapping, RawRate, RowErrors, contacts_view, mappings_view, parse_rates, parse_rates_csv,
-    validate_contacts, validate_mappings,
+    AccountMappingJson, GroupAccountJson, IcContactJson, MappingsView, RATES_HEADER, RateRules,
+    RawContact, RawMapping, RawRate, RowErrors, contacts_view, mappings_view, parse_rates,
+    parse_rates_csv, validate_contacts, validate_mappings,
 };
 use crate::web::{AppState, CurrentUser, WebError};
 
@@ -234,7 +234,10 @@ pub async fn save_rates(
     let form = form.into_inner();
     user.check_csrf(&form.csrf_token)?;
     let (group, role) = require_role(&state, &user, group_id(&path)?, GroupRole::Editor).await?;
-    match parse_rates_csv(&form.csv, group.presentation_currency) {
+    match parse_rates_csv(
+        &form.csv,
+        &RateRules::for_group(&group, Utc::now().date_naive()),
+    ) {
         Ok(rows) => {
             state
                 .store
@@ -326,7 +329,7 @@ pub async fn save_rates_table(
             "Nothing to save: type a rate into the table.".to_string(),
         ])
     } else {
-        parse_rates(&raw, group.presentation_currency).map_err(|bad| {
+        parse_rates(&raw, &RateRules::for_group(&group, Utc::now().date_naive())).map_err(|bad| {
             let mut errors = vec!["Nothing was saved: correct these rates and save again.".into()];
             errors.extend(row_messages(&bad, |n| {
                 labels.get(n - 1).cloned().unwrap_or_default()
