@@ -179,9 +179,10 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        // A server error's message is its cause (database, engine): logged
-        // under an id, never sent.
-        if self.status.is_server_error() {
+        // An internal error's message is its cause (database, engine):
+        // logged under an id, never sent. Other 5xx answers (501 "not
+        // available yet", 503 "busy") are written for the user and kept.
+        if self.status == StatusCode::INTERNAL_SERVER_ERROR || self.code == "internal" {
             let id = crate::web::error::new_error_id();
             tracing::error!(error_id = %id, code = self.code, error = %self.message, "API request failed");
             let message = crate::web::error::internal_message(&id);
