@@ -10,15 +10,13 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::setup::{RowErrors, rows_invalid};
+use super::setup::{
+    MAX_RATE, MAX_RATE_DECIMALS, RowErrors, json_rows, parse_decimal, rows_invalid,
+};
 use super::{ApiError, ApiUser};
 use crate::domain::Month;
 use crate::store::{GroupRole, OwnershipRow};
 use crate::web::AppState;
-
-/// Rates and amounts beyond these are typing mistakes, not data.
-const MAX_RATE: i64 = 1_000_000_000;
-const MAX_DP: u32 = 10;
 
 fn row_json(r: &OwnershipRow, names: &HashMap<i64, String>) -> Value {
     json!({
@@ -57,13 +55,7 @@ pub async fn get_ownership(
 /// A decimal given as a JSON string: exact, no exponent.
 fn decimal(v: &Value, field: &str, errors: &mut Vec<String>) -> Option<Decimal> {
     match v.get(field) {
-        Some(Value::String(s)) => match Decimal::from_str_exact(s.trim()) {
-            Ok(d) => Some(d),
-            Err(_) => {
-                errors.push(format!("{field}: '{s}' is not a decimal number"));
-                None
-            }
-        },
+        Some(Value::String(s)) => parse_decimal(field, s, errors),
         Some(_) => {
             errors.push(format!(
                 "{field}: a decimal as a JSON string, such as \"100\""
@@ -118,16 +110,16 @@ fn parse_row(
     };
     let equity = decimal(v, "equity_at_acquisition", &mut errors);
     if let Some(e) = equity
-        && (e.abs() > Decimal::from(MAX_RATE) * Decimal::from(1000) || e.scale() > 4)
+        && (e.abs() > MAX_RATE * Decimal::from(1000) || e.scale() > 4)
     {
         errors.push("equity_at_acquisition: at most 4 decimal places and a sane size".to_string());
     }
     let rate = decimal(v, "historical_rate", &mut errors);
     if let Some(r) = rate
-        && (r <= Decimal::ZERO || r > Decimal::from(MAX_RATE) || r.scale() > MAX_DP)
+        && (r <= Decimal::ZERO || r > MAX_RATE || r.normalize().scale() > MAX_RATE_DECIMALS)
     {
         errors.push(format!(
-            "historical_rate: positive, at most {MAX_RATE}, at most {MAX_DP} decimal places"
+            "historical_rate: positive, at most {MAX_RATE}, at most {MAX_RATE_DECIMALS} decimal places"
         ));
     }
     let accounts: Vec<String> = match v.get("investment_account_ids") {
@@ -195,22 +187,7 @@ pub async fn put_ownership(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (group, _) = user.group(&state, &path, GroupRole::Editor).await?;
-    let values: Vec<Value> = match serde_json::from_slice(&body) {
-        Ok(Value::Array(rows)) if !rows.is_empty() => rows,
-        Ok(_) => {
-            return Err(ApiError::invalid(
-                "Expected a non-empty JSON array of rows.",
-                json!({ "body": "a JSON array of row objects" }),
-            ));
-        }
-        Err(e) => {
-            return Err(ApiError::new(
-                actix_web::http::StatusCode::BAD_REQUEST,
-                "bad_request",
-                format!("The body is not JSON: {e}"),
-            ));
-        }
-    };
+    let values = json_rows(&body)?;
     let views = state.store.entities_for_group(group.id).await?;
     let entities: HashMap<i64, i64> = views.iter().map(|e| (e.id, e.organisation_id)).collect();
     let mut owner_accounts: HashMap<i64, HashSet<String>> = HashMap::new();

@@ -76,7 +76,7 @@ pub fn is_iso_currency(code: CurrencyCode) -> bool {
 }
 
 /// An exact decimal from text: no floats, no exponent, no rounding.
-fn parse_decimal(field: &str, raw: &str, errors: &mut Vec<String>) -> Option<Decimal> {
+pub(super) fn parse_decimal(field: &str, raw: &str, errors: &mut Vec<String>) -> Option<Decimal> {
     let t = raw.trim();
     let well_formed = !t.is_empty()
         && t.chars()
@@ -332,7 +332,7 @@ fn parse_rates_json(body: &[u8], rules: &RateRules) -> Result<Vec<RateRow>, ApiE
 
 /// A JSON array of row objects; 400 when the body is not JSON, 422 when it
 /// is not a non-empty array.
-fn json_rows(body: &[u8]) -> Result<Vec<Value>, ApiError> {
+pub(super) fn json_rows(body: &[u8]) -> Result<Vec<Value>, ApiError> {
     let v: Value = serde_json::from_slice(body).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
