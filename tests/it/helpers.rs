@@ -802,10 +802,21 @@ pub async fn synced_demo_group(backend: Backend) -> SyncedGroup {
         .await
         .unwrap();
     }
-    consol::sync::worker(s.app.store().clone(), s.xero.clone())
-        .drain()
-        .await
-        .unwrap();
+    // `drain` stops when nothing can be claimed now, which includes a job
+    // waiting to retry after a transient fault: keep draining until every
+    // entity's sync has finished.
+    let worker = consol::sync::worker(s.app.store().clone(), s.xero.clone());
+    for _ in 0..600 {
+        worker.drain().await.unwrap();
+        let runs = s.app.store().latest_runs_for_group(group_id).await.unwrap();
+        if runs
+            .iter()
+            .all(|r| r.state == "succeeded" || r.state == "failed")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     let user_id = user_id(s.app.store(), "fin@example.com").await;
     let (group, _) = s
         .app
