@@ -4,7 +4,9 @@
 //! Twenty-four months of sales, bills, payments, payroll and rent journals,
 //! and intercompany management fees and goods in base and foreign
 //! currencies, all written through the same functions that serve Xero's
-//! write endpoints. Two intercompany pairs are deliberately broken.
+//! write endpoints. Two intercompany pairs are deliberately broken. Unless
+//! switched off, the real-life cases of [`super::demo_cases`] are added on
+//! top, with a fifth entity (Tui Ventures) that starts part-way.
 
 use chrono::{Duration, NaiveDate, NaiveTime};
 use rust_decimal::Decimal;
@@ -31,6 +33,11 @@ pub struct DemoOptions {
     /// seed and names ending in " n" ("Kea Holdings 2"), for load tests
     /// that need many organisations of a realistic shape.
     pub copies: u32,
+    /// Adds [`super::demo_cases::add_real_life_cases`] to the first copy
+    /// (on by default): credit notes, spend and receive money, a sale to
+    /// inventory, a part-paid foreign invoice with a realised FX gain or
+    /// loss, and a fifth entity whose history starts part-way.
+    pub real_life_cases: bool,
 }
 
 impl DemoOptions {
@@ -41,6 +48,7 @@ impl DemoOptions {
             scale: 1,
             months: 24,
             copies: 1,
+            real_life_cases: true,
         }
     }
 }
@@ -73,6 +81,8 @@ pub struct DemoGroup {
     /// Parent first: NZ, AU, UK, US (then the same for each further copy).
     pub organisations: Vec<Ledger>,
     pub anomalies: Vec<Anomaly>,
+    /// The real-life cases written on top (empty when switched off).
+    pub cases: Vec<super::demo_cases::Case>,
 }
 
 impl DemoGroup {
@@ -391,16 +401,23 @@ pub fn build_demo(opts: &DemoOptions) -> DemoGroup {
         organisations.extend(orgs);
         anomalies.extend(found);
     }
-    clock.set(
+    let mut group = DemoGroup {
+        clock,
+        organisations,
+        anomalies,
+        cases: Vec::new(),
+    };
+    // The cases are written in the last three months of history, so a
+    // shorter history has no room for them.
+    if opts.real_life_cases && months >= 3 {
+        group.cases = super::demo_cases::add_real_life_cases(&mut group, opts.today);
+    }
+    group.clock.set(
         opts.today
             .and_time(NaiveTime::from_hms_opt(8, 0, 0).expect("time"))
             .and_utc(),
     );
-    DemoGroup {
-        clock,
-        organisations,
-        anomalies,
-    }
+    group
 }
 
 /// The trading and legal names of `spec` in copy `copy` (1 is the original).

@@ -12,10 +12,9 @@
 //! - an entity whose history starts part-way (Tui Ventures Limited, three
 //!   months of trading and intercompany fees with the parent).
 //!
-//! NOT yet called by [`super::demo::build_demo`]: other tests depend on
-//! the demo's figures, and the sync and engine that read these kinds land
-//! separately. Wire it in with `add_real_life_cases(&mut group, today)`
-//! right after `build_demo`, before the simulator serves the group.
+//! [`super::demo::build_demo`] calls it after the first copy is built
+//! (`DemoOptions::real_life_cases`), so `consol demo` and the simulator's
+//! demo data carry every case.
 
 use chrono::{Duration, NaiveDate, NaiveTime};
 use rust_decimal::Decimal;

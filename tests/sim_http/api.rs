@@ -427,7 +427,8 @@ async fn run_cli_serves_demo_data_with_a_ready_made_app() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(orgs.as_array().map(Vec::len), Some(4), "{orgs}");
+    // The group of four and the part-way entity (Tui Ventures).
+    assert_eq!(orgs.as_array().map(Vec::len), Some(5), "{orgs}");
     let apps: Vec<Value> = http
         .get(format!("http://{addr}/_sim/apps"))
         .send()

@@ -211,9 +211,10 @@ async fn writes_if_modified_since_idempotency_and_summarize_errors() {
 }
 
 #[tokio::test]
-async fn demo_user_is_connected_to_all_four_demo_orgs() {
+async fn demo_user_is_connected_to_all_five_demo_orgs() {
     let demo = shared_demo();
-    assert_eq!(demo.tenants.len(), 4);
+    // The group of four and the part-way entity (Tui Ventures).
+    assert_eq!(demo.tenants.len(), 5);
     let conns: Vec<Value> = client()
         .get(format!("{}/connections", demo.base))
         .bearer_auth(&demo.token)
