@@ -184,6 +184,15 @@ pub enum SyncError {
     Data(String),
     #[error("the organisation needs reconnecting to Xero")]
     NotConnected,
+    /// Xero refused a call the connection's consent does not cover: an
+    /// organisation connected before Consol asked for payments and bank
+    /// transactions.
+    #[error(
+        "Xero refused to share {what} with Consol: this organisation was connected before \
+         Consol asked to read payments and bank transactions. Reconnect it to Xero from the \
+         group page to grant them; the data synced earlier is kept"
+    )]
+    MissingScopes { what: &'static str },
     #[error("unknown organisation")]
     Missing,
     /// The worker is shutting down; the run goes back to the queue.
@@ -203,7 +212,7 @@ impl SyncError {
             Self::Call(CallError::Token(_)) => false,
             Self::Store(_) => true,
             Self::Data(_) => true,
-            Self::NotConnected | Self::Missing => false,
+            Self::NotConnected | Self::Missing | Self::MissingScopes { .. } => false,
             Self::Stopped => true,
         };
         JobError {
@@ -395,7 +404,20 @@ async fn run(
         stop: stop.clone(),
         shown_retry: None,
     };
-    let result = pull(&mut run, p, since).await;
+    let result = match pull(&mut run, p, since).await {
+        Err(e) => match missing_scope(&e) {
+            Some(what) => {
+                // Every organisation of this consent lacks the scope: all
+                // of them need reconnecting, which the group page shows.
+                store
+                    .set_token_set_state(token_set, "needs_reconnect", Utc::now())
+                    .await?;
+                Err(SyncError::MissingScopes { what })
+            }
+            None => Err(e),
+        },
+        ok => ok,
+    };
     if result.is_err() {
         // Keep this attempt's calls and rows, counted since the last step.
         run.progress.calls_by_endpoint =
@@ -405,6 +427,23 @@ async fn run(
         }
     }
     result
+}
+
+/// What a 401 that is not an expired token refused, when the endpoint is
+/// one whose scope Consol asks for only since real books were synced
+/// (`accounting.payments.read`, `accounting.banktransactions.read`).
+fn missing_scope(e: &SyncError) -> Option<&'static str> {
+    let SyncError::Call(CallError::Xero(XeroError::Unauthorized { endpoint, .. })) = e else {
+        return None;
+    };
+    let path = endpoint.rsplit('/').next().unwrap_or_default();
+    match path.split('?').next().unwrap_or_default() {
+        "BankTransactions" => Some("bank transactions (spend and receive money)"),
+        "Payments" => Some("payments"),
+        "Overpayments" => Some("overpayments"),
+        "Prepayments" => Some("prepayments"),
+        _ => None,
+    }
 }
 
 /// The calls and writes of one attempt.

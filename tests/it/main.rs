@@ -11,6 +11,7 @@ mod connect;
 mod consolidate;
 mod db_faults;
 mod demo;
+mod demo_books;
 mod documents;
 mod errors;
 mod export;
