@@ -80,13 +80,15 @@ fn source_row(
     section_title: &str,
 ) -> SourceRow {
     let section = ReportSection::from_title(section_title);
-    match (kind, account_id) {
-        ("account", Some(id)) if is_account_id(&id) => match section {
-            Some(s) => SourceRow::account_in(id, s),
-            None => SourceRow::account(id),
-        },
-        (_, key) => {
-            let key = key.unwrap_or(row_key);
+    match system_row_key(kind, account_id.as_deref(), &row_key) {
+        None => {
+            let id = account_id.unwrap_or(row_key);
+            match section {
+                Some(s) => SourceRow::account_in(id, s),
+                None => SourceRow::account(id),
+            }
+        }
+        Some(key) => {
             match section {
                 Some(s) => SourceRow::system_in(key, label, s),
                 // An untitled section holds only Gross and Net Profit in
@@ -94,6 +96,18 @@ fn source_row(
                 None => SourceRow::system(key, label, AccountClass::Revenue),
             }
         }
+    }
+}
+
+/// The key a mapping names a stored non-summary P&L row by when it is not
+/// an account row (its `account` attribute such as `FXGROUPID`, else its
+/// row key), or None for an account row (named by its AccountID). The
+/// loader and the mappings' checks share it, so what can be mapped is what
+/// the engine looks up.
+pub fn system_row_key(kind: &str, account_id: Option<&str>, row_key: &str) -> Option<String> {
+    match (kind, account_id) {
+        ("account", Some(id)) if is_account_id(id) => None,
+        (_, key) => Some(key.unwrap_or(row_key).to_string()),
     }
 }
 

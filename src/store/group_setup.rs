@@ -66,6 +66,17 @@ pub struct StoredContact {
     pub name: String,
 }
 
+/// A P&L row that is neither a summary nor an account of the chart (such
+/// as `FXGROUPID`), as stored in any month.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredOtherRow {
+    pub row_key: String,
+    pub account_id: Option<String>,
+    pub section: String,
+    pub label: String,
+    pub row_kind: String,
+}
+
 /// A P&L amount as stored, with the month.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredAmount {
@@ -435,6 +446,24 @@ impl Store {
             Ok(sqlx::query_as::<_, StoredAccount>(
                 "SELECT organisation_id, account_id, code, name, account_type, class FROM accounts \
                  WHERE organisation_id = $1 ORDER BY code, name",
+            )
+            .bind(org)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// The distinct P&L rows of an organisation that are not summaries and
+    /// not accounts of its synced chart: the rows a mapping may name by key.
+    pub async fn pnl_other_rows(&self, org: i64) -> StoreResult<Vec<StoredOtherRow>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, StoredOtherRow>(
+                "SELECT DISTINCT row_key, account_id, section, label, row_kind FROM report_amounts \
+                 WHERE organisation_id = $1 AND report = 'profit_and_loss' \
+                   AND row_kind <> 'summary' \
+                   AND (account_id IS NULL OR account_id NOT IN \
+                        (SELECT account_id FROM accounts WHERE organisation_id = $1)) \
+                 ORDER BY section, label, row_key",
             )
             .bind(org)
             .fetch_all(pool)

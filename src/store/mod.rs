@@ -45,7 +45,7 @@ pub use documents::{
 pub use entities::EntityView;
 pub use group_setup::{
     GroupAccountRow, IcContactRow, MappingRow, RateRow, StoredAccount, StoredAmount, StoredContact,
-    StoredInvoice, StoredLine,
+    StoredInvoice, StoredLine, StoredOtherRow,
 };
 pub use groups::{Group, GroupRole, Member, MemberChange, NewGroup};
 pub use jobs::{Enqueued, JobRow, NewJob, Requeued, StaleJobs};

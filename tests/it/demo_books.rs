@@ -32,7 +32,8 @@ use crate::helpers::{Backend, SyncedGroup, set_up_like_the_demo, synced_demo_gro
 
 crate::backends!(
     each_entity_column_is_xeros_own_pnl_and_eliminations_are_recomputed,
-    a_connection_without_the_new_scopes_is_asked_to_reconnect_and_keeps_its_data
+    a_connection_without_the_new_scopes_is_asked_to_reconnect_and_keeps_its_data,
+    the_currency_gains_row_is_mapped_through_the_api_and_the_page
 );
 
 /// Half away from zero at cents, as rule 3 says.
@@ -618,4 +619,163 @@ async fn a_connection_without_the_new_scopes_is_asked_to_reconnect_and_keeps_its
     for (org, invoices) in kept {
         assert_eq!(store.count_invoices(org).await.unwrap(), invoices);
     }
+}
+
+/// Per month, the values of a report line in one column.
+async fn line_by_month(
+    store: &consol::store::Store,
+    group: &consol::store::Group,
+    period: MonthRange,
+    key: &str,
+    col: &str,
+) -> BTreeMap<String, Decimal> {
+    let (_, report) = consolidation::consolidate_group(store, group, period)
+        .await
+        .unwrap();
+    let json = serde_json::to_value(&report).unwrap();
+    json["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let v = m["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["key"] == key)
+                .map(|l| dec(&l["values"][col]))
+                .unwrap_or_default();
+            (m["month"].as_str().unwrap().to_string(), v)
+        })
+        .collect()
+}
+
+/// Xero's "Foreign Currency Gains and Losses" row (`FXGROUPID`) of the
+/// parent is listed for mapping, refused for a key the entity's P&L does
+/// not have, saved through the API and through the page, and then counts
+/// on the group account it was mapped to instead of Unmapped.
+async fn the_currency_gains_row_is_mapped_through_the_api_and_the_page(backend: Backend) {
+    let SyncedGroup {
+        mut s,
+        group,
+        user_id,
+    } = synced_demo_group(backend).await;
+    let store = s.app.store().clone();
+    set_up_like_the_demo(&store, &group, user_id).await;
+    let gid = group.id;
+    let token = "consol_books_token";
+    crate::helpers::api_token(&store, user_id, token).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/v1/groups/{gid}/account-mappings", s.app.address);
+    let get = || async {
+        http.get(&url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    let entities = store.entities_for_group(gid).await.unwrap();
+    let kea = entities.iter().find(|e| e.name == "Kea Holdings").unwrap();
+
+    // Listed, unmapped, under Xero's own title.
+    let view = get().await;
+    let fx = |v: &Value| {
+        v["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["entity_id"] == kea.id && a["account_id"] == "FXGROUPID")
+            .cloned()
+            .unwrap_or_else(|| panic!("no FXGROUPID row for Kea: {v}"))
+    };
+    let row = fx(&view);
+    assert_eq!(row["status"], "unmapped", "{row}");
+    assert!(
+        row["name"].as_str().unwrap().contains("Foreign Currency"),
+        "{row}"
+    );
+    let expense = view["group_accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["class"] == "EXPENSE")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+
+    // A key that is neither an account nor a row of Kea's P&L is refused
+    // with its reason, and nothing is saved.
+    let bad = http
+        .put(&url)
+        .bearer_auth(token)
+        .json(&serde_json::json!([
+            {"entity_id": kea.id, "account_id": "FXGROUPID", "group_account_id": expense},
+            {"entity_id": kea.id, "account_id": "NOT-A-ROW", "group_account_id": expense}
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let body = bad.text().await.unwrap();
+    assert!(
+        body.contains("account NOT-A-ROW is not in the chart of accounts of Kea Holdings"),
+        "{body}"
+    );
+    assert_eq!(fx(&get().await)["status"], "unmapped");
+
+    // Before: the row counts under Unmapped (the part payment is in the
+    // month before last; three months keep the test quick).
+    let last = Month::of(Utc::now().date_naive()).prev();
+    let period = MonthRange::new(last.plus(-2), last).unwrap();
+    let col = format!("entity:{}", kea.id);
+    let unmapped_key = format!("unmapped:{}:FXGROUPID", kea.id);
+    let group_key = format!("group:{expense}");
+    let unmapped = line_by_month(&store, &group, period, &unmapped_key, &col).await;
+    let before = line_by_month(&store, &group, period, &group_key, &col).await;
+    assert!(unmapped.values().any(|v| !v.is_zero()), "{unmapped:?}");
+
+    // The page: filtered to the row, mapped and confirmed.
+    let path = format!("/groups/{gid}/mappings");
+    let page = s
+        .app
+        .client
+        .get(&format!("{path}?q=Foreign+Currency"))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let name = format!("map.{}.FXGROUPID", kea.id);
+    assert!(page.body.contains(&name), "{}", page.body);
+    let mut table = page.form_with("id=\"mapping-table\"");
+    table.set(&name, &expense.to_string());
+    table.set(&format!("confirm.{}.FXGROUPID", kea.id), "1");
+    let done = s.app.client.post_form(&path, &table.pairs()).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let row = fx(&get().await);
+    assert_eq!(row["status"], "confirmed", "{row}");
+    assert_eq!(row["group_account_id"], expense);
+
+    // After: Unmapped is empty, and the group account carries the row as
+    // Xero shows it (a loss is a positive operating expense, which the
+    // Unmapped line showed as its effect on profit).
+    let gone = line_by_month(&store, &group, period, &unmapped_key, &col).await;
+    assert!(gone.values().all(|v| v.is_zero()), "{gone:?}");
+    let after = line_by_month(&store, &group, period, &group_key, &col).await;
+    for (m, u) in &unmapped {
+        assert_eq!(after[m] - before[m], -*u, "{m}");
+    }
+
+    // And through the API for the same key: saved again, unconfirmed.
+    let put = http
+        .put(&url)
+        .bearer_auth(token)
+        .json(&serde_json::json!([
+            {"entity_id": kea.id, "account_id": "FXGROUPID", "group_account_id": expense, "confirmed": false}
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success(), "{}", put.text().await.unwrap());
+    assert_eq!(fx(&get().await)["status"], "suggested");
 }

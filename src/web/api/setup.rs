@@ -591,6 +591,31 @@ pub async fn mappings_view(store: &Store, group: &Group) -> Result<MappingsView,
                 account_type: a.account_type,
             });
         }
+        // Rows of the entity's P&L that are not in its chart, such as
+        // Xero's "Foreign Currency Gains and Losses" (FXGROUPID): the engine
+        // maps them by key, so they are listed to be mapped like accounts.
+        for r in other_rows(store, v.organisation_id).await? {
+            let m = stored.get(&(v.organisation_id, r.key.clone()));
+            rows.push(AccountMappingJson {
+                entity_id: v.id,
+                entity_name: v.name.clone(),
+                group_account_id: m.map(|m| m.group_account_id),
+                confirmed: m.is_some_and(|m| m.confirmed),
+                status: match m {
+                    Some(m) if m.confirmed => "confirmed",
+                    Some(_) => "suggested",
+                    None => "unmapped",
+                },
+                basis: None,
+                account_id: r.key,
+                code: None,
+                name: r.label,
+                class: r
+                    .class
+                    .map(|c| crate::consolidation::class_name(c).to_string()),
+                account_type: OTHER_ROW_TYPE.to_string(),
+            });
+        }
     }
     let suggested: HashMap<(i64, String), (i64, MappingBasis)> =
         engine::suggest_account_mappings(&engine_accounts, &engine_chart, &confirmed)
@@ -627,6 +652,38 @@ pub async fn mappings_view(store: &Store, group: &Group) -> Result<MappingsView,
             .collect(),
         accounts: rows,
     })
+}
+
+/// The `account_type` shown for a P&L row that is not an account.
+pub const OTHER_ROW_TYPE: &str = "REPORT_ROW";
+
+/// A mappable P&L row that is not in an entity's chart, by its key.
+struct OtherRow {
+    key: String,
+    label: String,
+    class: Option<engine::AccountClass>,
+}
+
+/// An organisation's mappable non-account P&L rows, one per key (Xero's
+/// realised and unrealised FXGROUPID rows share theirs).
+async fn other_rows(store: &Store, org: i64) -> Result<Vec<OtherRow>, StoreError> {
+    let mut out: Vec<OtherRow> = Vec::new();
+    for r in store.pnl_other_rows(org).await? {
+        let Some(key) =
+            crate::consolidation::system_row_key(&r.row_kind, r.account_id.as_deref(), &r.row_key)
+        else {
+            continue;
+        };
+        if out.iter().any(|o| o.key == key) {
+            continue;
+        }
+        out.push(OtherRow {
+            key,
+            label: r.label,
+            class: engine::ReportSection::from_title(&r.section).map(|s| s.class()),
+        });
+    }
+    Ok(out)
 }
 
 /// One mapping row as given, fields still unchecked.
@@ -668,20 +725,28 @@ pub async fn validate_mappings(
             (Some(a), Some(e)) => {
                 let known = match accounts.entry(e.organisation_id) {
                     Entry::Occupied(o) => o.into_mut(),
-                    Entry::Vacant(v) => v.insert(
-                        store
+                    Entry::Vacant(v) => {
+                        let mut keys: HashSet<String> = store
                             .accounts_of(e.organisation_id)
                             .await?
                             .into_iter()
                             .map(|x| x.account_id)
-                            .collect(),
-                    ),
+                            .collect();
+                        keys.extend(
+                            other_rows(store, e.organisation_id)
+                                .await?
+                                .into_iter()
+                                .map(|o| o.key),
+                        );
+                        v.insert(keys)
+                    }
                 };
                 if known.contains(a) {
                     Some(a.clone())
                 } else {
                     errors.push(format!(
-                        "account {a} is not in the chart of accounts of {}",
+                        "account {a} is not in the chart of accounts of {}, nor a row of its \
+                         synced profit and loss",
                         e.name
                     ));
                     None
