@@ -107,7 +107,7 @@ async fn a_finance_user_does_the_month_end_review_in_a_browser() {
         seen_moving |= moving == serde_json::json!(true);
         if b.execute(bars).await.as_u64() == Some(0) {
             page = b.text("#entities").await;
-            if page.matches(" calls").count() == 4 {
+            if page.matches(" calls").count() == 5 {
                 break;
             }
         }
@@ -116,7 +116,7 @@ async fn a_finance_user_does_the_month_end_review_in_a_browser() {
     assert!(seen_moving, "the progress bars followed the runs");
     assert_eq!(
         page.matches(" calls").count(),
-        4,
+        5,
         "the page reloaded itself with each entity's finished run: {page}"
     );
     s.control("DELETE", "/_sim/faults", None).await;
@@ -126,7 +126,7 @@ async fn a_finance_user_does_the_month_end_review_in_a_browser() {
         .map(|r| (r.state.clone(), r.error.clone()))
         .collect();
     assert!(
-        runs.len() == 4 && runs.iter().all(|r| r.state == "succeeded"),
+        runs.len() == 5 && runs.iter().all(|r| r.state == "succeeded"),
         "every sync succeeded: {states:?}"
     );
 

@@ -258,7 +258,12 @@ async fn the_mappings_filter_finds_codes_names_and_group_accounts(backend: Backe
     assert_eq!(renamed["name"], "Zephyr turnover");
     assert_eq!(renamed["basis"], "same_code", "{renamed}");
     assert_eq!(recoded["basis"], "same_name", "{recoded}");
-    let unmapped = with_status(&rows, "unmapped");
+    // (Kea's "Foreign Currency Gains and Losses" row, outside its chart,
+    // is listed unmapped too: only accounts count here.)
+    let unmapped: Vec<_> = with_status(&rows, "unmapped")
+        .into_iter()
+        .filter(|a| a["account_type"] != "REPORT_ROW")
+        .collect();
     assert_eq!(unmapped.len(), 1, "the new account has no suggestion");
     let client = &mut g.s.app.client;
 

@@ -154,7 +154,10 @@ async fn full_then_incremental_sync_matches_xero(backend: Backend) {
             e.name,
             run.calls
         );
-        assert!(invoices > 1000, "paging was exercised");
+        // (Tui Ventures, the demo's part-way entity, has a dozen.)
+        if e.name != consol::sim::demo_cases::PART_WAY_ENTITY {
+            assert!(invoices > 1000, "paging was exercised");
+        }
     }
     // Everything stored equals the simulator's books: every report month,
     // invoice, contact and account of every entity.
@@ -164,6 +167,12 @@ async fn full_then_incremental_sync_matches_xero(backend: Backend) {
         let theirs = s.xero_snapshot(e.tenant_id.parse().unwrap());
         // Not vacuous: each month has its Net Profit, each invoice its key.
         for m in window() {
+            // (A zero is no row: Tui Ventures has nothing before it started.)
+            if e.name == consol::sim::demo_cases::PART_WAY_ENTITY
+                && s.xero_net_profit(e.tenant_id.parse().unwrap(), m).is_zero()
+            {
+                continue;
+            }
             assert!(
                 ours.contains_key(&format!("ProfitAndLoss/{m}/|Net Profit")),
                 "{} {m}",
@@ -221,7 +230,8 @@ async fn full_then_incremental_sync_matches_xero(backend: Backend) {
         Some(format!("/groups/{group}?notice=sync_queued").as_str())
     );
     let queued = s.app.store().job_counts().await.unwrap();
-    assert!(queued.contains(&("queued".to_string(), 4)), "{queued:?}");
+    // One per demo organisation (the four and Tui Ventures).
+    assert!(queued.contains(&("queued".to_string(), 5)), "{queued:?}");
     // Each queued run has its progress bar, followed by sync.js (or, with
     // no JavaScript, by the page refreshing itself).
     let page = s.app.client.get(&format!("/groups/{group}")).await;
@@ -233,7 +243,7 @@ async fn full_then_incremental_sync_matches_xero(backend: Backend) {
             run.id
         );
     }
-    assert_eq!(page.body.matches("<progress").count(), 4);
+    assert_eq!(page.body.matches("<progress").count(), 5);
     assert!(page.body.contains("/static/sync.js?v="));
     assert!(
         page.body
@@ -799,7 +809,7 @@ async fn a_fault_part_way_leaves_each_month_and_record_old_or_new(backend: Backe
         );
     }
     let queued = s.app.store().job_counts().await.unwrap();
-    assert!(queued.contains(&("queued".to_string(), 4)), "{queued:?}");
+    assert!(queued.contains(&("queued".to_string(), 5)), "{queued:?}");
 
     // The retries meet the same fault; the runs end failed, and nothing
     // they did on the way mixed old and new.
@@ -886,6 +896,7 @@ async fn a_webhook_brings_voided_and_deleted_invoices(backend: Backend) {
         .pairs
         .iter()
         .filter(|p| p.status == MatchStatus::Matched)
+        .filter(|p| p.kind == consol::engine::DocumentKind::Invoice)
         .find_map(|p| {
             let (sale, bill) = (p.seller_invoice.as_ref()?, p.buyer_bill.as_ref()?);
             // A seller in the presentation currency, so that its P&L
