@@ -6,6 +6,7 @@ mod api;
 mod balance_sheet;
 mod books_sync;
 mod browser;
+mod bs_export;
 mod cli;
 mod connect;
 mod consolidate;
