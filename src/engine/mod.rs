@@ -76,6 +76,7 @@
 //! - **Hashing.** Lookup tables use a small multiply-rotate hasher (see
 //!   `hash.rs`): the keys are Xero and store ids, not attacker-chosen.
 
+pub mod attribution;
 pub mod balance_sheet;
 mod consolidate;
 mod eliminate;

@@ -3,6 +3,7 @@
 
 mod admin;
 mod api;
+mod attribution;
 mod balance_sheet;
 mod books_sync;
 mod browser;
