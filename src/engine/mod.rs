@@ -78,6 +78,7 @@
 
 pub mod attribution;
 pub mod balance_sheet;
+pub mod bs_cell;
 mod consolidate;
 mod eliminate;
 mod error;

@@ -109,3 +109,42 @@ pub async fn balance_sheet(
         }
     }
 }
+
+#[derive(Deserialize)]
+pub struct CellQuery {
+    at: Option<String>,
+    line: String,
+    column: String,
+}
+
+/// `GET /api/v1/groups/{id}/reports/balance-sheet/cell?at=&line=&column=`:
+/// what made one cell (rules section 5): Xero's balance-sheet rows and the
+/// rate each was translated at, the translation reserve's parts, or the
+/// columns a consolidated cell adds up. 404 when there is no such cell.
+pub async fn cell(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<CellQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (group, _) = user.group(&state, &path, GroupRole::Viewer).await?;
+    let q = query.into_inner();
+    let at = match q.at.as_deref() {
+        None | Some("") => Month::of(Utc::now().date_naive()).prev(),
+        Some(s) => Month::parse(s)
+            .map_err(|e| ApiError::invalid(e.to_string(), json!({"at": "a month, YYYY-MM"})))?,
+    };
+    let (input, _) = consolidation::balance_sheet::load(&state.store, &group, at).await?;
+    let report = crate::engine::balance_sheet::consolidate_balance_sheet(&input);
+    match crate::engine::bs_cell::balance_sheet_cell(&input, &report, &q.line, &q.column) {
+        Some(c) => Ok(HttpResponse::Ok().json(c)),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!(
+                "The balance sheet at {at} has no cell at line '{}' and column '{}'.",
+                q.line, q.column
+            ),
+        )),
+    }
+}
