@@ -681,3 +681,39 @@ fn a_rate_that_never_moves_leaves_no_translation_reserve() {
     assert_eq!(consolidated(&r, "group:1"), d("151100.00"));
     assert!(r.balance_check.values().all(|v| v.is_zero()));
 }
+
+#[test]
+fn a_cell_opens_to_xeros_rows_at_the_closing_rate_and_the_reserves_parts() {
+    use consol::engine::bs_cell::balance_sheet_cell;
+    let input = worked("80", "88000", "62000");
+    let r = consolidate_balance_sheet(&input);
+    // S's cash: AUD 101,000 at January's closing 1.15 (its average is
+    // 1.12) = 116,150.00.
+    let c = balance_sheet_cell(&input, &r, "group:1", "entity:2").unwrap();
+    assert_eq!(c.value, d("116150.00"));
+    assert!(c.complete);
+    assert_eq!(c.sources.len(), 1);
+    let s = &c.sources[0];
+    assert_eq!(s.account_id.as_deref(), Some("s-cash"));
+    assert_eq!(
+        (s.base_amount, s.rate, s.rate_kind),
+        (Some(d("101000")), Some(d("1.15")), "closing")
+    );
+    assert_eq!(s.cell_amount, d("116150.00"));
+    // Its equity at acquisition at the historical rate; its earnings at
+    // January's average; its reserve in the roll-forward's parts.
+    let c = balance_sheet_cell(&input, &r, EQUITY_AT_ACQUISITION, "entity:2").unwrap();
+    assert_eq!(
+        (c.value, c.sources[0].rate_kind),
+        (d("110000.00"), "historical")
+    );
+    let c = balance_sheet_cell(&input, &r, CURRENT_YEAR_EARNINGS, "entity:2").unwrap();
+    assert_eq!(c.sources[0].rate, Some(d("1.12")));
+    assert!(c.complete && c.value == d("1120.00"));
+    let c = balance_sheet_cell(&input, &r, TRANSLATION_RESERVE, "entity:2").unwrap();
+    assert!(c.complete && c.value == d("5030.00"), "{c:?}");
+    // Consolidated cash is P's column and S's.
+    let c = balance_sheet_cell(&input, &r, "group:1", "consolidated").unwrap();
+    assert!(c.complete && c.value == d("178150.00"), "{c:?}");
+    assert!(balance_sheet_cell(&input, &r, "nope", "consolidated").is_none());
+}
