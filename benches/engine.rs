@@ -2,7 +2,11 @@
 //! entities × 400 accounts × 36 months of P&L amounts, and 500,000 invoices
 //! of which 50,000 are intercompany. Data generation is not timed.
 //!
-//! Run with `cargo bench --bench engine`.
+//! Also times the consolidated balance sheet of 100 entities at one month
+//! end with 24 months of history (issue 12).
+//!
+//! Run with `cargo bench --bench engine`; `CONSOL_BENCH=balance-sheet` runs
+//! only the balance sheet.
 
 use std::time::{Duration, Instant};
 
@@ -254,7 +258,131 @@ fn thread_cpu_time() -> Option<Duration> {
     Some(Duration::from_nanos(ns))
 }
 
+/// 100 entities: one NZD parent owning 99 subsidiaries (a quarter each in
+/// NZD, AUD, USD, GBP; every fifth 80% owned), each with 120 balance-sheet
+/// accounts and 24 months of profit since its acquisition, and the 24
+/// months of rates. The engine is timed at the last month end.
+fn balance_sheet_input() -> balance_sheet::BalanceSheetInput {
+    use balance_sheet::*;
+    const BS_ACCOUNTS: i64 = 120;
+    let mut rng = Rng(0xBA1A);
+    let at = Month::new(2026, 3).unwrap();
+    let acquired = at.plus(-24);
+    let currencies = ["NZD", "AUD", "USD", "GBP"].map(|c| CurrencyCode::parse(c).unwrap());
+    let class_of = |a: i64| match a % 3 {
+        0 | 1 => AccountClass::Asset,
+        _ => AccountClass::Liability,
+    };
+    let group_accounts: Vec<BsGroupAccount> = (0..BS_ACCOUNTS)
+        .map(|a| BsGroupAccount {
+            id: GroupAccountId(a + 1),
+            code: format!("{}", 1000 + a),
+            name: format!("Balance-sheet account {a}"),
+            class: class_of(a),
+            section: match class_of(a) {
+                AccountClass::Asset => "Current Assets".into(),
+                _ => "Current Liabilities".into(),
+            },
+        })
+        .collect();
+    let entities = (1..=ENTITIES)
+        .map(|i| {
+            let amounts = (0..BS_ACCOUNTS)
+                .map(|a| BsAmount {
+                    row: BsRow::Account {
+                        account_id: account_id(i, a),
+                        class: class_of(a),
+                        group_account: Some(GroupAccountId(a + 1)),
+                    },
+                    amount: rng.cents(10_000_000),
+                })
+                .collect();
+            let monthly_profit = (1..=24)
+                .map(|k| (acquired.plus(k), rng.cents(5_000_000)))
+                .collect();
+            BsEntity {
+                id: EntityId(i),
+                name: format!("Entity {i:03}"),
+                base_currency: if i == 1 {
+                    currencies[0]
+                } else {
+                    currencies[(i % 4) as usize]
+                },
+                ownership: (i > 1).then(|| Ownership {
+                    owner: EntityId(1),
+                    percent: if i % 5 == 0 {
+                        Decimal::from(80)
+                    } else {
+                        Decimal::ONE_HUNDRED
+                    },
+                    acquired,
+                    equity_at_acquisition: rng.cents(100_000_000),
+                    historical_rate: Decimal::new(9, 1),
+                    investment_accounts: vec![account_id(1, 0)],
+                    contributions: vec![(
+                        acquired.plus(6),
+                        rng.cents(1_000_000),
+                        Decimal::new(95, 2),
+                    )],
+                }),
+                amounts,
+                monthly_profit,
+                xero_total_assets: None,
+                xero_net_assets: None,
+            }
+        })
+        .collect();
+    let rates = currencies[1..]
+        .iter()
+        .flat_map(|&c| {
+            (0..=24).map(move |k| FxRate {
+                currency: c,
+                month: acquired.plus(k),
+                average: Decimal::new(900 + k as i64, 3),
+                closing: Decimal::new(905 + k as i64, 3),
+            })
+        })
+        .collect();
+    BalanceSheetInput {
+        presentation_currency: currencies[0],
+        financial_year_end_month: 3,
+        at,
+        entities,
+        group_accounts,
+        rates,
+    }
+}
+
+fn bench_balance_sheet(iterations: usize) {
+    let input = balance_sheet_input();
+    let mut times: Vec<Duration> = Vec::with_capacity(iterations);
+    let mut lines = 0;
+    for _ in 0..iterations {
+        let t = Instant::now();
+        let r = balance_sheet::consolidate_balance_sheet(&input);
+        times.push(t.elapsed());
+        lines = r.lines.len();
+    }
+    times.sort();
+    println!(
+        "balance sheet at one month end, 24 months of history ({lines} lines, {} columns): min {:.1?}, median {:.1?}, max {:.1?} over {iterations} runs",
+        ENTITIES + 2,
+        times[0],
+        times[iterations / 2],
+        times[iterations - 1]
+    );
+}
+
 fn main() {
+    let iterations = std::env::var("CONSOL_BENCH_ITERATIONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(ITERATIONS)
+        .max(1);
+    bench_balance_sheet(iterations);
+    if std::env::var("CONSOL_BENCH").as_deref() == Ok("balance-sheet") {
+        return;
+    }
     let t = Instant::now();
     let data = generate();
     println!(
@@ -265,11 +393,6 @@ fn main() {
     );
     let period = MonthRange::new(Month::new(2025, 4).unwrap(), Month::new(2026, 3).unwrap())
         .expect("ordered");
-    let iterations = std::env::var("CONSOL_BENCH_ITERATIONS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(ITERATIONS)
-        .max(1);
     let mut times: Vec<Duration> = Vec::with_capacity(iterations);
     let mut cpu: Vec<Duration> = Vec::with_capacity(iterations);
     let mut lines = 0;

@@ -149,7 +149,11 @@ pub async fn load(
                 equity_at_acquisition: o.equity_at_acquisition,
                 historical_rate: o.historical_rate,
                 investment_accounts: o.investment_accounts.clone(),
-                contributions: vec![],
+                contributions: o
+                    .contributions
+                    .iter()
+                    .map(|c| (c.month, c.amount, c.historical_rate))
+                    .collect(),
             })
         } else if Some(v.id) == top {
             None

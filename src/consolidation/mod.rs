@@ -4,6 +4,7 @@
 //! exports all go through [`consolidate_group`].
 
 pub mod balance_sheet;
+pub mod bs_compare;
 pub mod chart;
 
 use std::collections::HashMap;

@@ -76,7 +76,9 @@
 //! - **Hashing.** Lookup tables use a small multiply-rotate hasher (see
 //!   `hash.rs`): the keys are Xero and store ids, not attacker-chosen.
 
+pub mod attribution;
 pub mod balance_sheet;
+pub mod bs_cell;
 mod consolidate;
 mod eliminate;
 mod error;

@@ -1,6 +1,7 @@
 //! Downloadable files made from the engine's outputs. Pure functions: a
 //! report in, the bytes of a file out; the web layer only sets headers.
 
+pub mod balance_sheet_xlsx;
 pub mod csv;
 pub mod xlsx;
 

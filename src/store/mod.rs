@@ -51,7 +51,7 @@ pub use groups::{Group, GroupRole, Member, MemberChange, NewGroup};
 pub use jobs::{Enqueued, JobRow, NewJob, Requeued, StaleJobs};
 pub use month_end::{Commentary, MonthEndConflict, MonthEndStoreError, MonthEndVersion};
 pub use organisations::OrganisationDetails;
-pub use ownership::OwnershipRow;
+pub use ownership::{Contribution, OwnershipRow};
 pub use report_amounts::{ReportAmount, ReportKind, RowKind};
 pub use retention::{LOGIN_ATTEMPT_DAYS, Pruned, WEBHOOK_EVENT_DAYS};
 pub use sessions::Session;

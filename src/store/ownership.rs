@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 use super::audit::{AuditEntry, insert_audit};
 use super::types::Dec;
@@ -23,13 +24,28 @@ pub struct OwnershipRow {
     pub historical_rate: Decimal,
     /// The owner's AccountIDs that hold the investment.
     pub investment_accounts: Vec<String>,
+    /// Later capital contributions, in month order.
+    pub contributions: Vec<Contribution>,
 }
 
-type Raw = (i64, i64, Dec, Month, Dec, Dec, String);
+/// A capital contribution after acquisition, at its own historical rate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contribution {
+    /// The month whose end is the contribution's date.
+    pub month: Month,
+    /// In the subsidiary's base currency.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    /// Presentation currency per unit of base currency on that date.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub historical_rate: Decimal,
+}
+
+type Raw = (i64, i64, Dec, Month, Dec, Dec, String, String);
 
 fn describe(r: &OwnershipRow, names: &dyn Fn(i64) -> String) -> String {
     format!(
-        "{} owned {}% by {} since {}, equity at acquisition {} at {}, investment accounts {}",
+        "{} owned {}% by {} since {}, equity at acquisition {} at {}, investment accounts {}, contributions {}",
         names(r.entity_id),
         r.percent,
         names(r.owner_entity_id),
@@ -40,18 +56,29 @@ fn describe(r: &OwnershipRow, names: &dyn Fn(i64) -> String) -> String {
             "none".to_string()
         } else {
             r.investment_accounts.join(", ")
+        },
+        if r.contributions.is_empty() {
+            "none".to_string()
+        } else {
+            r.contributions
+                .iter()
+                .map(|c| format!("{} in {} at {}", c.amount, c.month, c.historical_rate))
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     )
 }
 
 const SELECT: &str = "SELECT entity_id, owner_entity_id, percent, acquired, equity_at_acquisition, \
-     historical_rate, investment_accounts FROM entity_ownership WHERE group_id = $1 ORDER BY entity_id";
+     historical_rate, investment_accounts, contributions FROM entity_ownership WHERE group_id = $1 ORDER BY entity_id";
 
 fn decode(rows: Vec<Raw>) -> StoreResult<Vec<OwnershipRow>> {
     rows.into_iter()
         .map(
-            |(entity_id, owner, percent, acquired, equity, rate, accounts)| {
+            |(entity_id, owner, percent, acquired, equity, rate, accounts, contributions)| {
                 let investment_accounts: Vec<String> = serde_json::from_str(&accounts)
+                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+                let contributions: Vec<Contribution> = serde_json::from_str(&contributions)
                     .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
                 Ok(OwnershipRow {
                     entity_id,
@@ -61,6 +88,7 @@ fn decode(rows: Vec<Raw>) -> StoreResult<Vec<OwnershipRow>> {
                     equity_at_acquisition: equity.0,
                     historical_rate: rate.0,
                     investment_accounts,
+                    contributions,
                 })
             },
         )
@@ -131,15 +159,18 @@ impl Store {
             for r in rows {
                 let accounts = serde_json::to_string(&r.investment_accounts)
                     .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+                let contributions = serde_json::to_string(&r.contributions)
+                    .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
                 sqlx::query(
                     "INSERT INTO entity_ownership (entity_id, group_id, owner_entity_id, percent, acquired, \
-                         equity_at_acquisition, historical_rate, investment_accounts, updated_by, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                         equity_at_acquisition, historical_rate, investment_accounts, contributions, updated_by, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
                      ON CONFLICT (entity_id) DO UPDATE SET owner_entity_id = excluded.owner_entity_id, \
                          percent = excluded.percent, acquired = excluded.acquired, \
                          equity_at_acquisition = excluded.equity_at_acquisition, \
                          historical_rate = excluded.historical_rate, \
                          investment_accounts = excluded.investment_accounts, \
+                         contributions = excluded.contributions, \
                          updated_by = excluded.updated_by, updated_at = excluded.updated_at",
                 )
                 .bind(r.entity_id)
@@ -150,6 +181,7 @@ impl Store {
                 .bind(Dec(r.equity_at_acquisition))
                 .bind(Dec(r.historical_rate))
                 .bind(accounts)
+                .bind(contributions)
                 .bind(by)
                 .bind(now)
                 .execute(&mut *tx)

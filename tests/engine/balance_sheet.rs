@@ -227,6 +227,92 @@ fn an_overpaid_investment_is_goodwill_and_an_underpaid_one_a_bargain_gain() {
     );
 }
 
+/// The worked example a month on, with a later capital contribution: in
+/// January P puts AUD 20,000 more into S at the rate entered for it, 1.13
+/// (NZD 22,600 out of P's cash into its investment); S earns AUD 500 more
+/// in February (average 1.16, closing 1.20).
+fn with_contribution() -> BalanceSheetInput {
+    let mut input = worked("100", "132600", "17400");
+    input.at = m("2026-02");
+    let s = &mut input.entities[1];
+    s.ownership.as_mut().unwrap().contributions = vec![(m("2026-01"), d("20000"), d("1.13"))];
+    s.amounts = vec![
+        account("s-cash", AccountClass::Asset, CASH, "121500"),
+        account("s-sc", AccountClass::Equity, SHARE_CAPITAL, "120000"),
+        BsAmount {
+            row: BsRow::CurrentYearEarnings,
+            amount: d("1500"),
+        },
+    ];
+    s.monthly_profit.push((m("2026-02"), d("500")));
+    s.xero_total_assets = Some(d("121500"));
+    s.xero_net_assets = Some(d("121500"));
+    input.entities[0]
+        .monthly_profit
+        .push((m("2026-02"), Decimal::ZERO));
+    input.rates.push(FxRate {
+        currency: cur("AUD"),
+        month: m("2026-02"),
+        average: d("1.16"),
+        closing: d("1.20"),
+    });
+    input
+}
+
+#[test]
+fn a_later_contribution_is_equity_at_its_own_rate_and_the_reserve_takes_the_rest() {
+    let r = consolidate_balance_sheet(&with_contribution());
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    // Worked by hand:
+    // S's cash 121,500 x 1.20 = 145,800.00.
+    // Contributed equity 100,000 x 1.10 + 20,000 x 1.13 = 132,600.00.
+    // Earnings 1,000 x 1.12 + 500 x 1.16 = 1,700.00.
+    // CTA 100,000 x (1.20 - 1.10) + 1,000 x (1.20 - 1.12)
+    //     + 500 x (1.20 - 1.16) + 20,000 x (1.20 - 1.13) = 11,500.00,
+    // which is also 145,800 - 132,600 - 1,700: the column balances.
+    assert_eq!(value(&r, "group:1", "entity:2"), d("145800.00"));
+    assert_eq!(value(&r, EQUITY_AT_ACQUISITION, "entity:2"), d("132600.00"));
+    assert_eq!(value(&r, CURRENT_YEAR_EARNINGS, "entity:2"), d("1700.00"));
+    assert_eq!(value(&r, TRANSLATION_RESERVE, "entity:2"), d("11500.00"));
+    let cta = &r.translation_reserve[0];
+    assert_eq!(cta.opening, d("0.00"));
+    assert_eq!(cta.on_opening_net_assets, d("10000.00"));
+    assert_eq!(cta.on_profit, d("100.00"));
+    assert_eq!(cta.on_contributions, d("1400.00"));
+    assert_eq!(cta.rounding, d("0.00"));
+    assert_eq!(cta.closing, d("11500.00"));
+    // The investment (110,000 + 22,600) eliminates against it exactly.
+    assert_eq!(consolidated(&r, GOODWILL), d("0.00"));
+    assert_eq!(consolidated(&r, "group:2"), d("0.00"));
+    assert_eq!(consolidated(&r, EQUITY_AT_ACQUISITION), d("0.00"));
+    // 17,400 + 145,800.
+    assert_eq!(consolidated(&r, "group:1"), d("163200.00"));
+    // 150,000 + 1,700 + 11,500.
+    assert_eq!(consolidated(&r, TOTAL_EQUITY), d("163200.00"));
+    assert!(
+        r.balance_check.values().all(|v| v.is_zero()),
+        "{:?}",
+        r.balance_check
+    );
+}
+
+#[test]
+fn a_contribution_after_the_month_end_is_not_yet_equity() {
+    // Seen from December (the acquisition), January's contribution has not
+    // happened: equity at acquisition is 110,000 only.
+    let mut input = with_contribution();
+    input.at = m("2025-12");
+    input.entities[1].amounts = vec![
+        account("s-cash", AccountClass::Asset, CASH, "100000"),
+        account("s-sc", AccountClass::Equity, SHARE_CAPITAL, "100000"),
+    ];
+    input.entities[1].xero_total_assets = Some(d("100000"));
+    input.entities[1].xero_net_assets = Some(d("100000"));
+    let r = consolidate_balance_sheet(&input);
+    assert_eq!(value(&r, EQUITY_AT_ACQUISITION, "entity:2"), d("110000.00"));
+    assert_eq!(value(&r, TRANSLATION_RESERVE, "entity:2"), d("0.00"));
+}
+
 #[test]
 fn a_missing_closing_rate_is_an_error_never_a_rate_of_one() {
     let mut input = worked("100", "110000", "40000");
@@ -594,4 +680,40 @@ fn a_rate_that_never_moves_leaves_no_translation_reserve() {
     assert_eq!(consolidated(&r, CURRENT_YEAR_EARNINGS), d("1100.00"));
     assert_eq!(consolidated(&r, "group:1"), d("151100.00"));
     assert!(r.balance_check.values().all(|v| v.is_zero()));
+}
+
+#[test]
+fn a_cell_opens_to_xeros_rows_at_the_closing_rate_and_the_reserves_parts() {
+    use consol::engine::bs_cell::balance_sheet_cell;
+    let input = worked("80", "88000", "62000");
+    let r = consolidate_balance_sheet(&input);
+    // S's cash: AUD 101,000 at January's closing 1.15 (its average is
+    // 1.12) = 116,150.00.
+    let c = balance_sheet_cell(&input, &r, "group:1", "entity:2").unwrap();
+    assert_eq!(c.value, d("116150.00"));
+    assert!(c.complete);
+    assert_eq!(c.sources.len(), 1);
+    let s = &c.sources[0];
+    assert_eq!(s.account_id.as_deref(), Some("s-cash"));
+    assert_eq!(
+        (s.base_amount, s.rate, s.rate_kind),
+        (Some(d("101000")), Some(d("1.15")), "closing")
+    );
+    assert_eq!(s.cell_amount, d("116150.00"));
+    // Its equity at acquisition at the historical rate; its earnings at
+    // January's average; its reserve in the roll-forward's parts.
+    let c = balance_sheet_cell(&input, &r, EQUITY_AT_ACQUISITION, "entity:2").unwrap();
+    assert_eq!(
+        (c.value, c.sources[0].rate_kind),
+        (d("110000.00"), "historical")
+    );
+    let c = balance_sheet_cell(&input, &r, CURRENT_YEAR_EARNINGS, "entity:2").unwrap();
+    assert_eq!(c.sources[0].rate, Some(d("1.12")));
+    assert!(c.complete && c.value == d("1120.00"));
+    let c = balance_sheet_cell(&input, &r, TRANSLATION_RESERVE, "entity:2").unwrap();
+    assert!(c.complete && c.value == d("5030.00"), "{c:?}");
+    // Consolidated cash is P's column and S's.
+    let c = balance_sheet_cell(&input, &r, "group:1", "consolidated").unwrap();
+    assert!(c.complete && c.value == d("178150.00"), "{c:?}");
+    assert!(balance_sheet_cell(&input, &r, "nope", "consolidated").is_none());
 }

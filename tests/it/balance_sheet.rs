@@ -145,4 +145,24 @@ async fn the_balance_sheet_page_shows_every_column_and_what_needs_attention(back
     let bad = g.s.app.client.get(&format!("{path}?at=2026-13")).await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("choose a month"), "{}", bad.body);
+    // The comparison column, and an unknown comparison explained.
+    let cmp =
+        g.s.app
+            .client
+            .get(&format!("{path}?at={at}&compare=prior_month"))
+            .await;
+    assert_eq!(cmp.status, 200);
+    assert!(
+        cmp.body.contains(&format!("Consolidated {}", at.prev())),
+        "{}",
+        cmp.body
+    );
+    assert!(cmp.body.contains("format=xlsx"), "the Excel link");
+    let bad =
+        g.s.app
+            .client
+            .get(&format!("{path}?at={at}&compare=yesterday"))
+            .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("Unknown comparison"), "{}", bad.body);
 }

@@ -3,9 +3,11 @@
 
 mod admin;
 mod api;
+mod attribution;
 mod balance_sheet;
 mod books_sync;
 mod browser;
+mod bs_export;
 mod cli;
 mod connect;
 mod consolidate;

@@ -187,6 +187,79 @@ async fn ownership_is_validated_audited_and_used_by_the_balance_sheet(backend: B
     let warnings = v["warnings"].to_string();
     assert!(!warnings.contains(&format!("{}: its ownership is not set up", sub.name)));
 
+    // Later contributions: a bad one is named by its position and nothing
+    // changes; a good one is stored, audited and becomes equity at its own
+    // rate.
+    let before_equity = value("equity_at_acquisition", &col);
+    let before_check = dec(&v["balance_check"][&col]);
+    assert!(first.plus(1) <= at, "the demo has history after {first}");
+    let mut bad = good.clone();
+    bad["contributions"] = json!([
+        { "month": first.to_string(), "amount": "1000", "historical_rate": "1.1" },
+        { "month": first.plus(1).to_string(), "amount": 1000, "historical_rate": "0" },
+    ]);
+    let (status, e) = put(json!([bad])).await;
+    assert_eq!(status, 422, "{e}");
+    let errors = e["error"]["details"]["rows"][0]["errors"].to_string();
+    for part in [
+        "contributions[1].month",
+        "contributions[2].amount",
+        "contributions[2].historical_rate",
+    ] {
+        assert!(errors.contains(part), "{part}: {errors}");
+    }
+    assert!(
+        store.ownership(gid).await.unwrap()[0]
+            .contributions
+            .is_empty()
+    );
+    let mut with = good.clone();
+    with["contributions"] = json!([
+        { "month": first.plus(1).to_string(), "amount": "2500.50", "historical_rate": "1.0333" },
+    ]);
+    let (status, ok) = put(json!([with])).await;
+    assert_eq!(status, 200, "{ok}");
+    assert_eq!(ok["ownership"][0]["contributions"][0]["amount"], "2500.50");
+    assert_eq!(
+        ok["ownership"][0]["contributions"][0]["historical_rate"],
+        "1.0333"
+    );
+    let audit = store
+        .group_audit_page(gid, None, Some("ownership"), 10)
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 2);
+    assert!(
+        audit.iter().any(|a| a.detail.contains("2500.50 in")),
+        "{audit:?}"
+    );
+    let v: Value = http
+        .get(format!(
+            "{}/api/v1/groups/{gid}/reports/balance-sheet?at={at}",
+            g.s.app.address
+        ))
+        .header("authorization", "Bearer consol_owner_token")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let lines = v["lines"].as_array().unwrap();
+    let value =
+        |key: &str, col: &str| dec(&lines.iter().find(|l| l["key"] == key).unwrap()["values"][col]);
+    // 2,500.50 x 1.0333 = 2,583.76665, to the cent 2,583.77.
+    assert_eq!(
+        value("equity_at_acquisition", &col) - before_equity,
+        Decimal::new(258377, 2)
+    );
+    // The sub's books in the simulator hold no such contribution, so its
+    // column no longer balances, and the report says so instead of
+    // plugging the reserve. (The CTA moves by the contribution's rate
+    // difference, so the check moves by at most the contribution.)
+    assert_ne!(dec(&v["balance_check"][&col]), before_check);
+    assert!(v["warnings"].to_string().contains("differ by"), "{v}");
+
     // Removing it puts it back to the assumption.
     let (status, _) = put(json!([{ "entity_id": sub.id, "remove": true }])).await;
     assert_eq!(status, 200);

@@ -87,6 +87,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::get().to(balance_sheet::balance_sheet),
             )
             .route(
+                "/groups/{id}/reports/balance-sheet/cell",
+                web::get().to(balance_sheet::cell),
+            )
+            .route(
                 "/groups/{id}/reports/intercompany",
                 web::get().to(reports::intercompany),
             )

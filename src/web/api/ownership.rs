@@ -15,7 +15,7 @@ use super::setup::{
 };
 use super::{ApiError, ApiUser};
 use crate::domain::Month;
-use crate::store::{GroupRole, OwnershipRow};
+use crate::store::{Contribution, GroupRole, OwnershipRow};
 use crate::web::AppState;
 
 fn row_json(r: &OwnershipRow, names: &HashMap<i64, String>) -> Value {
@@ -29,6 +29,7 @@ fn row_json(r: &OwnershipRow, names: &HashMap<i64, String>) -> Value {
         "equity_at_acquisition": r.equity_at_acquisition.to_string(),
         "historical_rate": r.historical_rate.to_string(),
         "investment_account_ids": r.investment_accounts,
+        "contributions": r.contributions,
     })
 }
 
@@ -148,6 +149,7 @@ fn parse_row(
             }
         }
     }
+    let contributions = contributions(v, acquired, &mut errors);
     match (entity_id, owner, percent, acquired, equity, rate) {
         (Some(e), Some(o), Some(p), Some(m), Some(eq), Some(r)) if errors.is_empty() => Ok((
             e,
@@ -159,10 +161,80 @@ fn parse_row(
                 equity_at_acquisition: eq,
                 historical_rate: r,
                 investment_accounts: accounts,
+                contributions,
             }),
         )),
         _ => Err(errors),
     }
+}
+
+/// The optional `contributions` array: each a month after the acquisition,
+/// an amount in the subsidiary's base currency and its historical rate.
+/// Errors name the contribution by its position (1-based).
+fn contributions(
+    v: &Value,
+    acquired: Option<Month>,
+    errors: &mut Vec<String>,
+) -> Vec<Contribution> {
+    let items = match v.get("contributions") {
+        None | Some(Value::Null) => return vec![],
+        Some(Value::Array(a)) => a,
+        Some(_) => {
+            errors.push("contributions: an array of {month, amount, historical_rate}".to_string());
+            return vec![];
+        }
+    };
+    let mut out = Vec::new();
+    let mut months = HashSet::new();
+    for (i, c) in items.iter().enumerate() {
+        let n = i + 1;
+        let mut errs = Vec::new();
+        let month = match c.get("month").and_then(Value::as_str).map(Month::parse) {
+            Some(Ok(m)) => Some(m),
+            _ => {
+                errs.push("month: YYYY-MM".to_string());
+                None
+            }
+        };
+        if let (Some(m), Some(a)) = (month, acquired)
+            && m <= a
+        {
+            errs.push(format!(
+                "month: {m} is not after the acquisition ({a}); include it in the equity at acquisition"
+            ));
+        }
+        if let Some(m) = month
+            && !months.insert(m)
+        {
+            errs.push(format!("month: {m} is given twice; add them up"));
+        }
+        let amount = decimal(c, "amount", &mut errs);
+        if let Some(a) = amount
+            && (a.is_zero() || a.abs() > MAX_RATE * Decimal::from(1000) || a.scale() > 4)
+        {
+            errs.push("amount: not zero, at most 4 decimal places and a sane size".to_string());
+        }
+        let rate = decimal(c, "historical_rate", &mut errs);
+        if let Some(r) = rate
+            && (r <= Decimal::ZERO || r > MAX_RATE || r.normalize().scale() > MAX_RATE_DECIMALS)
+        {
+            errs.push(format!(
+                "historical_rate: positive, at most {MAX_RATE}, at most {MAX_RATE_DECIMALS} decimal places"
+            ));
+        }
+        match (month, amount, rate) {
+            (Some(month), Some(amount), Some(historical_rate)) if errs.is_empty() => {
+                out.push(Contribution {
+                    month,
+                    amount,
+                    historical_rate,
+                })
+            }
+            _ => errors.extend(errs.into_iter().map(|e| format!("contributions[{n}].{e}"))),
+        }
+    }
+    out.sort_by_key(|c| c.month);
+    out
 }
 
 /// Whether following owners from any entity comes back to it.

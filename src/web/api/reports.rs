@@ -147,7 +147,31 @@ pub async fn profit_and_loss(
             &format!("{stem}.csv"),
             export::profit_and_loss_csv(&report),
         ),
-        _ => HttpResponse::Ok().json(&report),
+        _ => {
+            // Profit attributable to owners of the parent and to
+            // non-controlling interests, when a subsidiary is below 100%.
+            let holdings: Vec<engine::attribution::Holding> = state
+                .store
+                .ownership(group.id)
+                .await?
+                .into_iter()
+                .map(|o| engine::attribution::Holding {
+                    entity: engine::EntityId(o.entity_id),
+                    percent: o.percent,
+                    acquired: o.acquired,
+                })
+                .collect();
+            match engine::attribution::attribute_profit(&report, &holdings) {
+                None => HttpResponse::Ok().json(&report),
+                Some(a) => {
+                    let mut v =
+                        serde_json::to_value(&report).map_err(|e| internal("P&L JSON", e))?;
+                    v["profit_attribution"] =
+                        serde_json::to_value(a).map_err(|e| internal("P&L JSON", e))?;
+                    HttpResponse::Ok().json(v)
+                }
+            }
+        }
     })
 }
 

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::groups::require_role;
 use super::{Nav, render};
 use crate::consolidation;
+use crate::consolidation::bs_compare::{CompareWith, Comparison};
 use crate::domain::Month;
 use crate::engine::balance_sheet::BalanceSheetReport;
 use crate::store::{Group, GroupRole};
@@ -21,6 +22,7 @@ use crate::web::{AppState, CurrentUser, WebError};
 #[derive(Deserialize)]
 pub struct AtQuery {
     at: Option<String>,
+    compare: Option<String>,
 }
 
 struct Cell {
@@ -58,6 +60,8 @@ struct BalanceSheetPage {
     rates: Vec<(String, String)>,
     warnings: Vec<String>,
     attributable: Option<(String, String)>,
+    /// `prior_month`, `prior_year` or empty.
+    compare: String,
 }
 
 fn cell(v: Decimal, places: u32) -> Cell {
@@ -67,8 +71,10 @@ fn cell(v: Decimal, places: u32) -> Cell {
     }
 }
 
-/// Lines grouped under their sections, in the report's order, totals last.
-fn rows_of(report: &BalanceSheetReport, places: u32) -> Vec<Row> {
+/// Lines grouped under their sections, in the report's order, totals last;
+/// the comparison's consolidated value last in each line (blank when the
+/// earlier month had no such line).
+fn rows_of(report: &BalanceSheetReport, comparison: Option<&Comparison>, places: u32) -> Vec<Row> {
     let mut rows = Vec::new();
     let mut section = String::new();
     for l in &report.lines {
@@ -81,11 +87,20 @@ fn rows_of(report: &BalanceSheetReport, places: u32) -> Vec<Row> {
                 cells: vec![],
             });
         }
-        let cells = report
+        let mut cells: Vec<Cell> = report
             .columns
             .iter()
             .map(|c| cell(l.values.get(&c.key).copied().unwrap_or_default(), places))
             .collect();
+        if let Some(cmp) = comparison {
+            cells.push(match cmp.consolidated.get(&l.key) {
+                Some(v) => cell(*v, places),
+                None => Cell {
+                    text: String::new(),
+                    negative: false,
+                },
+            });
+        }
         rows.push(Row {
             class: if l.section == "Totals" {
                 "total"
@@ -125,6 +140,7 @@ pub async fn page(
         rates: vec![],
         warnings: vec![],
         attributable: None,
+        compare: String::new(),
     };
     let at = match query.at.as_deref() {
         None | Some("") => Month::of(Utc::now().date_naive()).prev(),
@@ -138,7 +154,29 @@ pub async fn page(
         },
     };
     page.at = at.to_string();
+    let compare = match query.compare.as_deref() {
+        None | Some("") | Some("none") => None,
+        Some(s) => match CompareWith::parse(s) {
+            Some(c) => Some(c),
+            None => {
+                page.error = Some(format!(
+                    "Unknown comparison '{}': choose the prior month end or the prior year end.",
+                    s.chars().take(20).collect::<String>()
+                ));
+                return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            }
+        },
+    };
+    page.compare = compare.map(|c| c.as_str().to_string()).unwrap_or_default();
     let report = consolidation::balance_sheet::balance_sheet(&state.store, &page.group, at).await?;
+    let comparison = match compare {
+        Some(with) => Some(
+            consolidation::bs_compare::comparison(&state.store, &page.group, at, with)
+                .await?
+                .0,
+        ),
+        None => None,
+    };
     let name_of = |e: crate::engine::EntityId| {
         report
             .columns
@@ -148,7 +186,16 @@ pub async fn page(
             .unwrap_or_default()
     };
     page.headings = report.columns.iter().map(|c| c.name.clone()).collect();
-    page.rows = rows_of(&report, places);
+    if let Some(c) = &comparison {
+        page.headings.push(format!("Consolidated {}", c.at));
+        if !c.balances {
+            page.warnings.push(format!(
+                "The comparison month {} does not balance; open it on its own to see why.",
+                c.at
+            ));
+        }
+    }
+    page.rows = rows_of(&report, comparison.as_ref(), places);
     page.balances = report.balance_check.values().all(|v| v.is_zero());
     page.roll_forward = report
         .translation_reserve
@@ -194,6 +241,6 @@ pub async fn page(
             accounting(report.profit_attributable_to_nci, places),
         )
     });
-    page.warnings = report.warnings;
+    page.warnings.extend(report.warnings);
     render(StatusCode::OK, &page)
 }
