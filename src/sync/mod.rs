@@ -162,13 +162,9 @@ impl Handler for SyncJob {
         Box::pin(async move {
             let p: Payload = serde_json::from_str(&job.payload)
                 .map_err(|e| JobError::fatal(format!("bad sync payload: {e}")))?;
-            self.store
-                .finish_sync_run(
-                    p.run_id,
-                    Some("interrupted; the newer sync queued for this organisation takes over"),
-                    Utc::now(),
-                )
-                .await?;
+            // Not a failure: the newer sync does this one's work, and the
+            // entity keeps its data and its last successful sync.
+            self.store.supersede_sync_run(p.run_id, Utc::now()).await?;
             Ok(())
         })
     }

@@ -1,7 +1,8 @@
 //! Shutdown of a real `consol serve --role worker` process mid-sync: the
 //! grace period bounds the wait, the syncs in progress go back to the
-//! queue (never failed), the next start completes them, and a second
-//! signal exits at once.
+//! queue (never failed, nor when a newer sync of the organisation already
+//! waits: then the stopped run is superseded), the next start completes
+//! them, and a second signal exits at once.
 
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
@@ -16,6 +17,7 @@ use crate::workers::{wait_for, worker_with};
 crate::backends!(
     sigterm_mid_sync_stops_within_the_grace_period_and_the_next_start_completes,
     a_second_signal_exits_at_once,
+    sigterm_with_a_newer_sync_queued_supersedes_the_run_without_failing_it,
 );
 
 fn signal(child: &Child, name: &str) {
@@ -135,4 +137,61 @@ async fn a_second_signal_exits_at_once(backend: Backend) {
     let (took, status) = wait_exit(&mut w, Duration::from_secs(60));
     assert!(!status.success(), "an interrupted exit says so: {status}");
     assert!(took < Duration::from_secs(2), "exit took {took:?}");
+}
+
+/// Issue 16: SIGTERM stops a sync while a newer sync of the same
+/// organisation is already queued. The stopped run cannot go back to the
+/// queue beside it; it is closed as superseded, never failed, the entity
+/// keeps its last successful sync, and the newer sync completes the work.
+async fn sigterm_with_a_newer_sync_queued_supersedes_the_run_without_failing_it(backend: Backend) {
+    let mut s = spawn_with_sim(backend).await;
+    let group = connect_demo_group(&mut s, None).await;
+    let e = s.app.store().entities_for_group(group).await.unwrap()[0].clone();
+    let synced_at = e.last_synced_at;
+    let theirs = s.xero_snapshot(e.tenant_id.parse().unwrap());
+    s.control("POST", "/_sim/faults", Some(json!({"latency_ms": 600})))
+        .await;
+    let run = sync::enqueue(s.app.store(), e.organisation_id, SyncKind::Incremental)
+        .await
+        .unwrap();
+    let mut w = worker_with(&s, 60, &[("CONSOL_SHUTDOWN_GRACE_SECONDS", "1")]);
+    wait_for(s.app.store(), run, "under way", |r| {
+        r.state == "running" && r.progress_done >= 1
+    })
+    .await;
+    // "Sync now" while it runs: a second sync queues behind it.
+    let newer = sync::enqueue(s.app.store(), e.organisation_id, SyncKind::Incremental)
+        .await
+        .unwrap();
+    assert_ne!(newer, run, "a new run queues behind a running one");
+    signal(&w, "TERM");
+    let (_, status) = wait_exit(&mut w, Duration::from_secs(60));
+    assert!(status.success(), "exited with {status}");
+
+    let stopped = s.app.store().sync_run(run).await.unwrap().unwrap();
+    assert_eq!(stopped.state, "superseded", "{stopped:?}");
+    assert_eq!(stopped.error, None, "nothing failed");
+    assert!(stopped.finished_at.is_some());
+    assert!(stopped.calls > 0, "its calls stay counted: {stopped:?}");
+    let waiting = s.app.store().sync_run(newer).await.unwrap().unwrap();
+    assert_eq!(waiting.state, "queued", "{waiting:?}");
+    assert_nothing_failed_or_running(s.app.store(), group).await;
+    // The entity is not marked as failing: its last sync is unchanged.
+    let after = s.app.store().entities_for_group(group).await.unwrap()[0].clone();
+    assert_eq!(after.last_synced_at, synced_at);
+
+    // The newer sync does the work.
+    s.control("DELETE", "/_sim/faults", None).await;
+    let mut again = worker_with(&s, 60, &[]);
+    wait_for(s.app.store(), newer, "finished", |r| {
+        !matches!(r.state.as_str(), "queued" | "running" | "retrying")
+    })
+    .await;
+    let done = s.app.store().sync_run(newer).await.unwrap().unwrap();
+    assert_eq!(done.state, "succeeded", "{:?}", done.error);
+    signal(&again, "TERM");
+    let (_, status) = wait_exit(&mut again, Duration::from_secs(60));
+    assert!(status.success(), "exited with {status}");
+    let ours = snapshot(s.app.store(), e.organisation_id).await;
+    assert!(ours == theirs, "{}", snapshot_diff(&ours, &theirs));
 }
