@@ -78,7 +78,7 @@ pub(crate) async fn sync_all(s: &SimApp, group: i64, kind: SyncKind) -> Vec<Sync
 /// Like [`sync_all`], but the organisations sync side by side, as a
 /// worker's concurrency runs them, and each run makes `attempts` attempts
 /// at most (a run that waits to retry is made due at once).
-async fn sync_all_side_by_side(
+pub(crate) async fn sync_all_side_by_side(
     s: &SimApp,
     group: i64,
     kind: SyncKind,
@@ -623,7 +623,7 @@ pub(crate) async fn xero_write(
 }
 
 /// What a bookkeeper changed in one organisation.
-struct Changes {
+pub(crate) struct Changes {
     /// An unpaid sales invoice of one of the last two months, now voided.
     voided: String,
     voided_month: Month,
@@ -635,7 +635,7 @@ struct Changes {
 /// Voids a recent invoice and raises a back-dated one, so that the months
 /// a sync must fetch again fall into two report calls: the first covers
 /// the last twelve months, the second the back-dated one.
-async fn change_books(s: &SimApp, token: &str, tenant: &str) -> Changes {
+pub(crate) async fn change_books(s: &SimApp, token: &str, tenant: &str) -> Changes {
     use consol::xero::{InvoiceStatus, InvoiceType};
     let last = *window().last().unwrap();
     let (voided, voided_month, contact, account) = s
