@@ -76,7 +76,7 @@ async fn a_dropped_or_busy_database_is_a_transient_error(backend: Backend) {
 async fn a_sync_through_a_dropped_or_locked_database_is_retried_and_converges(backend: Backend) {
     let mut s = spawn_with_sim(backend).await;
     let group = connect_demo_group(&mut s, None).await;
-    crate::sync::sync_all_side_by_side(&s, group, SyncKind::Incremental, 3).await;
+    crate::sync::sync_all_in_passes(&s, group, SyncKind::Incremental, 3).await;
     let e = s.app.store().entities_for_group(group).await.unwrap()[0].clone();
     let before = snapshot(s.app.store(), e.organisation_id).await;
     // The bookkeeper changes the books, so the sync has something to write.
