@@ -293,7 +293,14 @@ async fn show_progress(store: &Store, runs: &[(String, i64)]) -> anyhow::Result<
         let mut all_done = true;
         let mut line = String::new();
         for (name, id) in runs {
-            let run = store.sync_run(*id).await?.context("a sync run vanished")?;
+            let mut run = store.sync_run(*id).await?.context("a sync run vanished")?;
+            if run.state == "superseded" {
+                // A newer sync of the organisation took over: follow it.
+                run = store
+                    .latest_sync_run(run.organisation_id)
+                    .await?
+                    .context("a sync run vanished")?;
+            }
             let total = run.progress_total.max(1);
             let filled = (run.progress_done * 10 / total).clamp(0, 10) as usize;
             line.push_str(&format!(

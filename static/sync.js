@@ -41,6 +41,10 @@
     } else if (run.state === "succeeded") {
       label.textContent = run.calls + " calls";
       finish(bar);
+    } else if (run.state === "superseded") {
+      // Stopped with its worker while a newer sync waited: not a failure.
+      label.textContent = "stopped; a newer sync takes over";
+      finish(bar);
     } else {
       label.textContent = "failed: " + (run.error || "");
       finish(bar);

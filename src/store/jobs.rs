@@ -70,7 +70,8 @@ pub struct StaleJobs {
 pub enum Requeued {
     Yes,
     /// A newer job of the same key was queued meanwhile: this one was
-    /// closed instead (at most one queued job per key).
+    /// closed instead (at most one queued job per key), as `superseded`,
+    /// which is not a failure: the newer job does the work.
     Superseded,
 }
 
@@ -205,7 +206,7 @@ impl Store {
                         if !unique_violation(&e) {
                             return Err(e.into());
                         }
-                        sqlx::query("UPDATE jobs SET state = 'failed', last_error = $1, finished_at = $2, locked_by = NULL WHERE id = $3")
+                        sqlx::query("UPDATE jobs SET state = 'superseded', last_error = $1, finished_at = $2, locked_by = NULL WHERE id = $3")
                             .bind(error)
                             .bind(now)
                             .bind(id)
@@ -248,7 +249,7 @@ impl Store {
                 Ok(_) => Ok(Requeued::Yes),
                 Err(e) if unique_violation(&e) => {
                     sqlx::query(
-                        "UPDATE jobs SET state = 'failed', finished_at = $1, locked_by = NULL, \
+                        "UPDATE jobs SET state = 'superseded', finished_at = $1, locked_by = NULL, \
                              last_error = 'stopped with its worker; a newer job of the same key is queued' \
                          WHERE id = $2",
                     )
@@ -276,7 +277,7 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let superseded = sqlx::query_as::<_, JobRow>(
-                "UPDATE jobs SET state = 'failed', locked_by = NULL, finished_at = $2, \
+                "UPDATE jobs SET state = 'superseded', locked_by = NULL, finished_at = $2, \
                      last_error = 'its worker stopped; a newer job of the same key is queued' \
                  WHERE state = 'running' AND heartbeat_at < $1 AND locked_by <> $3 AND dedup_key IS NOT NULL \
                    AND EXISTS (SELECT 1 FROM jobs q WHERE q.dedup_key = jobs.dedup_key AND q.state = 'queued') \

@@ -13,7 +13,9 @@ pub struct SyncRun {
     pub organisation_id: i64,
     pub kind: String,
     /// `queued`, `running`, `retrying` (waiting until `retry_at` to try a
-    /// call or the whole run again), `succeeded` or `failed`.
+    /// call or the whole run again), `succeeded`, `failed` or `superseded`
+    /// (stopped with its worker while a newer sync of the organisation was
+    /// queued, which does its work: not a failure).
     pub state: String,
     pub progress_done: i32,
     pub progress_total: i32,
@@ -53,7 +55,7 @@ pub struct SyncTarget {
 }
 
 /// `retrying` is a running run with a `retry_at`: the table's states stay
-/// the four its CHECK allows, and every reader sees the wait.
+/// the ones its CHECK allows, and every reader sees the wait.
 const RUN_COLUMNS: &str = "id, organisation_id, kind, \
      CASE WHEN state = 'running' AND retry_at IS NOT NULL THEN 'retrying' ELSE state END AS state, progress_done, progress_total, calls, \
      calls_by_endpoint, rows_inserted, rows_updated, error, modified_since, created_at, started_at, finished_at, retry_at";
@@ -201,6 +203,37 @@ impl Store {
                 .await?;
         });
         Ok(())
+    }
+
+    /// Closes a run whose worker stopped (shutdown) or died while a newer
+    /// sync of the same organisation was already queued: that sync does the
+    /// work, so this one is `superseded`, not failed, and the organisation's
+    /// last sync is left as it was. Its calls and rows so far stay recorded.
+    pub async fn supersede_sync_run(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE sync_runs SET state = 'superseded', finished_at = $1, retry_at = NULL \
+                 WHERE id = $2 AND state IN ('queued', 'running')",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The newest run of an organisation (the one that took over from a
+    /// superseded run).
+    pub async fn latest_sync_run(&self, org: i64) -> StoreResult<Option<SyncRun>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, SyncRun>(sqlx::AssertSqlSafe(format!(
+                "SELECT {RUN_COLUMNS} FROM sync_runs WHERE organisation_id = $1 ORDER BY id DESC LIMIT 1"
+            )))
+            .bind(org)
+            .fetch_optional(pool)
+            .await?)
+        })
     }
 
     /// Notes an attempt's error on a run that will be retried.

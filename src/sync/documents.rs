@@ -124,7 +124,7 @@ pub(super) fn start(
             }
         }
     });
-    Ahead { path, task, trace }
+    Ahead::new(run, path, task, trace)
 }
 
 /// Reads every endpoint's changed documents, page by page, the first call

@@ -162,13 +162,9 @@ impl Handler for SyncJob {
         Box::pin(async move {
             let p: Payload = serde_json::from_str(&job.payload)
                 .map_err(|e| JobError::fatal(format!("bad sync payload: {e}")))?;
-            self.store
-                .finish_sync_run(
-                    p.run_id,
-                    Some("interrupted; the newer sync queued for this organisation takes over"),
-                    Utc::now(),
-                )
-                .await?;
+            // Not a failure: the newer sync does this one's work, and the
+            // entity keeps its data and its last successful sync.
+            self.store.supersede_sync_run(p.run_id, Utc::now()).await?;
             Ok(())
         })
     }
@@ -234,7 +230,14 @@ struct Run {
     stop: Shutdown,
     /// The `retry_at` last written to the run (a call waiting to retry).
     shown_retry: Option<DateTime<Utc>>,
+    /// Calls dropped before their answer was taken (the attempt failed
+    /// meanwhile, say on a database write): Xero counted what they sent,
+    /// so the failed attempt's record adds them.
+    dropped: Dropped,
 }
+
+/// Calls dropped unfinished, with what they had sent.
+type Dropped = Arc<std::sync::Mutex<Vec<(&'static str, Arc<CallTrace>)>>>;
 
 /// A Xero call running on its own task; aborted if dropped unfinished
 /// (the run failed meanwhile).
@@ -243,11 +246,34 @@ struct Ahead<T> {
     task: tokio::task::JoinHandle<Result<Fetched<T>, CallError>>,
     /// Its HTTP calls so far and any wait to retry.
     trace: Arc<CallTrace>,
+    /// Where it goes if dropped before its calls were counted.
+    uncounted: Option<Dropped>,
+}
+
+impl<T> Ahead<T> {
+    fn new(
+        run: &Run,
+        path: &'static str,
+        task: tokio::task::JoinHandle<Result<Fetched<T>, CallError>>,
+        trace: Arc<CallTrace>,
+    ) -> Self {
+        Self {
+            path,
+            task,
+            trace,
+            uncounted: Some(run.dropped.clone()),
+        }
+    }
 }
 
 impl<T> Drop for Ahead<T> {
     fn drop(&mut self) {
         self.task.abort();
+        if let Some(sink) = self.uncounted.take()
+            && let Ok(mut d) = sink.lock()
+        {
+            d.push((self.path, self.trace.clone()));
+        }
     }
 }
 
@@ -294,7 +320,7 @@ impl Run {
                 }
             }
         });
-        Ahead { path, task, trace }
+        Ahead::new(self, path, task, trace)
     }
 
     async fn finish<T>(&mut self, mut call: Ahead<T>) -> Result<T, SyncError> {
@@ -305,6 +331,7 @@ impl Run {
             tokio::select! {
                 a = &mut call.task => break a,
                 _ = self.stop.clone().wait() => {
+                    call.uncounted = None;
                     self.count(path, call.trace.calls() as i32);
                     return Err(SyncError::Stopped);
                 }
@@ -313,10 +340,11 @@ impl Run {
                 }
             }
         };
-        self.show_retry(None).await?;
         // Every HTTP call Xero answered counts, failed or not, retries
         // included: they all spent the organisation's budget.
+        call.uncounted = None;
         self.count(path, call.trace.calls() as i32);
+        self.show_retry(None).await?;
         let r: Result<Fetched<T>, CallError> = match answer {
             Ok(r) => r,
             Err(e) => return Err(SyncError::Data(format!("GET /{path} stopped: {e}"))),
@@ -403,6 +431,7 @@ async fn run(
             .unwrap_or_default(),
         stop: stop.clone(),
         shown_retry: None,
+        dropped: Dropped::default(),
     };
     let result = match pull(&mut run, p, since).await {
         Err(e) => match missing_scope(&e) {
@@ -418,7 +447,17 @@ async fn run(
         },
         ok => ok,
     };
-    if result.is_err() {
+    // Calls dropped unfinished count too (Xero counted what they sent).
+    let dropped = run
+        .dropped
+        .lock()
+        .map(|mut d| std::mem::take(&mut *d))
+        .unwrap_or_default();
+    let any_dropped = !dropped.is_empty();
+    for (path, trace) in dropped {
+        run.count(path, trace.calls() as i32);
+    }
+    if result.is_err() || any_dropped {
         // Keep this attempt's calls and rows, counted since the last step.
         run.progress.calls_by_endpoint =
             serde_json::to_string(&run.by_endpoint).unwrap_or_else(|_| "{}".into());

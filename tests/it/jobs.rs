@@ -347,6 +347,15 @@ async fn a_key_runs_one_job_at_a_time(backend: Backend) {
         forced.is_err(),
         "a second running job of one key was stored"
     );
+    // The two closed in favour of a newer job are superseded, not failed.
+    assert_eq!(
+        counts(&db.store).await,
+        vec![
+            ("done".into(), 1),
+            ("running".into(), 1),
+            ("superseded".into(), 2)
+        ]
+    );
 }
 
 async fn counts(store: &Store) -> Vec<(String, i64)> {

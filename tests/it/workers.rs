@@ -208,6 +208,9 @@ async fn a_kill_then_sync_now_never_runs_one_organisation_twice_at_once(backend:
 
     let done = s.app.store().sync_run(second_run).await.unwrap().unwrap();
     assert_eq!(done.state, "succeeded", "{:?}", done.error);
+    // The killed run was closed in favour of the new one: not a failure.
+    let killed = s.app.store().sync_run(first_run).await.unwrap().unwrap();
+    assert_eq!(killed.state, "superseded", "{killed:?}");
     let mut spans = Vec::new();
     for id in [first_run, second_run] {
         let r = s.app.store().sync_run(id).await.unwrap().unwrap();

@@ -103,6 +103,7 @@ impl EntityRow {
                 "retrying" => retrying_label(r.retry_at, Utc::now()),
                 "queued" => "queued".to_string(),
                 "failed" => format!("failed: {}", r.error.clone().unwrap_or_default()),
+                "superseded" => "stopped; a newer sync takes over".to_string(),
                 _ => format!("{} calls", r.calls),
             })
             .unwrap_or_default();
