@@ -7,6 +7,7 @@ mod balance_sheet;
 mod chart;
 mod error_shape;
 mod groups;
+mod ic_accounts;
 pub mod month_end;
 mod ownership;
 pub mod reports;
@@ -65,6 +66,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/groups/{id}/ownership",
                 web::put().to(ownership::put_ownership),
+            )
+            .route(
+                "/groups/{id}/intercompany-accounts",
+                web::get().to(ic_accounts::get_accounts),
+            )
+            .route(
+                "/groups/{id}/intercompany-accounts",
+                web::put().to(ic_accounts::put_accounts),
             )
             .route(
                 "/groups/{id}/intercompany-contacts",
