@@ -5,6 +5,7 @@
 
 pub mod balance_sheet;
 pub mod chart;
+pub mod ic_balances;
 
 use std::collections::HashMap;
 

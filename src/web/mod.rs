@@ -143,6 +143,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(pages::reconciliation::page),
         )
         .route(
+            "/groups/{id}/reports/intercompany-balances",
+            web::get().to(pages::ic_balances::page),
+        )
+        .route(
             "/groups/{id}/month-end",
             web::get().to(pages::month_end::overview),
         )

@@ -8,6 +8,7 @@ mod chart;
 mod error_shape;
 mod groups;
 mod ic_accounts;
+mod ic_balances;
 pub mod month_end;
 mod ownership;
 pub mod reports;
@@ -98,6 +99,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/groups/{id}/reports/intercompany",
                 web::get().to(reports::intercompany),
+            )
+            .route(
+                "/groups/{id}/reports/intercompany-balances",
+                web::get().to(ic_balances::intercompany_balances),
             )
             .route("/groups/{id}/month-end", web::get().to(month_end::list))
             .route(
