@@ -50,7 +50,7 @@ fn invoices(l: &mut Ledger) -> Vec<Invoice> {
 
 async fn the_demo_eliminates_its_loan_and_open_receivables_and_balances(backend: Backend) {
     let mut g = synced_demo_group(backend).await;
-    let store = g.s.app.store();
+    let store = &g.s.app.store().clone();
     let gid = g.group.id;
     set_up_like_the_demo(store, &g.group, g.user_id).await;
     let set = consol::demo::demo_balance_sheet_setup(store, &g.group, Some(g.user_id))
@@ -261,8 +261,8 @@ async fn the_demo_eliminates_its_loan_and_open_receivables_and_balances(backend:
 }
 
 async fn intercompany_accounts_are_validated_and_audited(backend: Backend) {
-    let g = synced_demo_group(backend).await;
-    let store = g.s.app.store();
+    let mut g = synced_demo_group(backend).await;
+    let store = &g.s.app.store().clone();
     let gid = g.group.id;
     api_token(store, g.user_id, "consol_ica_token").await;
     let entities = store.entities_for_group(gid).await.unwrap();
@@ -353,4 +353,45 @@ async fn intercompany_accounts_are_validated_and_audited(backend: Backend) {
     let (status, _) = put(json!([{"entity_id": kea.id, "account_id": loan, "remove": true}])).await;
     assert_eq!(status, 200);
     assert!(store.intercompany_accounts(gid).await.unwrap().is_empty());
+
+    // The set-up page does the same: a bad mark is explained and nothing
+    // stored; a good one is listed.
+    let path = format!("/groups/{gid}/intercompany-accounts");
+    let csrf = g.s.app.client.csrf_from(&path).await;
+    let bad =
+        g.s.app
+            .client
+            .post_form(
+                &path,
+                &[
+                    ("csrf_token", &csrf),
+                    ("action", "mark"),
+                    ("account", &format!("{}:{sales}", kea.id)),
+                    ("counterpart_entity_id", &wattle.id.to_string()),
+                ],
+            )
+            .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(
+        bad.body.contains("not an asset or liability"),
+        "{}",
+        bad.body
+    );
+    assert!(store.intercompany_accounts(gid).await.unwrap().is_empty());
+    let ok =
+        g.s.app
+            .client
+            .post_form(
+                &path,
+                &[
+                    ("csrf_token", &csrf),
+                    ("action", "mark"),
+                    ("account", &format!("{}:{loan}", kea.id)),
+                    ("counterpart_entity_id", &wattle.id.to_string()),
+                ],
+            )
+            .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert!(ok.body.contains("Loan to"), "{}", ok.body);
+    assert_eq!(store.intercompany_accounts(gid).await.unwrap().len(), 1);
 }

@@ -7,7 +7,7 @@ mod balance_sheet;
 mod chart;
 mod error_shape;
 mod groups;
-mod ic_accounts;
+pub mod ic_accounts;
 mod ic_balances;
 pub mod month_end;
 mod ownership;

@@ -7,6 +7,7 @@ pub mod connect;
 pub mod dashboard;
 pub mod groups;
 pub mod health;
+pub mod ic_accounts;
 pub mod ic_balances;
 pub mod month_end;
 pub mod periods;
