@@ -1,7 +1,8 @@
 //! `consol demo`: the built-in Xero simulator with the demo group, Consol on
 //! a SQLite file wired to it, a demo user, the organisations connected
 //! through the real OAuth flow, the first sync with a progress display, and
-//! the group set up (rates, chart, mappings, intercompany contacts). A
+//! the group set up (rates, chart, mappings, intercompany contacts,
+//! ownership and the intercompany loan). A
 //! second run reuses the data directory and reconnects.
 
 use std::collections::HashMap;
@@ -113,8 +114,9 @@ pub async fn run(
     let (mappings, contacts) =
         consolidation::apply_suggestions(&store, &group, true, None, Utc::now()).await?;
     let rates = demo_rates(&store, &group).await?;
+    let subsidiaries = demo_balance_sheet_setup(&store, &group, None).await?;
     println!(
-        "Set up the group: {mappings} account mappings, {contacts} intercompany contacts, {rates} FX rates."
+        "Set up the group: {mappings} account mappings, {contacts} intercompany contacts, {rates} FX rates, {subsidiaries} subsidiaries' ownership, an intercompany loan."
     );
     println!();
     println!("Consol demo is ready:   {public}/groups/{group_id}");
@@ -355,5 +357,111 @@ pub async fn demo_rates(store: &Store, group: &crate::store::Group) -> anyhow::R
     store
         .set_fx_rates(group.id, &rows, None, Utc::now())
         .await?;
+    Ok(rows.len())
+}
+
+/// Consol's side of the demo's balance-sheet cases
+/// (`sim::demo_balance_sheet`): each subsidiary owned by the parent since
+/// its first synced month end (Thistle & Co 80%, the others wholly), with
+/// its Net Assets then as equity at acquisition at that month's closing
+/// rate and the parent's investment account; and the loan between Kea
+/// Holdings and Wattle Trading marked intercompany on both sides. Call it
+/// after the first sync and [`demo_rates`]. Returns the subsidiaries set.
+pub async fn demo_balance_sheet_setup(
+    store: &Store,
+    group: &crate::store::Group,
+    by: Option<i64>,
+) -> anyhow::Result<usize> {
+    use crate::sim::demo_balance_sheet::{
+        INVESTMENT_CODES, LOAN_ASSET_CODE, LOAN_LIABILITY_CODE, THISTLE_PERCENT,
+    };
+    use crate::store::{IcAccountRow, OwnershipRow, ReportKind, RowKind};
+    let entities = store.entities_for_group(group.id).await?;
+    let parent = entities
+        .iter()
+        .find(|e| e.is_parent)
+        .context("the demo group has no parent")?;
+    let parent_accounts = store.accounts_of(parent.organisation_id).await?;
+    let account_id = |accounts: &[crate::store::StoredAccount], code: &str| {
+        accounts
+            .iter()
+            .find(|a| a.code.as_deref() == Some(code))
+            .map(|a| a.account_id.clone())
+            .with_context(|| format!("the demo's account {code} was not synced"))
+    };
+    let rates = store.fx_rates(group.id).await?;
+    // The demo's subsidiaries in the simulator's order: AUD, GBP, USD.
+    let mut rows = Vec::new();
+    let mut wattle = None;
+    for (k, code) in INVESTMENT_CODES {
+        let currency = ["NZD", "AUD", "GBP", "USD"][k];
+        let Some(sub) = entities
+            .iter()
+            .find(|e| e.base_currency.as_str() == currency && !e.is_parent)
+        else {
+            continue;
+        };
+        if k == 1 {
+            wattle = Some(sub);
+        }
+        let Some(&first) = store
+            .stored_months(sub.organisation_id, ReportKind::BalanceSheet.as_str())
+            .await?
+            .first()
+        else {
+            bail!("{} has no synced balance sheet yet", sub.name);
+        };
+        let equity = store
+            .report_month(sub.organisation_id, ReportKind::BalanceSheet, first)
+            .await?
+            .into_iter()
+            .find(|r| r.kind != RowKind::Account && r.label == "Net Assets")
+            .map(|r| r.amount)
+            .with_context(|| format!("{}'s balance sheet has no Net Assets", sub.name))?;
+        let historical_rate = rates
+            .iter()
+            .find(|r| r.currency == sub.base_currency && r.month == first)
+            .map(|r| r.closing)
+            .with_context(|| format!("no closing rate for {} at {first}", sub.base_currency))?;
+        rows.push(OwnershipRow {
+            entity_id: sub.id,
+            owner_entity_id: parent.id,
+            percent: rust_decimal::Decimal::from(if k == 2 { THISTLE_PERCENT } else { 100 }),
+            acquired: first,
+            equity_at_acquisition: equity,
+            historical_rate,
+            investment_accounts: vec![account_id(&parent_accounts, code)?],
+        });
+    }
+    let names: HashMap<i64, String> = entities.iter().map(|e| (e.id, e.name.clone())).collect();
+    let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
+    store
+        .set_ownership(group.id, &rows, &[], &name, by, Utc::now())
+        .await?;
+    if let Some(w) = wattle {
+        let wattle_accounts = store.accounts_of(w.organisation_id).await?;
+        let loans = [
+            IcAccountRow {
+                entity_id: parent.id,
+                account_id: account_id(&parent_accounts, LOAN_ASSET_CODE)?,
+                counterpart_entity_id: w.id,
+            },
+            IcAccountRow {
+                entity_id: w.id,
+                account_id: account_id(&wattle_accounts, LOAN_LIABILITY_CODE)?,
+                counterpart_entity_id: parent.id,
+            },
+        ];
+        let describe = |r: &IcAccountRow| {
+            format!(
+                "{}'s loan account as intercompany with {}",
+                name(r.entity_id),
+                name(r.counterpart_entity_id)
+            )
+        };
+        store
+            .set_intercompany_accounts(group.id, &loans, &[], &describe, by, Utc::now())
+            .await?;
+    }
     Ok(rows.len())
 }

@@ -9,7 +9,7 @@ use super::class_of;
 use crate::domain::Month;
 use crate::engine::balance_sheet::{
     BalanceSheetInput, BalanceSheetReport, BsAmount, BsEntity, BsGroupAccount, BsRow, Ownership,
-    consolidate_balance_sheet,
+    consolidate_balance_sheet_with,
 };
 use crate::engine::{AccountClass, EntityId, FxRate, GroupAccountId};
 use crate::store::{EntityView, Group, ReportKind, RowKind, Store, StoreError};
@@ -37,8 +37,11 @@ pub async fn balance_sheet(
     at: Month,
 ) -> Result<BalanceSheetReport, StoreError> {
     let (input, mut gaps) = load(store, group, at).await?;
-    let mut report = consolidate_balance_sheet(&input);
+    let views = store.entities_for_group(group.id).await?;
+    let (ic, mut ic_gaps) = super::ic_balances::load(store, group, &views, at).await?;
+    let mut report = consolidate_balance_sheet_with(&input, &ic);
     report.warnings.append(&mut gaps);
+    report.warnings.append(&mut ic_gaps);
     Ok(report)
 }
 

@@ -53,6 +53,7 @@ use std::collections::{BTreeMap, HashMap};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::ic_balances::{BsContext, IcBalancesInput, eliminate_ic_balances};
 use super::input::{AccountClass, EntityId, FxRate, GroupAccountId};
 use super::money::round_to;
 use super::report::{Column, ColumnKind};
@@ -238,6 +239,8 @@ pub struct BalanceSheetReport {
     pub profit_attributable_to_nci: Decimal,
     pub rates: Vec<BsRate>,
     pub tie_out: Vec<BsTieOut>,
+    /// Intercompany balances per pair of entities (`ic_balances.rs`).
+    pub intercompany_balances: Vec<super::ic_balances::IcPair>,
     /// Errors (a missing rate, a missing acquisition) and warnings, each
     /// saying what to do.
     pub warnings: Vec<String>,
@@ -496,8 +499,18 @@ fn translate_owned(
     })
 }
 
-/// Consolidates the balance sheet at `input.at`.
+/// Consolidates the balance sheet at `input.at`, with no intercompany
+/// balances.
 pub fn consolidate_balance_sheet(input: &BalanceSheetInput) -> BalanceSheetReport {
+    consolidate_balance_sheet_with(input, &IcBalancesInput::default())
+}
+
+/// Consolidates the balance sheet at `input.at`, eliminating the
+/// intercompany balances of `ic` (dated on or before it).
+pub fn consolidate_balance_sheet_with(
+    input: &BalanceSheetInput,
+    ic: &IcBalancesInput,
+) -> BalanceSheetReport {
     let rates = Rates {
         presentation: input.presentation_currency,
         by: input
@@ -564,6 +577,7 @@ pub fn consolidate_balance_sheet(input: &BalanceSheetInput) -> BalanceSheetRepor
     // The investment accounts of each owner, removed as elimination.
     let by_id: HashMap<EntityId, &BsEntity> = entities.iter().map(|e| (e.id, *e)).collect();
 
+    let mut included = std::collections::HashSet::new();
     for e in &entities {
         let c = col(e.id);
         let Some(closing) = rates.closing(e.base_currency, at) else {
@@ -573,6 +587,7 @@ pub fn consolidate_balance_sheet(input: &BalanceSheetInput) -> BalanceSheetRepor
             ));
             continue;
         };
+        included.insert(e.id);
         if e.base_currency != input.presentation_currency {
             rates_used.push(BsRate {
                 currency: e.base_currency,
@@ -770,6 +785,20 @@ pub fn consolidate_balance_sheet(input: &BalanceSheetInput) -> BalanceSheetRepor
         }
     }
 
+    let ic = eliminate_ic_balances(
+        ic,
+        &BsContext {
+            entities: by_id.clone(),
+            included,
+            closing: &|c| rates.closing(c, at),
+            key: &account_key,
+        },
+    );
+    for (line, v) in &ic.lines {
+        grid.add(line, elim, *v);
+    }
+    warnings.extend(ic.warnings);
+
     // Lines: accounts by section, then the computed lines and totals.
     let column_keys: Vec<String> = columns.iter().map(|c| c.key.clone()).collect();
     let mut lines = Vec::new();
@@ -909,6 +938,7 @@ pub fn consolidate_balance_sheet(input: &BalanceSheetInput) -> BalanceSheetRepor
         profit_attributable_to_nci: nci_profit,
         rates: rates_used,
         tie_out,
+        intercompany_balances: ic.pairs,
         warnings,
     }
 }

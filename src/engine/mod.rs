@@ -83,6 +83,7 @@ mod consolidate;
 mod eliminate;
 mod error;
 mod hash;
+pub mod ic_balances;
 mod index;
 mod input;
 mod intercompany;

@@ -866,6 +866,7 @@ fn build_copy(opts: &DemoOptions, clock: &SimClock, copy: u32) -> (Vec<Ledger>, 
             pending[k] = new_pending;
         }
     }
+    super::demo_balance_sheet::add_balance_sheet_cases(&mut orgs, first, ORGS.map(|o| o.payroll));
     (orgs, anomalies)
 }
 

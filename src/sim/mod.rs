@@ -46,6 +46,7 @@ pub mod chart;
 pub mod clock;
 mod credit_notes;
 pub mod demo;
+pub mod demo_balance_sheet;
 pub mod demo_cases;
 mod error;
 pub mod fx;

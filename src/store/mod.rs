@@ -13,6 +13,7 @@ mod documents;
 mod entities;
 mod group_setup;
 mod groups;
+mod ic_balances;
 mod jobs;
 mod month_end;
 mod organisations;
@@ -48,6 +49,7 @@ pub use group_setup::{
     StoredInvoice, StoredLine, StoredOtherRow,
 };
 pub use groups::{Group, GroupRole, Member, MemberChange, NewGroup};
+pub use ic_balances::{IcAccountRow, IcDocumentRow};
 pub use jobs::{Enqueued, JobRow, NewJob, Requeued, StaleJobs};
 pub use month_end::{Commentary, MonthEndConflict, MonthEndStoreError, MonthEndVersion};
 pub use organisations::OrganisationDetails;

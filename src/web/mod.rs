@@ -73,6 +73,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/groups/{id}/intercompany",
             web::post().to(pages::setup::save_intercompany),
         )
+        .route(
+            "/groups/{id}/intercompany-accounts",
+            web::get().to(pages::ic_accounts::page),
+        )
+        .route(
+            "/groups/{id}/intercompany-accounts",
+            web::post().to(pages::ic_accounts::save),
+        )
         .route("/groups/{id}/members", web::get().to(pages::admin::members))
         .route(
             "/groups/{id}/members",
@@ -141,6 +149,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/groups/{id}/reports/intercompany",
             web::get().to(pages::reconciliation::page),
+        )
+        .route(
+            "/groups/{id}/reports/intercompany-balances",
+            web::get().to(pages::ic_balances::page),
         )
         .route(
             "/groups/{id}/month-end",

@@ -5,6 +5,7 @@ mod balance_sheet;
 mod common;
 mod completeness;
 mod eliminations;
+mod ic_balances;
 mod props;
 mod reconcile;
 mod reference;

@@ -578,6 +578,36 @@ async fn every_api_route_checks_credentials_membership_role_and_csrf(backend: Ba
         ),
         route(
             "GET",
+            format!(
+                "/groups/{gid}/reports/intercompany-balances?at={}",
+                &period[period.len() - 7..]
+            ),
+            None,
+            viewer,
+            200,
+            json,
+        ),
+        route(
+            "GET",
+            format!("/groups/{gid}/intercompany-accounts"),
+            None,
+            viewer,
+            200,
+            json,
+        ),
+        // Unmarking an account that is not marked changes nothing.
+        route(
+            "PUT",
+            format!("/groups/{gid}/intercompany-accounts"),
+            Some(
+                json!([{"entity_id": entity.id, "account_id": mapping.account_id, "remove": true}]),
+            ),
+            editor,
+            200,
+            json,
+        ),
+        route(
+            "GET",
             format!("/groups/{gid}/reports/intercompany?{period}"),
             None,
             viewer,

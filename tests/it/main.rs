@@ -18,6 +18,7 @@ mod documents;
 mod errors;
 mod export;
 mod helpers;
+mod ic_balances;
 mod jobs;
 mod lifecycle;
 mod month_end;

@@ -7,6 +7,8 @@ mod balance_sheet;
 mod chart;
 mod error_shape;
 mod groups;
+pub mod ic_accounts;
+mod ic_balances;
 pub mod month_end;
 mod ownership;
 pub mod reports;
@@ -67,6 +69,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::put().to(ownership::put_ownership),
             )
             .route(
+                "/groups/{id}/intercompany-accounts",
+                web::get().to(ic_accounts::get_accounts),
+            )
+            .route(
+                "/groups/{id}/intercompany-accounts",
+                web::put().to(ic_accounts::put_accounts),
+            )
+            .route(
                 "/groups/{id}/intercompany-contacts",
                 web::get().to(setup::get_contacts),
             )
@@ -93,6 +103,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/groups/{id}/reports/intercompany",
                 web::get().to(reports::intercompany),
+            )
+            .route(
+                "/groups/{id}/reports/intercompany-balances",
+                web::get().to(ic_balances::intercompany_balances),
             )
             .route("/groups/{id}/month-end", web::get().to(month_end::list))
             .route(

@@ -7,6 +7,8 @@ pub mod connect;
 pub mod dashboard;
 pub mod groups;
 pub mod health;
+pub mod ic_accounts;
+pub mod ic_balances;
 pub mod month_end;
 pub mod periods;
 pub mod reconciliation;
