@@ -21,6 +21,7 @@ pub struct Application {
     port: u16,
     server: Server,
     store: Store,
+    reports: Arc<crate::reports::Reports>,
 }
 
 impl Application {
@@ -48,16 +49,19 @@ impl Application {
         listener: TcpListener,
         port: u16,
     ) -> anyhow::Result<Self> {
+        let reports = Arc::new(crate::reports::Reports::default());
         let state = AppState {
             store: store.clone(),
             settings,
             xero,
+            reports: reports.clone(),
         };
         let server = run(listener, state)?;
         Ok(Self {
             port,
             server,
             store,
+            reports,
         })
     }
 
@@ -67,6 +71,11 @@ impl Application {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The server's report service (tests hold its gate to see 503s).
+    pub fn reports(&self) -> &Arc<crate::reports::Reports> {
+        &self.reports
     }
 
     pub fn handle(&self) -> ServerHandle {

@@ -11,7 +11,6 @@ use serde::Deserialize;
 use super::groups::require_role;
 use super::periods::{self, ChoiceGroup, Preset};
 use super::{Nav, render};
-use crate::consolidation;
 use crate::domain::{Month, MonthRange};
 use crate::engine::{ColumnKind, LineKind, ProfitAndLossReport, Warning};
 use crate::store::{Group, GroupRole};
@@ -490,21 +489,31 @@ pub async fn profit_and_loss(
     page.from = period.from().to_string();
     page.to = period.to().to_string();
     page.selected = format!("{}:{}", page.from, page.to);
-    let (_, report) = consolidation::consolidate_group(&state.store, &page.group, period)
-        .await
-        .map_err(|e| WebError::Internal(e.into()))?;
+    let run = state
+        .reports
+        .profit_and_loss(&state.store, &page.group, period)
+        .await?;
+    let report = &run.report;
     let places = page.group.presentation_currency.minor_units();
     page.headings = report
         .columns
         .iter()
         .map(|c| (c.name.clone(), column_class(c.kind)))
         .collect();
-    let (mut rows, keys) = rows_of(&report, places, page.group.id);
+    let (mut rows, keys) = rows_of(report, places, page.group.id);
     if let Some((other_period, title)) = comparison(period, &compare) {
-        let (_, other) = consolidation::consolidate_group(&state.store, &page.group, other_period)
-            .await
-            .map_err(|e| WebError::Internal(e.into()))?;
-        add_comparison(&mut rows, &keys, &report, &other, places, page.group.id);
+        let other = state
+            .reports
+            .profit_and_loss(&state.store, &page.group, other_period)
+            .await?;
+        add_comparison(
+            &mut rows,
+            &keys,
+            report,
+            &other.report,
+            places,
+            page.group.id,
+        );
         page.headings.push((title, "cmp"));
         page.headings.push(("Variance".into(), "cmp"));
         page.headings.push(("Variance %".into(), "cmp"));
@@ -680,12 +689,31 @@ pub async fn cell(
     let (group, _) = require_role(&state, &user, id, GroupRole::Viewer).await?;
     let q = query.into_inner();
     let period = period_of(&PeriodQuery {
-        from: q.from,
-        to: q.to,
+        from: q.from.clone(),
+        to: q.to.clone(),
     })
     .map_err(|_| WebError::NotFound)?;
-    let data = consolidation::load(&state.store, &group, period).await?;
-    let result = crate::engine::consolidate(&data, period)
+    let nav = Nav::of(&user);
+    // The provenance is built on demand, from the report's own data, off
+    // the async workers.
+    let page = state
+        .reports
+        .with_run(&state.store, &group.clone(), period, move |run| {
+            cell_page(&run.data, period, nav, group, &q)
+        })
+        .await??;
+    render(StatusCode::OK, &page)
+}
+
+/// The provenance page of one cell, from the data its report was built on.
+fn cell_page(
+    data: &crate::engine::GroupData,
+    period: MonthRange,
+    nav: Nav,
+    group: Group,
+    q: &CellQuery,
+) -> Result<CellPage, WebError> {
+    let result = crate::engine::consolidate(data, period)
         .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?;
     let report = &result.report;
     let line = report.line(&q.line).ok_or(WebError::NotFound)?;
@@ -697,7 +725,7 @@ pub async fn cell(
         .ok_or(WebError::NotFound)?;
     let places = group.presentation_currency.minor_units();
     let mut page = CellPage {
-        nav: Nav::of(&user),
+        nav,
         back: format!(
             "/groups/{}/reports/profit-and-loss?from={}&to={}",
             group.id,
@@ -731,7 +759,7 @@ pub async fn cell(
                 href: cell_href(page.group.id, period, &p.line.key, &column.key),
             })
             .collect();
-        return render(StatusCode::OK, &page);
+        return Ok(page);
     }
     let prov = result
         .provenance
@@ -813,5 +841,5 @@ pub async fn cell(
             effect: accounting(s.cell_amount, places),
         })
         .collect();
-    render(StatusCode::OK, &page)
+    Ok(page)
 }
