@@ -322,3 +322,72 @@ async fn past_the_bound_heavy_requests_get_503_and_health_is_served(backend: Bac
         .unwrap();
     assert_eq!(after.status(), 200, "served once a slot is free");
 }
+
+/// A group past twelve entities (the demo group four times over,
+/// connected), as a browser sees it. SQLite only: what is tested is the page, not the
+/// store, which the tests above cover on both databases.
+#[tokio::test]
+async fn a_large_group_opens_with_chosen_columns_and_summaries() {
+    use consol::sim::http::{DataChoice, SimConfig};
+    let mut s = crate::helpers::spawn_with_sim_config(
+        Backend::Sqlite,
+        SimConfig {
+            data: DataChoice::Demo,
+            auto_approve: true,
+            copies: 4,
+            ..SimConfig::default()
+        },
+    )
+    .await;
+    let group_id = crate::helpers::connect_demo_group(&mut s, None).await;
+    let store = s.app.store().clone();
+    let entities = store.entities_for_group(group_id).await.unwrap();
+    assert_eq!(entities.len(), 16, "four copies of the demo's four");
+    // Not synced: the columns and the summaries are what is tested, and
+    // sixteen syncs take most of a minute on a busy machine.
+    let pnl = format!("/groups/{group_id}/reports/profit-and-loss");
+    let entity_headings = |body: &str| body.matches("<th class=\"num entity\"").count();
+    // By default: eliminations and consolidated only, and why.
+    let page = s.app.client.get(&pnl).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(entity_headings(&page.body), 0);
+    assert!(
+        page.body.contains("<th class=\"num cons\""),
+        "consolidated shown"
+    );
+    assert!(page.body.contains("id=\"columns-note\""));
+    assert!(page.body.len() < 1 << 20, "{} bytes", page.body.len());
+    // Several entities, as a list box sends them; every entity; one owner.
+    let (a, b) = (entities[2].id, entities[9].id);
+    let page = s
+        .app
+        .client
+        .get(&format!("{pnl}?entities={a}&entities={b}"))
+        .await;
+    assert_eq!(entity_headings(&page.body), 2, "{}", page.status);
+    let choice = &page.body[page.body.find("id=\"entity-choice\"").unwrap()..];
+    let choice = &choice[..choice.find("</select>").unwrap()];
+    assert_eq!(choice.matches(" selected>").count(), 2, "{choice}");
+    assert!(
+        page.body
+            .contains(&format!("entities={}%2C{}", a.min(b), a.max(b))),
+        "links keep the choice: {}",
+        &page.body[page.body.find("presets").unwrap_or(0)..][..600]
+    );
+    let page = s.app.client.get(&format!("{pnl}?entities=all")).await;
+    assert_eq!(entity_headings(&page.body), 16);
+    let page = s.app.client.get(&format!("{pnl}?entities=banana")).await;
+    assert_eq!(page.status, 400, "an unknown choice is said, not ignored");
+
+    // The group page summarises: the consolidated row, the five largest
+    // entities and the other eleven as one, in the table and the charts.
+    let page = s.app.client.get(&format!("/groups/{group_id}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"kpi-summary\""), "summary note");
+    let kpis = &page.body[page.body.find("id=\"kpis\"").unwrap()..];
+    let kpis = &kpis[..kpis.find("</table>").unwrap()];
+    assert_eq!(kpis.matches("<tr").count(), 1 + 1 + 5 + 1, "{kpis}");
+    assert!(kpis.contains("Other 11 entities"));
+    assert!(page.body.contains("id=\"balance-summary\""));
+    assert!(page.body.len() < 1 << 20);
+}
