@@ -22,6 +22,7 @@ pub struct Application {
     server: Server,
     store: Store,
     reports: Arc<crate::reports::Reports>,
+    refresher: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -56,12 +57,17 @@ impl Application {
             xero,
             reports: reports.clone(),
         };
+        // Keeps the reports people look at built as their data changes.
+        let refresher = tokio::runtime::Handle::try_current()
+            .is_ok()
+            .then(|| reports.spawn_refresher(store.clone()));
         let server = run(listener, state)?;
         Ok(Self {
             port,
             server,
             store,
             reports,
+            refresher,
         })
     }
 
@@ -91,6 +97,9 @@ impl Application {
         });
         let result = self.server.await;
         stopper.abort();
+        if let Some(r) = self.refresher {
+            r.abort();
+        }
         result
     }
 }

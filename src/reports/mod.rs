@@ -7,6 +7,11 @@
 //! [`gate::Gate`]. A report is built from one data version: when the
 //! version moved while the data was loading, it is loaded again.
 //!
+//! A request builds only a version nothing has built yet: the refresher
+//! ([`Reports::spawn_refresher`]) rebuilds the reports asked for in the
+//! last hour once their group's data has settled after a sync or a set-up
+//! change, so the next view finds them built.
+//!
 //! Kept open to a second statement: a statement is a key kind and a build
 //! function; the balance sheet can join as `Statement::BalanceSheet`.
 
@@ -14,6 +19,7 @@ pub mod gate;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
@@ -62,10 +68,22 @@ impl From<Busy> for ReportError {
 
 type Key = (i64, Month, Month, DataVersion);
 
+/// A report asked for: group, first and last month.
+type Asked = (i64, Month, Month);
+
+/// How long a report asked for is kept up to date by the refresher.
+const WATCHED_FOR: Duration = Duration::from_secs(3600);
+
+/// How often the refresher looks at the watched groups' versions.
+const REFRESH_EVERY: Duration = Duration::from_secs(1);
+
 /// The service; one per server (`AppState::reports`).
 pub struct Reports {
     gate: Gate,
     built: Mutex<Built>,
+    /// Reports asked for, by (group, from, to): the group as asked, and
+    /// when.
+    watched: Mutex<HashMap<Asked, (Group, Instant)>>,
 }
 
 #[derive(Default)]
@@ -86,7 +104,74 @@ impl Reports {
         Self {
             gate,
             built: Mutex::new(Built::default()),
+            watched: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Rebuilds, off the request path, the reports asked for in the last
+    /// hour whose group's data version moved: once the version has stayed
+    /// the same for a look (a sync writing page after page moves it every
+    /// moment, and building each step would be wasted). Stops with the
+    /// runtime or when the handle is aborted.
+    pub fn spawn_refresher(self: &Arc<Self>, store: Store) -> tokio::task::JoinHandle<()> {
+        let me = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut seen: HashMap<i64, DataVersion> = HashMap::new();
+            let mut tick = tokio::time::interval(REFRESH_EVERY);
+            loop {
+                tick.tick().await;
+                let Some(me) = me.upgrade() else { return };
+                me.refresh(&store, &mut seen).await;
+            }
+        })
+    }
+
+    /// One look of the refresher.
+    async fn refresh(&self, store: &Store, seen: &mut HashMap<i64, DataVersion>) {
+        let watched: Vec<(Asked, Group)> = {
+            let mut w = self.watched.lock().unwrap_or_else(|p| p.into_inner());
+            w.retain(|_, (_, at)| at.elapsed() < WATCHED_FOR);
+            w.iter().map(|(k, (g, _))| (*k, g.clone())).collect()
+        };
+        seen.retain(|g, _| watched.iter().any(|((id, _, _), _)| id == g));
+        let mut settled: HashMap<i64, bool> = HashMap::new();
+        for ((group_id, from, to), group) in watched {
+            let ready = match settled.get(&group_id) {
+                Some(r) => *r,
+                None => {
+                    let now = match store.data_version(group_id).await {
+                        Ok(Some(v)) => v,
+                        Ok(None) => continue,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "report refresher cannot read a data version");
+                            continue;
+                        }
+                    };
+                    let r = seen.get(&group_id) == Some(&now);
+                    seen.insert(group_id, now);
+                    settled.insert(group_id, r);
+                    r
+                }
+            };
+            if !ready || self.is_built(group_id, from, to, &seen[&group_id]) {
+                continue;
+            }
+            let Ok(period) = MonthRange::new(from, to) else {
+                continue;
+            };
+            if let Err(e) = self.build_for(store, &group, period).await {
+                tracing::debug!(error = %e, group = group_id, "report refresh skipped");
+            }
+        }
+    }
+
+    /// Whether the report of `group` for `from`..`to` at `version` is built.
+    pub fn is_built(&self, group: i64, from: Month, to: Month, version: &DataVersion) -> bool {
+        let built = self.built.lock().unwrap_or_else(|p| p.into_inner());
+        built
+            .cells
+            .get(&(group, from, to, version.clone()))
+            .is_some_and(|c| c.initialized())
     }
 
     pub fn gate(&self) -> &Gate {
@@ -96,6 +181,23 @@ impl Reports {
     /// The group's consolidated P&L for `period` at its current data
     /// version.
     pub async fn profit_and_loss(
+        &self,
+        store: &Store,
+        group: &Group,
+        period: MonthRange,
+    ) -> Result<Arc<PnlRun>, ReportError> {
+        self.watched
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                (group.id, period.from(), period.to()),
+                (group.clone(), Instant::now()),
+            );
+        self.build_for(store, group, period).await
+    }
+
+    /// The report at the current version: built already, or built now.
+    async fn build_for(
         &self,
         store: &Store,
         group: &Group,
