@@ -13,6 +13,7 @@ pub mod engine;
 pub mod export;
 pub mod jobs;
 pub mod month_end;
+pub mod reports;
 pub mod shutdown;
 pub mod sim;
 pub mod startup;

@@ -21,6 +21,8 @@ pub struct Application {
     port: u16,
     server: Server,
     store: Store,
+    reports: Arc<crate::reports::Reports>,
+    refresher: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -48,16 +50,24 @@ impl Application {
         listener: TcpListener,
         port: u16,
     ) -> anyhow::Result<Self> {
+        let reports = Arc::new(crate::reports::Reports::default());
         let state = AppState {
             store: store.clone(),
             settings,
             xero,
+            reports: reports.clone(),
         };
+        // Keeps the reports people look at built as their data changes.
+        let refresher = tokio::runtime::Handle::try_current()
+            .is_ok()
+            .then(|| reports.spawn_refresher(store.clone()));
         let server = run(listener, state)?;
         Ok(Self {
             port,
             server,
             store,
+            reports,
+            refresher,
         })
     }
 
@@ -67,6 +77,11 @@ impl Application {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The server's report service (tests hold its gate to see 503s).
+    pub fn reports(&self) -> &Arc<crate::reports::Reports> {
+        &self.reports
     }
 
     pub fn handle(&self) -> ServerHandle {
@@ -82,6 +97,9 @@ impl Application {
         });
         let result = self.server.await;
         stopper.abort();
+        if let Some(r) = self.refresher {
+            r.abort();
+        }
         result
     }
 }

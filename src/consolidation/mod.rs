@@ -1,7 +1,8 @@
 //! The bridge between the store and the pure engine: loads a group's data
 //! for a period, runs the engine, and sets a group up (chart from the
 //! parent, suggested mappings and intercompany contacts). Pages, the API and
-//! exports all go through [`consolidate_group`].
+//! exports ask the report service (`crate::reports`), which loads through
+//! [`load`] and runs the engine.
 
 pub mod balance_sheet;
 pub mod bs_compare;
@@ -388,7 +389,9 @@ pub fn invoice_of(entity: EntityId, i: crate::store::StoredInvoice) -> Result<In
     })
 }
 
-/// The consolidated P&L of a group for a period.
+/// A fresh run of the loader and the engine, nothing kept: what tests
+/// compare the report service's answers with. The app itself asks the
+/// report service (`crate::reports`).
 pub async fn consolidate_group(
     store: &Store,
     group: &Group,

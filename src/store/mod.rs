@@ -9,6 +9,7 @@ mod audit;
 mod balance_sheet;
 mod changes;
 mod chart;
+mod data_versions;
 mod documents;
 mod entities;
 mod group_setup;
@@ -39,6 +40,7 @@ use sqlx::{ConnectOptions, PgPool, SqlitePool};
 pub use api_tokens::{API_TOKEN_PREFIX, ApiTokenInfo, TokenScope};
 pub use audit::{AuditEntry, AuditRow};
 pub use chart::{ChartWrite, NewChartMapping, NewGroupAccount};
+pub use data_versions::DataVersion;
 pub use documents::{
     AllocationRow, BankTransactionRow, CreditNoteRow, LoadedKind, PaidDocument, PaymentRow,
     PrepaymentKind, PrepaymentRow,

@@ -23,6 +23,9 @@ pub enum WebError {
     /// A malformed link or query (the message says what was wrong).
     #[error("{0}")]
     BadRequest(String),
+    /// Too much heavy work at once: try again shortly (503, `Retry-After`).
+    #[error("{0}")]
+    Busy(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -56,6 +59,7 @@ impl ResponseError for WebError {
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -78,7 +82,23 @@ impl ResponseError for WebError {
             }
             other => other.to_string(),
         };
-        error_page(status, title, message)
+        let mut page = error_page(status, title, message);
+        if let Self::Busy(_) = self {
+            page.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(crate::reports::gate::RETRY_AFTER_SECONDS),
+            );
+        }
+        page
+    }
+}
+
+impl From<crate::reports::ReportError> for WebError {
+    fn from(e: crate::reports::ReportError) -> Self {
+        match e {
+            crate::reports::ReportError::Busy => Self::Busy(e.to_string()),
+            other => Self::Internal(other.into()),
+        }
     }
 }
 

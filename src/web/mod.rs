@@ -28,6 +28,8 @@ pub struct AppState {
     pub store: Store,
     pub settings: Settings,
     pub xero: Arc<XeroServices>,
+    /// The report service: every consolidated report goes through it.
+    pub reports: Arc<crate::reports::Reports>,
 }
 
 /// Registers every route. Used by the server and by tests alike.

@@ -23,6 +23,7 @@ mod jobs;
 mod lifecycle;
 mod month_end;
 mod ownership;
+mod reports;
 mod retention;
 mod setup;
 mod setup_api;

@@ -213,7 +213,14 @@ impl ResponseError for ApiError {
                 },
             });
         }
-        HttpResponse::build(self.status).json(ErrorBody {
+        let mut answer = HttpResponse::build(self.status);
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            answer.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                crate::reports::gate::RETRY_AFTER_SECONDS.to_string(),
+            ));
+        }
+        answer.json(ErrorBody {
             error: ErrorInner {
                 code: self.code,
                 message: &self.message,
@@ -221,6 +228,22 @@ impl ResponseError for ApiError {
                 error_id: None,
             },
         })
+    }
+}
+
+impl From<crate::reports::ReportError> for ApiError {
+    /// Busy is a 503 the client can retry; anything else is internal.
+    fn from(e: crate::reports::ReportError) -> Self {
+        match e {
+            crate::reports::ReportError::Busy => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string())
+            }
+            other => Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                other.to_string(),
+            ),
+        }
     }
 }
 

@@ -8,7 +8,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{ApiError, ApiUser};
-use crate::consolidation;
 use crate::engine;
 use crate::export::{self, CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE};
 use crate::store::GroupRole;
@@ -104,11 +103,17 @@ where
 }
 
 /// Writes a workbook off the async threads (zip compression takes a while
-/// on a large group).
-async fn xlsx<F>(make: F) -> Result<Vec<u8>, ApiError>
+/// on a large group), within the report service's bound on heavy work.
+async fn xlsx<F>(state: &AppState, make: F) -> Result<Vec<u8>, ApiError>
 where
     F: FnOnce() -> Result<Vec<u8>, export::ExportError> + Send + 'static,
 {
+    let _turn = state
+        .reports
+        .gate()
+        .enter()
+        .await
+        .map_err(|_| ApiError::from(crate::reports::ReportError::Busy))?;
     web::block(make)
         .await
         .map_err(|e| internal("xlsx export", e))?
@@ -127,25 +132,31 @@ pub async fn profit_and_loss(
     let format = format_of(&req, &query, &[Format::Json, Format::Csv, Format::Xlsx])?;
     let stem = format!("consolidated-pnl-{}-{}", period.from(), period.to());
     if format == Format::Xlsx {
-        // The workbook runs the engine itself: one run gives the report and
-        // the provenance its eliminations sheet needs.
-        let data = consolidation::load(&state.store, &group, period).await?;
+        // The workbook runs the engine on the report's data itself: one run
+        // gives the provenance its eliminations sheet needs.
         let name = group.name.clone();
-        let bytes = xlsx(move || export::profit_and_loss_xlsx(&data, period, &name)).await?;
+        let bytes = state
+            .reports
+            .with_run(&state.store, &group, period, move |run| {
+                export::profit_and_loss_xlsx(&run.data, period, &name)
+            })
+            .await?
+            .map_err(|e| internal("xlsx export", e))?;
         return Ok(attachment(
             XLSX_CONTENT_TYPE,
             &format!("{stem}.xlsx"),
             bytes,
         ));
     }
-    let (_, report) = consolidation::consolidate_group(&state.store, &group, period)
-        .await
-        .map_err(|e| internal("consolidation", e))?;
+    let run = state
+        .reports
+        .profit_and_loss(&state.store, &group, period)
+        .await?;
     Ok(match format {
         Format::Csv => attachment(
             CSV_CONTENT_TYPE,
             &format!("{stem}.csv"),
-            export::profit_and_loss_csv(&report),
+            export::profit_and_loss_csv(&run.report),
         ),
         _ => {
             // Profit attributable to owners of the parent and to
@@ -161,11 +172,11 @@ pub async fn profit_and_loss(
                     acquired: o.acquired,
                 })
                 .collect();
-            match engine::attribution::attribute_profit(&report, &holdings) {
-                None => HttpResponse::Ok().json(&report),
+            match engine::attribution::attribute_profit(&run.report, &holdings) {
+                None => HttpResponse::Ok().json(&run.report),
                 Some(a) => {
                     let mut v =
-                        serde_json::to_value(&report).map_err(|e| internal("P&L JSON", e))?;
+                        serde_json::to_value(&run.report).map_err(|e| internal("P&L JSON", e))?;
                     v["profit_attribution"] =
                         serde_json::to_value(a).map_err(|e| internal("P&L JSON", e))?;
                     HttpResponse::Ok().json(v)
@@ -185,18 +196,23 @@ pub async fn intercompany(
     let (group, _) = user.group(&state, &path, GroupRole::Viewer).await?;
     let period = period(&query)?;
     let format = format_of(&req, &query, &[Format::Json, Format::Csv, Format::Xlsx])?;
-    let data = consolidation::load(&state.store, &group, period).await?;
-    let rec = engine::reconcile_intercompany(&data, period)
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
-    let names: HashMap<engine::EntityId, String> = data
-        .entities
-        .iter()
-        .map(|e| (e.id, e.name.clone()))
-        .collect();
+    let (rec, names) = state
+        .reports
+        .with_run(&state.store, &group, period, move |run| {
+            let names: HashMap<engine::EntityId, String> = run
+                .data
+                .entities
+                .iter()
+                .map(|e| (e.id, e.name.clone()))
+                .collect();
+            engine::reconcile_intercompany(&run.data, period).map(|rec| (rec, names))
+        })
+        .await?
+        .map_err(|e| internal("reconciliation", e))?;
     let stem = format!("intercompany-{}-{}", period.from(), period.to());
     Ok(match format {
         Format::Xlsx => {
-            let bytes = xlsx(move || export::intercompany_xlsx(&rec, &names)).await?;
+            let bytes = xlsx(&state, move || export::intercompany_xlsx(&rec, &names)).await?;
             attachment(XLSX_CONTENT_TYPE, &format!("{stem}.xlsx"), bytes)
         }
         Format::Csv => attachment(
@@ -233,12 +249,21 @@ pub async fn cell(
         to: q.to,
         format: None,
     })?;
-    let data = consolidation::load(&state.store, &group, period).await?;
-    let result = engine::consolidate(&data, period)
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
-    let prov = result
-        .provenance
-        .cell(&q.line, &q.column)
-        .ok_or_else(ApiError::not_found)?;
+    // The provenance is built on demand from the report's own data.
+    let prov = state
+        .reports
+        .with_run(&state.store, &group, period, move |run| {
+            let result = engine::consolidate(&run.data, period)?;
+            Ok::<_, engine::EngineError>(
+                result
+                    .provenance
+                    .cell(&q.line, &q.column)
+                    .map(serde_json::to_value),
+            )
+        })
+        .await?
+        .map_err(|e| internal("consolidation", e))?
+        .ok_or_else(ApiError::not_found)?
+        .map_err(|e| internal("provenance", e))?;
     Ok(HttpResponse::Ok().json(prov))
 }

@@ -1,7 +1,12 @@
 //! The group dashboard: KPIs for a chosen period (the financial year to
 //! date unless another is picked), consolidated and by entity, 13 months
 //! of trends, and what needs someone's attention, each with a link to the
-//! page that fixes it.
+//! page that fixes it; and the balance sheet's net assets, cash and
+//! whether it balances at the last month end. Reports come from the report
+//! service: the trend's one report gives the KPIs of any period inside it.
+//! Past [`SUMMARY_FROM`] entities the table and the charts summarise: the
+//! consolidated figures, the largest entities by revenue and the rest as
+//! one row, instead of a row and a line per entity.
 
 use chrono::Utc;
 use rust_decimal::Decimal;
@@ -9,9 +14,27 @@ use serde_json::json;
 
 use crate::consolidation;
 use crate::domain::{Month, MonthRange};
-use crate::engine::{ColumnKind, ProfitAndLossReport, Severity, Warning};
-use crate::store::{EntityView, Group, Store, StoreError};
+use crate::engine::balance_sheet::{NET_ASSETS, consolidate_balance_sheet};
+use crate::engine::{CONSOLIDATED, Column, ColumnKind, ProfitAndLossReport, Severity, Warning};
+use crate::reports::ReportError;
+use crate::store::{EntityView, Group};
 use crate::web::format::accounting;
+use crate::web::{AppState, WebError};
+
+/// From this many entities on, the dashboard summarises.
+pub const SUMMARY_FROM: usize = 13;
+
+/// How many entities a summary names (by revenue), the rest being one row.
+const SUMMARY_NAMED: usize = 5;
+
+/// The balance sheet at the last month end, in a line.
+pub struct BalanceSummary {
+    pub at: String,
+    pub net_assets: String,
+    pub cash: String,
+    /// Every column balances (net assets equal equity).
+    pub balances: bool,
+}
 
 pub struct KpiRow {
     pub name: String,
@@ -41,6 +64,10 @@ pub struct Dashboard {
     pub revenue_chart: String,
     pub profit_chart: String,
     pub attention: Vec<Attention>,
+    /// None when the balance sheet could not be built (logged).
+    pub balance: Option<BalanceSummary>,
+    /// "Largest 5 of 100 entities by revenue; the other 95 as one row."
+    pub summary_note: Option<String>,
 }
 
 fn monthly(report: &ProfitAndLossReport, m: Month, key: &str, column: &str) -> Decimal {
@@ -56,16 +83,71 @@ fn monthly(report: &ProfitAndLossReport, m: Month, key: &str, column: &str) -> D
         .unwrap_or_default()
 }
 
-fn chart(report: &ProfitAndLossReport, months: &[Month], key: &str) -> String {
-    let series: Vec<_> = report
-        .columns
+/// A series of the table and the charts: one column, or several summed.
+struct Series {
+    name: String,
+    columns: Vec<String>,
+    consolidated: bool,
+}
+
+/// The consolidated column and every entity's; past [`SUMMARY_FROM`]
+/// entities, the consolidated column, the largest entities by `revenue`
+/// and the others summed as one.
+fn series_of(
+    columns: &[Column],
+    revenue: impl Fn(&str) -> Decimal,
+) -> (Vec<Series>, Option<String>) {
+    let one = |c: &Column| Series {
+        name: c.name.clone(),
+        columns: vec![c.key.clone()],
+        consolidated: c.kind == ColumnKind::Consolidated,
+    };
+    let mut entities: Vec<&Column> = columns
         .iter()
-        .filter(|c| c.kind != ColumnKind::Eliminations)
-        .map(|c| {
+        .filter(|c| c.kind == ColumnKind::Entity)
+        .collect();
+    let mut out: Vec<Series> = columns
+        .iter()
+        .filter(|c| c.kind == ColumnKind::Consolidated)
+        .map(one)
+        .collect();
+    if entities.len() < SUMMARY_FROM {
+        out.extend(entities.into_iter().map(one));
+        return (out, None);
+    }
+    entities.sort_by_key(|c| std::cmp::Reverse(revenue(&c.key)));
+    let rest = entities.split_off(SUMMARY_NAMED);
+    out.extend(entities.into_iter().map(one));
+    out.push(Series {
+        name: format!("Other {} entities", rest.len()),
+        columns: rest.iter().map(|c| c.key.clone()).collect(),
+        consolidated: false,
+    });
+    let note = format!(
+        "The largest {SUMMARY_NAMED} of {} entities by revenue; the other {} summed as one row.",
+        SUMMARY_NAMED + rest.len(),
+        rest.len()
+    );
+    (out, Some(note))
+}
+
+fn chart(report: &ProfitAndLossReport, series: &[Series], months: &[Month], key: &str) -> String {
+    let series: Vec<_> = series
+        .iter()
+        .map(|s| {
             json!({
-                "name": c.name,
-                "bold": c.kind == ColumnKind::Consolidated,
-                "values": months.iter().map(|m| monthly(report, *m, key, &c.key).to_string()).collect::<Vec<_>>(),
+                "name": s.name,
+                "bold": s.consolidated,
+                "values": months
+                    .iter()
+                    .map(|m| {
+                        s.columns
+                            .iter()
+                            .map(|c| monthly(report, *m, key, c))
+                            .sum::<Decimal>()
+                            .to_string()
+                    })
+                    .collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -76,31 +158,73 @@ fn chart(report: &ProfitAndLossReport, months: &[Month], key: &str) -> String {
     .to_string()
 }
 
-/// The consolidated report of `period`, or `None` (logged) when the engine
-/// refuses the group's data.
+/// The consolidated report of `period` from the report service, or `None`
+/// (logged) when the engine refuses the group's data.
 async fn consolidated(
-    store: &Store,
+    state: &AppState,
     group: &Group,
     period: MonthRange,
-) -> Result<Option<ProfitAndLossReport>, StoreError> {
-    match consolidation::consolidate_group(store, group, period).await {
-        Ok((_, r)) => Ok(Some(r)),
-        Err(consolidation::ConsolidationError::Store(e)) => Err(e),
-        Err(consolidation::ConsolidationError::Engine(e)) => {
+) -> Result<Option<std::sync::Arc<crate::reports::PnlRun>>, WebError> {
+    match state
+        .reports
+        .profit_and_loss(&state.store, group, period)
+        .await
+    {
+        Ok(r) => Ok(Some(r)),
+        Err(ReportError::Engine(e)) => {
             tracing::warn!(error = %e, "dashboard consolidation failed");
             Ok(None)
         }
+        Err(e) => Err(e.into()),
     }
+}
+
+/// The balance sheet at the end of `at` in a line: built as the balance
+/// sheet page builds it (its loader and engine), within the report
+/// service's bound on heavy work.
+async fn balance(state: &AppState, group: &Group, at: Month) -> Result<BalanceSummary, WebError> {
+    let _turn = state
+        .reports
+        .gate()
+        .enter()
+        .await
+        .map_err(|_| WebError::from(ReportError::Busy))?;
+    let (input, _) = consolidation::balance_sheet::load(&state.store, group, at).await?;
+    let report = tokio::task::spawn_blocking(move || consolidate_balance_sheet(&input))
+        .await
+        .map_err(|e| WebError::Internal(e.into()))?;
+    let consolidated = |key: &str| {
+        report
+            .lines
+            .iter()
+            .filter(|l| l.key == key)
+            .filter_map(|l| l.values.get(CONSOLIDATED))
+            .sum::<Decimal>()
+    };
+    let places = group.presentation_currency.minor_units();
+    // Bank accounts sit in Xero's "Bank" section of the balance sheet.
+    let cash: Decimal = report
+        .lines
+        .iter()
+        .filter(|l| l.section.eq_ignore_ascii_case("bank"))
+        .filter_map(|l| l.values.get(CONSOLIDATED))
+        .sum();
+    Ok(BalanceSummary {
+        at: at.to_string(),
+        net_assets: accounting(consolidated(NET_ASSETS), places),
+        cash: accounting(cash, places),
+        balances: report.balance_check.values().all(|v| v.is_zero()),
+    })
 }
 
 /// The dashboard of a group, its KPIs for `chosen` (by default the
 /// financial year to date).
 pub async fn build(
-    store: &Store,
+    state: &AppState,
     group: &Group,
     entities: &[EntityView],
     chosen: Option<MonthRange>,
-) -> Result<Option<Dashboard>, StoreError> {
+) -> Result<Option<Dashboard>, WebError> {
     if entities.is_empty() {
         return Ok(None);
     }
@@ -108,9 +232,10 @@ pub async fn build(
     let Ok(trend) = MonthRange::new(last.plus(-12), last) else {
         return Ok(None);
     };
-    let Some(report) = consolidated(store, group, trend).await? else {
+    let Some(run) = consolidated(state, group, trend).await? else {
         return Ok(None);
     };
+    let report = &run.report;
     let months: Vec<Month> = trend.months().collect();
     let fye = group.financial_year_end_month.clamp(1, 12) as u32;
     let fy_start = last.financial_year_end(fye).plus(-11);
@@ -123,12 +248,12 @@ pub async fn build(
     let other = if trend.contains(kpi_period.from()) && trend.contains(kpi_period.to()) {
         None
     } else {
-        match consolidated(store, group, kpi_period).await? {
+        match consolidated(state, group, kpi_period).await? {
             Some(r) => Some(r),
             None => return Ok(None),
         }
     };
-    let kpi_report = other.as_ref().unwrap_or(&report);
+    let kpi_report = other.as_ref().map_or(report, |r| &r.report);
     let kpi_months: Vec<Month> = kpi_period.months().collect();
     let places = group.presentation_currency.minor_units();
     let sum = |key: &str, col: &str| -> Decimal {
@@ -137,13 +262,13 @@ pub async fn build(
             .map(|m| monthly(kpi_report, *m, key, col))
             .sum()
     };
-    let mut kpis: Vec<KpiRow> = kpi_report
-        .columns
+    let (series, summary_note) = series_of(&kpi_report.columns, |c| sum("total:income", c));
+    let kpis: Vec<KpiRow> = series
         .iter()
-        .filter(|c| c.kind != ColumnKind::Eliminations)
-        .map(|c| {
-            let revenue = sum("total:income", &c.key);
-            let cos = sum("total:cost_of_sales", &c.key);
+        .map(|s| {
+            let total = |key: &str| s.columns.iter().map(|c| sum(key, c)).sum::<Decimal>();
+            let revenue = total("total:income");
+            let cos = total("total:cost_of_sales");
             let margin = if revenue.is_zero() {
                 "-".to_string()
             } else {
@@ -153,17 +278,22 @@ pub async fn build(
                 )
             };
             KpiRow {
-                name: c.name.clone(),
+                name: s.name.clone(),
                 revenue: accounting(revenue, places),
                 gross_margin: margin,
-                operating_expenses: accounting(sum("total:operating_expenses", &c.key), places),
-                net_profit: accounting(sum("net_profit", &c.key), places),
-                consolidated: c.kind == ColumnKind::Consolidated,
+                operating_expenses: accounting(total("total:operating_expenses"), places),
+                net_profit: accounting(total("net_profit"), places),
+                consolidated: s.consolidated,
             }
         })
         .collect();
-    // Consolidated first.
-    kpis.sort_by_key(|k| !k.consolidated);
+    // The charts summarise the trend's columns the same way.
+    let (trend_series, _) = series_of(&report.columns, |c| {
+        months
+            .iter()
+            .map(|m| monthly(report, *m, "total:income", c))
+            .sum()
+    });
 
     let id = group.id;
     let mut attention = Vec::new();
@@ -232,6 +362,14 @@ pub async fn build(
             .find(|c| c.value == selected)
             .map_or_else(|| "Key figures".to_string(), |c| c.label.clone()),
     };
+    let balance = match balance(state, group, last).await {
+        Ok(b) => Some(b),
+        Err(WebError::Internal(e)) => {
+            tracing::warn!(error = %format!("{e:#}"), "dashboard balance sheet failed");
+            None
+        }
+        Err(e) => return Err(e),
+    };
     Ok(Some(Dashboard {
         kpi_title,
         kpi_from: kpi_period.from().to_string(),
@@ -239,8 +377,10 @@ pub async fn build(
         choices,
         selected,
         kpis,
-        revenue_chart: chart(&report, &months, "total:income"),
-        profit_chart: chart(&report, &months, "net_profit"),
+        revenue_chart: chart(report, &trend_series, &months, "total:income"),
+        profit_chart: chart(report, &trend_series, &months, "net_profit"),
         attention,
+        balance,
+        summary_note,
     }))
 }

@@ -322,7 +322,7 @@ pub async fn show(
             Err(e) => (None, Some(e)),
         },
     };
-    let dashboard = super::dashboard::build(&state.store, &group, &views, chosen).await?;
+    let dashboard = super::dashboard::build(&state, &group, &views, chosen).await?;
     let entities: Vec<EntityRow> = views.into_iter().map(|e| EntityRow::of(e, &runs)).collect();
     let syncing = entities.iter().any(|e| e.active.is_some());
     let q = query.into_inner();

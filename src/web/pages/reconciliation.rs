@@ -13,7 +13,6 @@ use serde::Deserialize;
 use super::groups::require_role;
 use super::reports::{PeriodQuery, period_of};
 use super::{Nav, render};
-use crate::consolidation;
 use crate::engine::{self, IntercompanyPair, MatchStatus, Side};
 use crate::store::{Group, GroupRole};
 use crate::web::format::accounting;
@@ -143,14 +142,19 @@ pub async fn page(
     };
     page.from = period.from().to_string();
     page.to = period.to().to_string();
-    let data = consolidation::load(&state.store, &page.group, period).await?;
-    let rec = engine::reconcile_intercompany(&data, period)
+    let (rec, names) = state
+        .reports
+        .with_run(&state.store, &page.group, period, move |run| {
+            let names: HashMap<i64, String> = run
+                .data
+                .entities
+                .iter()
+                .map(|e| (e.id.0, e.name.clone()))
+                .collect();
+            engine::reconcile_intercompany(&run.data, period).map(|rec| (rec, names))
+        })
+        .await?
         .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?;
-    let names: HashMap<i64, String> = data
-        .entities
-        .iter()
-        .map(|e| (e.id.0, e.name.clone()))
-        .collect();
     let name = |id: &engine::EntityId| names.get(&id.0).cloned().unwrap_or_default();
     let places = page.group.presentation_currency.minor_units();
 

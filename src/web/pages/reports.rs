@@ -11,7 +11,6 @@ use serde::Deserialize;
 use super::groups::require_role;
 use super::periods::{self, ChoiceGroup, Preset};
 use super::{Nav, render};
-use crate::consolidation;
 use crate::domain::{Month, MonthRange};
 use crate::engine::{ColumnKind, LineKind, ProfitAndLossReport, Warning};
 use crate::store::{Group, GroupRole};
@@ -80,8 +79,149 @@ struct ReportPage {
     /// the quick picks and the provenance links.
     keep: String,
     compare: String,
-    hide_entities: bool,
     totals_only: bool,
+    /// The entity columns' choice as the link keeps it (`all`, `hide`,
+    /// `owner:<id>`, ids), and the choices offered.
+    entities: String,
+    entity_choices: Vec<(String, String, bool)>,
+    /// "Entity columns are hidden past 12 entities: ..." on a large group.
+    columns_note: Option<String>,
+    /// Warnings left off the list (a large unmapped group has thousands).
+    more_warnings: usize,
+}
+
+/// From this many entities on, the P&L opens with the eliminations and
+/// consolidated columns only: a hundred entity columns make a page of
+/// megabytes no one reads at once.
+pub const ENTITY_COLUMNS_UP_TO: usize = 12;
+
+/// The most warnings a page lists; the rest are counted.
+const WARNINGS_LISTED: usize = 100;
+
+/// Which entity columns a P&L shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum EntityChoice {
+    All,
+    None,
+    /// An owner: it and every entity it owns, directly or through others.
+    Owner(i64),
+    Some(std::collections::BTreeSet<i64>),
+}
+
+impl EntityChoice {
+    /// `entities` values (each `all`, `show`, `hide`, `owner:<id>` or a
+    /// comma list of entity ids); none given: every column up to
+    /// [`ENTITY_COLUMNS_UP_TO`] entities, none past it.
+    fn parse(values: &[String], entities: usize) -> Result<Self, String> {
+        let values: Vec<&str> = values
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect();
+        if values.is_empty() {
+            return Ok(if entities > ENTITY_COLUMNS_UP_TO {
+                Self::None
+            } else {
+                Self::All
+            });
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for v in values {
+            match v {
+                "all" | "show" => return Ok(Self::All),
+                "hide" => return Ok(Self::None),
+                _ => {
+                    if let Some(owner) = v.strip_prefix("owner:") {
+                        return owner
+                            .parse()
+                            .map(Self::Owner)
+                            .map_err(|_| format!("'{v}' is not an owner's entity id"));
+                    }
+                    ids.insert(
+                        v.parse::<i64>()
+                            .map_err(|_| format!("'{v}' is not an entity id"))?,
+                    );
+                }
+            }
+        }
+        Ok(Self::Some(ids))
+    }
+
+    /// The value links keep (empty for the default).
+    fn keep(&self) -> String {
+        match self {
+            Self::All => "all".into(),
+            Self::None => "hide".into(),
+            Self::Owner(id) => format!("owner:{id}"),
+            Self::Some(ids) => ids
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        }
+    }
+
+    /// The entity ids shown, given each entity's owner.
+    fn shows(&self, entity: i64, owners: &std::collections::HashMap<i64, i64>) -> bool {
+        match self {
+            Self::All => true,
+            Self::None => false,
+            Self::Some(ids) => ids.contains(&entity),
+            Self::Owner(owner) => {
+                // Up the chain of owners; the depth bound stops a cycle.
+                let mut at = entity;
+                for _ in 0..=owners.len() {
+                    if at == *owner {
+                        return true;
+                    }
+                    match owners.get(&at) {
+                        Some(up) => at = *up,
+                        None => return false,
+                    }
+                }
+                false
+            }
+        }
+    }
+}
+
+/// Every `entities` value of a query string (a list box sends one per
+/// choice, which `web::Query` would not keep).
+fn entities_values(query: &str) -> Vec<String> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(k, _)| *k == "entities")
+        .map(|(_, v)| decode(v))
+        .collect()
+}
+
+/// Decodes a query value (`+` and `%XX`); bytes that do not decode stay.
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The page's query: the period, and what to compare it with.
@@ -94,8 +234,9 @@ pub struct PageQuery {
     period: Option<String>,
     /// `prior` (the same number of months just before) or `last_year`.
     compare: Option<String>,
-    /// `hide` shows only the eliminations and consolidated columns.
-    entities: Option<String>,
+    // `entities` (which entity columns) is read from the raw query by
+    // [`entities_values`]: a list box repeats it, which a field here
+    // would refuse as a duplicate.
     /// `totals` collapses every section to its total.
     view: Option<String>,
 }
@@ -431,6 +572,7 @@ fn warning_text(
 }
 
 pub async fn profit_and_loss(
+    req: actix_web::HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -440,12 +582,20 @@ pub async fn profit_and_loss(
     let (group, _) = require_role(&state, &user, id, GroupRole::Viewer).await?;
     let fye = group.financial_year_end_month.clamp(1, 12) as u32;
     let compare = query.compare.clone().unwrap_or_default();
-    let hide_entities = query.entities.as_deref() == Some("hide");
+    let views = state.store.entities_for_group(id).await?;
+    let asked = entities_values(req.query_string());
+    let choice = EntityChoice::parse(&asked, views.len()).map_err(WebError::BadRequest)?;
+    // Links keep a choice made, not the default.
+    let entities_kept = if asked.is_empty() {
+        String::new()
+    } else {
+        choice.keep()
+    };
     let totals_only = query.view.as_deref() == Some("totals");
     let mut keep = String::new();
     for (name, value) in [
         ("compare", compare.as_str()),
-        ("entities", if hide_entities { "hide" } else { "" }),
+        ("entities", entities_kept.as_str()),
         ("view", if totals_only { "totals" } else { "" }),
     ] {
         if !value.is_empty() {
@@ -477,8 +627,11 @@ pub async fn profit_and_loss(
         selected: String::new(),
         keep,
         compare: compare.clone(),
-        hide_entities,
         totals_only,
+        entities: entities_kept.clone(),
+        entity_choices: Vec::new(),
+        columns_note: None,
+        more_warnings: 0,
     };
     let period = match chosen {
         Ok(p) => p,
@@ -490,34 +643,93 @@ pub async fn profit_and_loss(
     page.from = period.from().to_string();
     page.to = period.to().to_string();
     page.selected = format!("{}:{}", page.from, page.to);
-    let (_, report) = consolidation::consolidate_group(&state.store, &page.group, period)
-        .await
-        .map_err(|e| WebError::Internal(e.into()))?;
+    let run = state
+        .reports
+        .profit_and_loss(&state.store, &page.group, period)
+        .await?;
+    let report = &run.report;
     let places = page.group.presentation_currency.minor_units();
     page.headings = report
         .columns
         .iter()
         .map(|c| (c.name.clone(), column_class(c.kind)))
         .collect();
-    let (mut rows, keys) = rows_of(&report, places, page.group.id);
+    let (mut rows, keys) = rows_of(report, places, page.group.id);
     if let Some((other_period, title)) = comparison(period, &compare) {
-        let (_, other) = consolidation::consolidate_group(&state.store, &page.group, other_period)
-            .await
-            .map_err(|e| WebError::Internal(e.into()))?;
-        add_comparison(&mut rows, &keys, &report, &other, places, page.group.id);
+        let other = state
+            .reports
+            .profit_and_loss(&state.store, &page.group, other_period)
+            .await?;
+        add_comparison(
+            &mut rows,
+            &keys,
+            report,
+            &other.report,
+            places,
+            page.group.id,
+        );
         page.headings.push((title, "cmp"));
         page.headings.push(("Variance".into(), "cmp"));
         page.headings.push(("Variance %".into(), "cmp"));
     }
-    // Views: hidden entity columns and collapsed sections are left out on
-    // the server, so the table needs no JavaScript.
-    let shown: Vec<bool> = page
-        .headings
-        .iter()
-        .map(|(_, class)| !(hide_entities && *class == "entity"))
+    // Views: entity columns not chosen and collapsed sections are left
+    // out on the server, so the table needs no JavaScript.
+    let owners: std::collections::HashMap<i64, i64> = state
+        .store
+        .ownership(id)
+        .await?
+        .into_iter()
+        .map(|o| (o.entity_id, o.owner_entity_id))
         .collect();
-    if hide_entities {
-        page.headings.retain(|(_, class)| *class != "entity");
+    let shown: Vec<bool> = report
+        .columns
+        .iter()
+        .map(|c| match (c.kind, c.entity) {
+            (ColumnKind::Entity, Some(e)) => choice.shows(e.0, &owners),
+            _ => true,
+        })
+        .chain(std::iter::repeat(true))
+        .take(page.headings.len())
+        .collect();
+    let mut i = 0;
+    page.headings.retain(|_| {
+        i += 1;
+        shown[i - 1]
+    });
+    let named: Vec<(i64, String)> = views.iter().map(|v| (v.id, v.name.clone())).collect();
+    let mut choices = vec![
+        ("all".to_string(), "every entity".to_string()),
+        (
+            "hide".to_string(),
+            "none (eliminations and consolidated)".to_string(),
+        ),
+    ];
+    let mut owner_ids: Vec<i64> = owners.values().copied().collect();
+    owner_ids.sort_unstable();
+    owner_ids.dedup();
+    for o in owner_ids {
+        if let Some((_, name)) = named.iter().find(|(id, _)| *id == o) {
+            choices.push((format!("owner:{o}"), format!("{name} and what it owns")));
+        }
+    }
+    choices.extend(
+        named
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.clone())),
+    );
+    let kept: Vec<&str> = entities_kept.split(',').collect();
+    page.entity_choices = choices
+        .into_iter()
+        .map(|(value, label)| {
+            let chosen = kept.contains(&value.as_str());
+            (value, label, chosen)
+        })
+        .collect();
+    if views.len() > ENTITY_COLUMNS_UP_TO && asked.is_empty() {
+        page.columns_note = Some(format!(
+            "{} entities: the entity columns are hidden. Choose entities, an owner or every entity above.",
+            views.len()
+        ));
     }
     for row in &mut rows {
         if !row.cells.is_empty() {
@@ -548,15 +760,21 @@ pub async fn profit_and_loss(
         .iter()
         .filter_map(|c| c.entity.map(|e| (e.0, c.name.clone())))
         .collect();
-    page.warnings = report
+    let shown_warnings = report
         .warnings
         .iter()
-        .filter(|w| w.severity() != crate::engine::Severity::Info)
+        .filter(|w| w.severity() != crate::engine::Severity::Info);
+    page.more_warnings = shown_warnings
+        .clone()
+        .count()
+        .saturating_sub(WARNINGS_LISTED);
+    page.warnings = shown_warnings
+        .take(WARNINGS_LISTED)
         .map(|w| warning_text(w, &names, page.group.id, period))
         .collect();
     // An entity whose connection is lost keeps its last synced figures:
     // say they are stale, and why.
-    for e in state.store.entities_for_group(id).await? {
+    for e in views {
         if e.connection_state == "connected" {
             continue;
         }
@@ -680,12 +898,31 @@ pub async fn cell(
     let (group, _) = require_role(&state, &user, id, GroupRole::Viewer).await?;
     let q = query.into_inner();
     let period = period_of(&PeriodQuery {
-        from: q.from,
-        to: q.to,
+        from: q.from.clone(),
+        to: q.to.clone(),
     })
     .map_err(|_| WebError::NotFound)?;
-    let data = consolidation::load(&state.store, &group, period).await?;
-    let result = crate::engine::consolidate(&data, period)
+    let nav = Nav::of(&user);
+    // The provenance is built on demand, from the report's own data, off
+    // the async workers.
+    let page = state
+        .reports
+        .with_run(&state.store, &group.clone(), period, move |run| {
+            cell_page(&run.data, period, nav, group, &q)
+        })
+        .await??;
+    render(StatusCode::OK, &page)
+}
+
+/// The provenance page of one cell, from the data its report was built on.
+fn cell_page(
+    data: &crate::engine::GroupData,
+    period: MonthRange,
+    nav: Nav,
+    group: Group,
+    q: &CellQuery,
+) -> Result<CellPage, WebError> {
+    let result = crate::engine::consolidate(data, period)
         .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?;
     let report = &result.report;
     let line = report.line(&q.line).ok_or(WebError::NotFound)?;
@@ -697,7 +934,7 @@ pub async fn cell(
         .ok_or(WebError::NotFound)?;
     let places = group.presentation_currency.minor_units();
     let mut page = CellPage {
-        nav: Nav::of(&user),
+        nav,
         back: format!(
             "/groups/{}/reports/profit-and-loss?from={}&to={}",
             group.id,
@@ -731,7 +968,7 @@ pub async fn cell(
                 href: cell_href(page.group.id, period, &p.line.key, &column.key),
             })
             .collect();
-        return render(StatusCode::OK, &page);
+        return Ok(page);
     }
     let prov = result
         .provenance
@@ -813,5 +1050,39 @@ pub async fn cell(
             effect: accounting(s.cell_amount, places),
         })
         .collect();
-    render(StatusCode::OK, &page)
+    Ok(page)
+}
+
+#[cfg(test)]
+mod entity_choice_tests {
+    use super::*;
+
+    #[test]
+    fn past_twelve_entities_the_columns_start_hidden_and_can_be_chosen() {
+        assert_eq!(EntityChoice::parse(&[], 12).unwrap(), EntityChoice::All);
+        assert_eq!(EntityChoice::parse(&[], 13).unwrap(), EntityChoice::None);
+        assert_eq!(
+            EntityChoice::parse(&["all".into()], 100).unwrap(),
+            EntityChoice::All
+        );
+        let several = EntityChoice::parse(&["3".into(), "5,7".into()], 100).unwrap();
+        assert_eq!(several.keep(), "3,5,7");
+        let owners = std::collections::HashMap::from([(5, 3), (7, 5), (9, 1)]);
+        assert!(several.shows(5, &owners) && !several.shows(9, &owners));
+        let by_owner = EntityChoice::parse(&["owner:5".into()], 100).unwrap();
+        // 5 itself and 7, which 5 owns; not 3, which owns 5.
+        assert!(by_owner.shows(5, &owners) && by_owner.shows(7, &owners));
+        assert!(!by_owner.shows(3, &owners) && !by_owner.shows(9, &owners));
+        assert!(EntityChoice::parse(&["x".into()], 3).is_err());
+        assert!(EntityChoice::parse(&["owner:x".into()], 3).is_err());
+    }
+
+    #[test]
+    fn every_entities_value_of_a_query_is_read() {
+        assert_eq!(
+            entities_values("from=2026-01&entities=owner%3A5&entities=7&view=totals"),
+            vec!["owner:5".to_string(), "7".to_string()]
+        );
+        assert_eq!(decode("a%2Cb+c%"), "a,b c%");
+    }
 }

@@ -1,0 +1,325 @@
+//! The report service: the one way from the store to a consolidated
+//! report. Pages, the API and exports ask it for the P&L of a group and a
+//! period; it answers from what it has already built for the group's
+//! current data version (`store::DataVersion`), or builds it once
+//! (concurrent asks for the same report wait for the one build), loading
+//! and running the engine off the async workers within the heavy-work
+//! [`gate::Gate`]. A report is built from one data version: when the
+//! version moved while the data was loading, it is loaded again.
+//!
+//! A request builds only a version nothing has built yet: the refresher
+//! ([`Reports::spawn_refresher`]) rebuilds the reports asked for in the
+//! last hour once their group's data has settled after a sync or a set-up
+//! change, so the next view finds them built.
+//!
+//! Kept open to a second statement: a statement is a key kind and a build
+//! function; the balance sheet can join as `Statement::BalanceSheet`.
+
+pub mod gate;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::OnceCell;
+
+use crate::consolidation;
+use crate::domain::{Month, MonthRange};
+use crate::engine::{self, GroupData, ProfitAndLossReport};
+use crate::store::{DataVersion, Group, Store, StoreError};
+use gate::{Busy, Gate};
+
+/// How many built reports are kept (each holds its group's loaded data).
+const KEPT: usize = 8;
+
+/// How many times a build reloads when the data version keeps moving
+/// under it (a sync writing page after page).
+const ATTEMPTS: usize = 3;
+
+/// A consolidated P&L and the data it was built from, of one data version.
+#[derive(Debug)]
+pub struct PnlRun {
+    pub version: DataVersion,
+    pub period: MonthRange,
+    pub data: GroupData,
+    pub report: ProfitAndLossReport,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("the server is busy with other reports; try again in a few seconds")]
+    Busy,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Engine(#[from] engine::EngineError),
+    #[error("report work failed: {0}")]
+    Task(String),
+    /// The data version moved while loading; the caller loads again.
+    #[error("the group's data changed while it was being read")]
+    Moved,
+}
+
+impl From<Busy> for ReportError {
+    fn from(_: Busy) -> Self {
+        Self::Busy
+    }
+}
+
+type Key = (i64, Month, Month, DataVersion);
+
+/// A report asked for: group, first and last month.
+type Asked = (i64, Month, Month);
+
+/// How long a report asked for is kept up to date by the refresher.
+const WATCHED_FOR: Duration = Duration::from_secs(3600);
+
+/// How often the refresher looks at the watched groups' versions.
+const REFRESH_EVERY: Duration = Duration::from_secs(1);
+
+/// The service; one per server (`AppState::reports`).
+pub struct Reports {
+    gate: Gate,
+    built: Mutex<Built>,
+    /// Reports asked for, by (group, from, to): the group as asked, and
+    /// when.
+    watched: Mutex<HashMap<Asked, (Group, Instant)>>,
+}
+
+#[derive(Default)]
+struct Built {
+    cells: HashMap<Key, Arc<OnceCell<Arc<PnlRun>>>>,
+    /// Keys in the order they were first asked for, oldest first.
+    order: Vec<Key>,
+}
+
+impl Default for Reports {
+    fn default() -> Self {
+        Self::new(Gate::for_this_machine())
+    }
+}
+
+impl Reports {
+    pub fn new(gate: Gate) -> Self {
+        Self {
+            gate,
+            built: Mutex::new(Built::default()),
+            watched: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Rebuilds, off the request path, the reports asked for in the last
+    /// hour whose group's data version moved: once the version has stayed
+    /// the same for a look (a sync writing page after page moves it every
+    /// moment, and building each step would be wasted). Stops with the
+    /// runtime or when the handle is aborted.
+    pub fn spawn_refresher(self: &Arc<Self>, store: Store) -> tokio::task::JoinHandle<()> {
+        let me = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut seen: HashMap<i64, DataVersion> = HashMap::new();
+            let mut tick = tokio::time::interval(REFRESH_EVERY);
+            loop {
+                tick.tick().await;
+                let Some(me) = me.upgrade() else { return };
+                me.refresh(&store, &mut seen).await;
+            }
+        })
+    }
+
+    /// One look of the refresher.
+    async fn refresh(&self, store: &Store, seen: &mut HashMap<i64, DataVersion>) {
+        let watched: Vec<(Asked, Group)> = {
+            let mut w = self.watched.lock().unwrap_or_else(|p| p.into_inner());
+            w.retain(|_, (_, at)| at.elapsed() < WATCHED_FOR);
+            w.iter().map(|(k, (g, _))| (*k, g.clone())).collect()
+        };
+        seen.retain(|g, _| watched.iter().any(|((id, _, _), _)| id == g));
+        let mut settled: HashMap<i64, bool> = HashMap::new();
+        for ((group_id, from, to), group) in watched {
+            let ready = match settled.get(&group_id) {
+                Some(r) => *r,
+                None => {
+                    let now = match store.data_version(group_id).await {
+                        Ok(Some(v)) => v,
+                        Ok(None) => continue,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "report refresher cannot read a data version");
+                            continue;
+                        }
+                    };
+                    let r = seen.get(&group_id) == Some(&now);
+                    seen.insert(group_id, now);
+                    settled.insert(group_id, r);
+                    r
+                }
+            };
+            if !ready || self.is_built(group_id, from, to, &seen[&group_id]) {
+                continue;
+            }
+            let Ok(period) = MonthRange::new(from, to) else {
+                continue;
+            };
+            if let Err(e) = self.build_for(store, &group, period).await {
+                tracing::debug!(error = %e, group = group_id, "report refresh skipped");
+            }
+        }
+    }
+
+    /// Whether the report of `group` for `from`..`to` at `version` is built.
+    pub fn is_built(&self, group: i64, from: Month, to: Month, version: &DataVersion) -> bool {
+        let built = self.built.lock().unwrap_or_else(|p| p.into_inner());
+        built
+            .cells
+            .get(&(group, from, to, version.clone()))
+            .is_some_and(|c| c.initialized())
+    }
+
+    pub fn gate(&self) -> &Gate {
+        &self.gate
+    }
+
+    /// The group's consolidated P&L for `period` at its current data
+    /// version.
+    pub async fn profit_and_loss(
+        &self,
+        store: &Store,
+        group: &Group,
+        period: MonthRange,
+    ) -> Result<Arc<PnlRun>, ReportError> {
+        self.watched
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                (group.id, period.from(), period.to()),
+                (group.clone(), Instant::now()),
+            );
+        self.build_for(store, group, period).await
+    }
+
+    /// The report at the current version: built already, or built now.
+    async fn build_for(
+        &self,
+        store: &Store,
+        group: &Group,
+        period: MonthRange,
+    ) -> Result<Arc<PnlRun>, ReportError> {
+        let mut last = None;
+        for attempt in 1..=ATTEMPTS {
+            let Some(version) = store.data_version(group.id).await? else {
+                return Err(StoreError::Database(sqlx::Error::RowNotFound).into());
+            };
+            let key = (group.id, period.from(), period.to(), version.clone());
+            let cell = self.cell(&key);
+            let keep = attempt < ATTEMPTS;
+            match cell
+                .get_or_try_init(|| self.build(store, group, period, version, keep))
+                .await
+            {
+                Ok(run) => return Ok(run.clone()),
+                Err(ReportError::Moved) => {
+                    self.forget(&key);
+                    last = Some(ReportError::Moved);
+                }
+                Err(e) => {
+                    self.forget(&key);
+                    return Err(e);
+                }
+            }
+        }
+        Err(last.unwrap_or(ReportError::Moved))
+    }
+
+    /// Runs `f` on the data and report of the group's P&L for `period`
+    /// off the async workers, within the gate: drill-downs and exports,
+    /// which need the engine's provenance or a workbook, build that detail
+    /// on demand from the same data version.
+    pub async fn with_run<T, F>(
+        &self,
+        store: &Store,
+        group: &Group,
+        period: MonthRange,
+        f: F,
+    ) -> Result<T, ReportError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&PnlRun) -> T + Send + 'static,
+    {
+        let run = self.profit_and_loss(store, group, period).await?;
+        let _turn = self.gate.enter().await?;
+        tokio::task::spawn_blocking(move || f(&run))
+            .await
+            .map_err(|e| ReportError::Task(e.to_string()))
+    }
+
+    /// Loads and consolidates one version. `keep` false: the last attempt
+    /// answers with what it read even if the version moved meanwhile, so a
+    /// busy sync cannot starve a page; it is then labelled with the version
+    /// read before loading, which it is at least as new as.
+    async fn build(
+        &self,
+        store: &Store,
+        group: &Group,
+        period: MonthRange,
+        version: DataVersion,
+        keep: bool,
+    ) -> Result<Arc<PnlRun>, ReportError> {
+        let _turn = self.gate.enter().await?;
+        let data = consolidation::load(store, group, period).await?;
+        if keep && store.data_version(group.id).await?.as_ref() != Some(&version) {
+            return Err(ReportError::Moved);
+        }
+        let run = tokio::task::spawn_blocking(move || {
+            let report = engine::consolidate(&data, period)?.report;
+            Ok::<_, engine::EngineError>(PnlRun {
+                version,
+                period,
+                data,
+                report,
+            })
+        })
+        .await
+        .map_err(|e| ReportError::Task(e.to_string()))??;
+        Ok(Arc::new(run))
+    }
+
+    /// The cell of `key`, made empty when new. Older versions of the
+    /// group are dropped (they can never be asked for again), and the
+    /// oldest keys past [`KEPT`].
+    fn cell(&self, key: &Key) -> Arc<OnceCell<Arc<PnlRun>>> {
+        let mut built = self.built.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = built.cells.get(key) {
+            return c.clone();
+        }
+        let stale: Vec<Key> = built
+            .order
+            .iter()
+            .filter(|k| k.0 == key.0 && k.3 != key.3)
+            .cloned()
+            .collect();
+        for k in stale {
+            built.cells.remove(&k);
+        }
+        let Built { cells, order } = &mut *built;
+        order.retain(|k| cells.contains_key(k));
+        while order.len() >= KEPT {
+            let oldest = order.remove(0);
+            cells.remove(&oldest);
+        }
+        let c = Arc::new(OnceCell::new());
+        cells.insert(key.clone(), c.clone());
+        order.push(key.clone());
+        c
+    }
+
+    fn forget(&self, key: &Key) {
+        let mut built = self.built.lock().unwrap_or_else(|p| p.into_inner());
+        built.cells.remove(key);
+        built.order.retain(|k| k != key);
+    }
+
+    /// How many reports are built and kept (for tests).
+    pub fn kept(&self) -> usize {
+        let built = self.built.lock().unwrap_or_else(|p| p.into_inner());
+        built.cells.values().filter(|c| c.initialized()).count()
+    }
+}
