@@ -431,6 +431,7 @@ pub async fn demo_balance_sheet_setup(
             equity_at_acquisition: equity,
             historical_rate,
             investment_accounts: vec![account_id(&parent_accounts, code)?],
+            contributions: Vec::new(),
         });
     }
     let names: HashMap<i64, String> = entities.iter().map(|e| (e.id, e.name.clone())).collect();
