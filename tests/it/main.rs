@@ -18,6 +18,7 @@ mod helpers;
 mod jobs;
 mod lifecycle;
 mod month_end;
+mod month_end_pdf;
 mod ownership;
 mod retention;
 mod setup;
