@@ -130,7 +130,7 @@ pub enum ApiTokenCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum PackCommand {
-    /// Write a month's pack (pack.xlsx and pack.json) from its latest
+    /// Write a month's pack (pack.pdf, pack.xlsx and pack.json) from its latest
     /// snapshot, closing the month first when it is open and ready.
     Build {
         #[arg(long)]
@@ -390,7 +390,8 @@ async fn build_pack(
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let json = serde_json::to_vec_pretty(&pack)?;
     let xlsx = month_end::pack_xlsx::pack_xlsx(&pack)?;
-    for (name, bytes) in [("pack.json", json), ("pack.xlsx", xlsx)] {
+    let pdf = month_end::pack_pdf::render_pdf(&pack)?;
+    for (name, bytes) in [("pack.json", json), ("pack.xlsx", xlsx), ("pack.pdf", pdf)] {
         let path = out.join(name);
         std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
         println!("wrote {}", path.display());

@@ -3,12 +3,14 @@
 //! closing freezes a [`Snapshot`] (inputs and outputs, canonical JSON,
 //! SHA-256) as a new version. Reopening (with a reason) leaves the version
 //! as it was; the next close writes the next version. The pack (`pack.rs`,
-//! `pack_xlsx.rs`) is built from a version's snapshot and its commentary.
+//! `pack_xlsx.rs`, `pack_pdf.rs`) is built from a version's snapshot and its commentary.
 
 pub mod outputs;
 pub mod pack;
+pub mod pack_pdf;
 pub mod pack_xlsx;
 pub mod snapshot;
+mod typst_world;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

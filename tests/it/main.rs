@@ -22,6 +22,7 @@ mod ic_balances;
 mod jobs;
 mod lifecycle;
 mod month_end;
+mod month_end_pdf;
 mod ownership;
 mod reports;
 mod retention;

@@ -739,15 +739,7 @@ async fn the_pack_workbook_ties_to_the_pack_json_and_its_figures_to_the_reports(
         assert_eq!(cents(iws.get_value((row, 7))), opt_dec(&r["net_effect"]));
     }
 
-    // The PDF is not there yet, and says so; an unknown format is refused.
-    let (status, body) = call(&g, "GET", &format!("/month-end/{m}/pack?format=pdf"), None).await;
-    assert_eq!(status, 501, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("not available yet")
-    );
+    // An unknown format is refused (the PDF is tested in month_end_pdf.rs).
     let (status, _) = call(&g, "GET", &format!("/month-end/{m}/pack?format=doc"), None).await;
     assert_eq!(status, 422);
     let (status, _) = call(&g, "GET", "/month-end/2026-13/pack", None).await;
@@ -947,6 +939,10 @@ async fn consol_pack_build_closes_a_ready_month_and_writes_the_pack(backend: Bac
         cents(ws.get_value((4 + np as u32, 2))),
         opt_dec(&lines[np]["values"]["month"])
     );
+
+    // And the PDF beside them (its text is tested in month_end_pdf.rs).
+    let pdf = std::fs::read(out.join("pack.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
 
     // A second run uses the closed version: no new one.
     let again = pack_build(&g.s.app.db.url, g.group.id, m, &out);

@@ -179,35 +179,35 @@ pub async fn get_pack(
     let (group, _) = user.group(&state, &id, GroupRole::Viewer).await?;
     let month = month_of(&raw)?;
     let format = query.format.as_deref().unwrap_or("json");
-    match format {
-        "json" | "xlsx" => {}
-        "pdf" => {
-            return Err(ApiError::new(
-                StatusCode::NOT_IMPLEMENTED,
-                "not_available",
-                "The PDF pack is not available yet: use format=json or format=xlsx.",
-            ));
-        }
-        other => {
-            return Err(ApiError::invalid(
-                format!("unknown format '{other}'"),
-                json!({"format": "json or xlsx (pdf is not available yet)"}),
-            ));
-        }
+    if !matches!(format, "json" | "xlsx" | "pdf") {
+        return Err(ApiError::invalid(
+            format!("unknown format '{format}'"),
+            json!({"format": "json, xlsx or pdf"}),
+        ));
     }
     let pack = pack_of(&state, &group, month).await?;
     if format == "json" {
         return Ok(HttpResponse::Ok().json(&pack));
     }
-    let bytes = web::block(move || month_end::pack_xlsx::pack_xlsx(&pack))
-        .await
-        .map_err(|e| internal("pack workbook", e))?
-        .map_err(|e| internal("pack workbook", e))?;
+    // Typesetting and zipping are CPU work: off the async workers.
+    let (bytes, content_type) = if format == "pdf" {
+        let bytes = web::block(move || month_end::pack_pdf::render_pdf(&pack))
+            .await
+            .map_err(|e| internal("pack PDF", e))?
+            .map_err(|e| internal("pack PDF", e))?;
+        (bytes, "application/pdf")
+    } else {
+        let bytes = web::block(move || month_end::pack_xlsx::pack_xlsx(&pack))
+            .await
+            .map_err(|e| internal("pack workbook", e))?
+            .map_err(|e| internal("pack workbook", e))?;
+        (bytes, XLSX_CONTENT_TYPE)
+    };
     Ok(HttpResponse::Ok()
-        .content_type(XLSX_CONTENT_TYPE)
+        .content_type(content_type)
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"pack-{month}.xlsx\""),
+            format!("attachment; filename=\"pack-{month}.{format}\""),
         ))
         .body(bytes))
 }
