@@ -5,9 +5,12 @@
 //! as it was; the next close writes the next version. The pack (`pack.rs`,
 //! `pack_xlsx.rs`) is built from a version's snapshot and its commentary.
 
+pub mod delivery;
+pub mod mail;
 pub mod outputs;
 pub mod pack;
 pub mod pack_xlsx;
+pub mod schedule;
 pub mod snapshot;
 
 use chrono::{DateTime, Utc};
@@ -276,9 +279,12 @@ pub async fn stored_snapshot(
 #[derive(Debug, Clone, Serialize)]
 pub struct MonthStatus {
     pub month: Month,
-    /// `open` or `closed` (phase 1: `held`, `sent` and `restated` come with
-    /// the scheduler and restatements).
+    /// `open`, `held` (due, not ready: see `held_because`), `closed`,
+    /// `awaiting_approval`, `sent`, or `restated` (sent, and a later sync
+    /// changed its figures).
     pub status: &'static str,
+    /// Why the scheduler holds the month's pack (empty unless held).
+    pub held_because: Vec<String>,
     /// The latest version's number; null when never closed.
     pub version: Option<i32>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -309,6 +315,7 @@ pub async fn overview(
     now: DateTime<Utc>,
 ) -> Result<Vec<MonthStatus>, StoreError> {
     let versions = store.month_end_versions(group.id).await?;
+    let deliveries = store.deliveries(group.id).await?;
     let last = Month::of(now.date_naive()).prev();
     let mut months: Vec<Month> = (0..12).map(|i| last.plus(-i)).collect();
     months.extend(versions.iter().map(|v| v.month));
@@ -320,17 +327,37 @@ pub async fn overview(
             let mine: Vec<&MonthEndVersion> =
                 versions.iter().filter(|v| v.month == month).collect();
             let latest = mine.first();
+            let delivery = |kind: &str, version: i32| {
+                deliveries
+                    .iter()
+                    .find(|d| d.month == month && d.kind == kind && d.version == version)
+            };
+            let closed = latest.filter(|v| v.is_closed());
+            let pack = closed.and_then(|v| delivery("pack", v.version));
+            let held = delivery("held", 0).filter(|_| closed.is_none());
+            let sent_at = pack.and_then(|d| d.sent_at);
             MonthStatus {
                 month,
-                status: if latest.is_some_and(|v| v.is_closed()) {
-                    "closed"
-                } else {
-                    "open"
+                status: match (closed, pack, held) {
+                    (Some(v), Some(d), _) if d.status == "sent" => {
+                        if delivery("restated", v.version).is_some() {
+                            "restated"
+                        } else {
+                            "sent"
+                        }
+                    }
+                    (Some(_), Some(d), _) if d.status == "draft" => "awaiting_approval",
+                    (Some(_), _, _) => "closed",
+                    (None, _, Some(_)) => "held",
+                    (None, _, None) => "open",
                 },
+                held_because: held
+                    .map(|d| d.detail.lines().map(str::to_string).collect())
+                    .unwrap_or_default(),
                 version: latest.map(|v| v.version),
                 closed_at: latest.map(|v| v.closed_at),
                 closed_by: latest.and_then(|v| v.closed_by_email.clone()),
-                sent_at: None,
+                sent_at,
                 snapshot_hash: latest.map(|v| v.snapshot_hash.clone()),
                 reopened_at: latest.and_then(|v| v.reopened_at),
                 reopen_reason: latest.and_then(|v| v.reopen_reason.clone()),

@@ -19,6 +19,7 @@ mod jobs;
 mod lifecycle;
 mod month_end;
 mod ownership;
+mod pack_mail;
 mod retention;
 mod setup;
 mod setup_api;

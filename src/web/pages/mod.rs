@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod groups;
 pub mod health;
 pub mod month_end;
+pub mod pack_delivery;
 pub mod periods;
 pub mod reconciliation;
 pub mod reports;

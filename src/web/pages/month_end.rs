@@ -54,6 +54,9 @@ struct VersionRow {
 struct MonthRow {
     month: String,
     status: &'static str,
+    is_closed: bool,
+    held_because: Vec<String>,
+    sent: String,
     version: String,
     closed: String,
     has_pack: bool,
@@ -65,6 +68,15 @@ impl MonthRow {
         Self {
             month: m.month.to_string(),
             status: m.status,
+            is_closed: matches!(
+                m.status,
+                "closed" | "awaiting_approval" | "sent" | "restated"
+            ),
+            held_because: m.held_because.clone(),
+            sent: m
+                .sent_at
+                .map(|t| format!("sent {}", when(t)))
+                .unwrap_or_default(),
             version: m.version.map(|v| v.to_string()).unwrap_or_default(),
             closed: match (m.closed_at, &m.closed_by) {
                 (Some(at), Some(by)) => format!("{} by {by}", when(at)),
