@@ -71,6 +71,7 @@ pub fn validate(input: &ScheduleInput) -> Result<ScheduleWrite, FieldErrors> {
         }
     };
     let mut recipients: Vec<String> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     let mut bad = Vec::new();
     for r in input
         .recipients
@@ -78,11 +79,16 @@ pub fn validate(input: &ScheduleInput) -> Result<ScheduleWrite, FieldErrors> {
         .map(str::trim)
         .filter(|r| !r.is_empty())
     {
-        match r.parse::<lettre::Address>() {
-            Ok(a) => {
-                let a = a.to_string();
-                if !recipients.iter().any(|x| x.eq_ignore_ascii_case(&a)) {
-                    recipients.push(a);
+        // `cfo@example.com` or `Jo Bloggs <jo@example.com>`.
+        match r.parse::<lettre::message::Mailbox>() {
+            Ok(mb) => {
+                let address = mb.email.to_string();
+                if !seen
+                    .iter()
+                    .any(|x: &String| x.eq_ignore_ascii_case(&address))
+                {
+                    seen.push(address);
+                    recipients.push(mb.to_string());
                 }
             }
             Err(_) => bad.push(r.to_string()),
@@ -214,7 +220,7 @@ mod tests {
             business_day: "3".into(),
             send_at: "09:00".into(),
             utc_offset: "+13:00".into(),
-            recipients: "cfo@example.com\nboard@example.org, cfo@example.com".into(),
+            recipients: "cfo@example.com\nBoard <board@example.org>; CFO@example.com".into(),
             formats: vec!["json".into(), "xlsx".into()],
             approval_required: true,
         }
@@ -242,7 +248,10 @@ mod tests {
         let s = validate(&input()).unwrap();
         assert_eq!(s.business_day, 3);
         assert_eq!(s.utc_offset_minutes, 13 * 60);
-        assert_eq!(s.recipients, ["cfo@example.com", "board@example.org"]);
+        assert_eq!(
+            s.recipients,
+            ["cfo@example.com", "Board <board@example.org>"]
+        );
         assert_eq!(s.formats, ["xlsx", "json"]);
     }
 
