@@ -165,11 +165,83 @@ pub async fn tick_schedule(
     Ok(())
 }
 
+/// Sent months whose figures a later sync changed: one notice to the
+/// schedule's owner (the admins when it has none) per month and version.
+/// Only months with a sync after the send are compared.
+async fn check_restatements(
+    store: &Store,
+    s: &PackSchedule,
+    now: DateTime<Utc>,
+) -> Result<(), MonthEndError> {
+    let Some(group) = store.group_by_id(s.group_id).await? else {
+        return Ok(());
+    };
+    let group = &group;
+    let deliveries = store.deliveries(group.id).await?;
+    let views = store.entities_for_group(group.id).await?;
+    let last_sync = views.iter().filter_map(|v| v.last_synced_at).max();
+    for d in deliveries
+        .iter()
+        .filter(|d| d.kind == "pack" && d.status == "sent" && d.schedule_id == s.id)
+    {
+        if deliveries
+            .iter()
+            .any(|r| r.kind == "restated" && r.month == d.month && r.version == d.version)
+            || last_sync.is_none_or(|t| d.sent_at.is_none_or(|sent| t <= sent))
+        {
+            continue;
+        }
+        let Some(v) = store
+            .latest_month_end(group.id, d.month)
+            .await?
+            .filter(|v| v.is_closed() && v.version == d.version)
+        else {
+            continue;
+        };
+        let r = super::restatement::compare(store, group, &v).await?;
+        if !r.is_restated() {
+            continue;
+        }
+        let to = match &s.owner_email {
+            Some(o) => vec![o.clone()],
+            None => admins(store, group.id).await?,
+        };
+        let detail: Vec<String> = r
+            .lines
+            .iter()
+            .map(|l| l.describe())
+            .chain(r.records.iter().map(|x| x.describe()))
+            .collect();
+        if let Some(id) = store
+            .create_delivery(
+                &NewDelivery {
+                    schedule_id: s.id,
+                    group_id: group.id,
+                    month: d.month,
+                    version: d.version,
+                    kind: "restated",
+                    status: "queued",
+                    recipients: &to,
+                    detail: &detail.join("\n"),
+                },
+                now,
+            )
+            .await?
+        {
+            enqueue(store, id, now).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Every schedule's turn.
 pub async fn tick(store: &Store, now: DateTime<Utc>) -> Result<(), StoreError> {
     for s in store.pack_schedules().await? {
         if let Err(e) = tick_schedule(store, &s, now).await {
             tracing::warn!(group = s.group_id, error = %e, "the pack scheduler could not handle a schedule");
+        }
+        if let Err(e) = check_restatements(store, &s, now).await {
+            tracing::warn!(group = s.group_id, error = %e, "the pack scheduler could not check for restatements");
         }
     }
     Ok(())

@@ -10,6 +10,7 @@ pub mod mail;
 pub mod outputs;
 pub mod pack;
 pub mod pack_xlsx;
+pub mod restatement;
 pub mod schedule;
 pub mod snapshot;
 
@@ -118,6 +119,41 @@ pub async fn prepare(
             });
         }
     }
+    let snapshot = current(store, group, month, &views).await?;
+    for e in &snapshot.inputs.entities {
+        let has_month = snapshot
+            .inputs
+            .net_profits
+            .iter()
+            .any(|n| n.entity == e.id && n.month == month)
+            || snapshot
+                .inputs
+                .pnl
+                .iter()
+                .any(|p| p.entity == e.id && p.month == month);
+        if !has_month {
+            reasons.push(Reason {
+                code: "missing_pnl",
+                message: format!("{} has no profit and loss for {month}: sync it.", e.name),
+            });
+        }
+    }
+    reasons.extend(report_errors(&snapshot));
+    Ok(if reasons.is_empty() {
+        Ok(snapshot)
+    } else {
+        Err(reasons)
+    })
+}
+
+/// The snapshot a month would have if frozen now, from today's data (also
+/// what a restatement compares a sent snapshot with).
+pub async fn current(
+    store: &Store,
+    group: &Group,
+    month: Month,
+    views: &[crate::store::EntityView],
+) -> Result<Snapshot, MonthEndError> {
     let fye = group.financial_year_end_month.clamp(1, 12) as u32;
     let periods = Periods::of(month, fye);
     let loaded = periods.loaded();
@@ -139,29 +175,7 @@ pub async fn prepare(
             .collect(),
         &data,
     );
-    for e in &inputs.entities {
-        let has_month = inputs
-            .net_profits
-            .iter()
-            .any(|n| n.entity == e.id && n.month == month)
-            || inputs
-                .pnl
-                .iter()
-                .any(|p| p.entity == e.id && p.month == month);
-        if !has_month {
-            reasons.push(Reason {
-                code: "missing_pnl",
-                message: format!("{} has no profit and loss for {month}: sync it.", e.name),
-            });
-        }
-    }
-    let snapshot = Snapshot::build(month, inputs)?;
-    reasons.extend(report_errors(&snapshot));
-    Ok(if reasons.is_empty() {
-        Ok(snapshot)
-    } else {
-        Err(reasons)
-    })
+    Ok(Snapshot::build(month, inputs)?)
 }
 
 fn entity_name(snapshot: &Snapshot, id: Option<i64>) -> String {

@@ -347,3 +347,78 @@ impl Store {
         Ok(())
     }
 }
+
+/// A synced invoice dated in a month, for a restatement's "what changed".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthInvoice {
+    pub entity: String,
+    pub invoice_id: String,
+    pub invoice_number: Option<String>,
+    pub invoice_type: String,
+    pub contact_name: Option<String>,
+    pub status: String,
+    pub total: rust_decimal::Decimal,
+    pub currency_code: String,
+    pub updated_at_xero: DateTime<Utc>,
+    /// Xero's clock at the start of the entity's last successful sync that
+    /// finished by the time asked for (None: no such sync).
+    pub synced_xero_time: Option<DateTime<Utc>>,
+}
+
+type MonthInvoiceRow = (
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    super::types::Dec,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+);
+
+impl Store {
+    /// The invoices of a group's entities dated in `month`, each with its
+    /// entity's Xero time of the last sync finished by `synced_by`.
+    pub async fn month_invoices(
+        &self,
+        group_id: i64,
+        month: Month,
+        synced_by: DateTime<Utc>,
+    ) -> StoreResult<Vec<MonthInvoice>> {
+        let rows: Vec<MonthInvoiceRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT o.name, i.invoice_id, i.invoice_number, i.invoice_type, i.contact_name, \
+                 i.status, i.total, i.currency_code, i.updated_at_xero, \
+                 (SELECT MAX(r.xero_time) FROM sync_runs r WHERE r.organisation_id = e.organisation_id \
+                  AND r.state = 'succeeded' AND r.finished_at <= $4) AS synced_xero_time FROM entities e \
+                 JOIN organisations o ON o.id = e.organisation_id \
+                 JOIN invoices i ON i.organisation_id = e.organisation_id \
+                 WHERE e.group_id = $1 AND i.invoice_date >= $2 AND i.invoice_date <= $3 \
+                 ORDER BY o.name, i.invoice_date, i.invoice_id",
+            )
+            .bind(group_id)
+            .bind(month.first_day())
+            .bind(month.last_day())
+            .bind(synced_by)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|r| MonthInvoice {
+                entity: r.0,
+                invoice_id: r.1,
+                invoice_number: r.2,
+                invoice_type: r.3,
+                contact_name: r.4,
+                status: r.5,
+                total: r.6.0,
+                currency_code: r.7,
+                updated_at_xero: r.8,
+                synced_xero_time: r.9,
+            })
+            .collect())
+    }
+}

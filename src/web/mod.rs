@@ -176,6 +176,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(pages::month_end::pack_page),
         )
         .route(
+            "/groups/{id}/month-end/{month}/diff",
+            web::get().to(pages::pack_delivery::diff),
+        )
+        .route(
             "/groups/{id}/month-end/{month}/close",
             web::post().to(pages::month_end::close),
         )

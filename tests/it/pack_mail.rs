@@ -28,6 +28,7 @@ crate::backends!(
     a_pack_that_is_not_ready_is_held_and_the_admins_are_told_why,
     a_refusing_server_is_retried_and_the_log_keeps_its_reply,
     a_bad_schedule_is_refused_field_by_field_and_nothing_is_stored,
+    a_restated_month_is_told_once_and_its_diff_names_the_changed_invoice,
 );
 
 /// Debian's interpreter, which has python3-aiosmtpd (scripts/ensure-smtp.sh).
@@ -604,5 +605,148 @@ async fn a_bad_schedule_is_refused_field_by_field_and_nothing_is_stored(backend:
     assert!(
         err.contains("CONSOL_SMTP_URL") && err.contains("smtp://"),
         "{err}"
+    );
+}
+
+/// After the pack is sent, a bookkeeper voids an invoice of the month in
+/// Xero and a sync brings it: the owner is told once, the pack page says
+/// "restated since sent", the diff names the invoice and its amount, and
+/// the snapshot that was sent is unchanged.
+async fn a_restated_month_is_told_once_and_its_diff_names_the_changed_invoice(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let mut g = group_with_token(backend, true).await;
+    let store = g.s.app.store().clone();
+    schedule(&g, false).await;
+    let m = due_month(&store, g.group.id).await;
+    let worker = deliverer(&sink.url(), &g);
+    delivery::tick(&store, Utc::now()).await.unwrap();
+    worker.drain().await.unwrap();
+    assert_eq!(sink.messages().len(), 1);
+    let v = store
+        .latest_month_end(g.group.id, m)
+        .await
+        .unwrap()
+        .unwrap();
+    let sent_snapshot = store.month_end_snapshot(v.id).await.unwrap().unwrap();
+    // Nothing changed yet: no notice.
+    delivery::tick(&store, Utc::now()).await.unwrap();
+    worker.drain().await.unwrap();
+    assert_eq!(sink.messages().len(), 1);
+
+    let token = crate::sync::bookkeeper_token(&g.s).await;
+    let entity = store
+        .entities_for_group(g.group.id)
+        .await
+        .unwrap()
+        .remove(0);
+    let (voided, number, total) =
+        g.s.sim
+            .state()
+            .with_ledger(entity.tenant_id.parse().unwrap(), |l| {
+                use consol::xero::{InvoiceStatus, InvoiceType};
+                l.get_invoices(&Default::default())
+                    .unwrap()
+                    .invoices
+                    .into_iter()
+                    .find(|i| {
+                        i.invoice_type == Some(InvoiceType::AccRec)
+                            && i.status == Some(InvoiceStatus::Authorised)
+                            && i.amount_paid.unwrap_or_default().is_zero()
+                            && !i.total.unwrap_or_default().is_zero()
+                            && consol::domain::Month::of(i.date.unwrap().date()) == m
+                    })
+                    .map(|i| {
+                        (
+                            i.invoice_id.unwrap().to_string(),
+                            i.invoice_number.clone().unwrap_or_default(),
+                            i.total.unwrap(),
+                        )
+                    })
+            })
+            .unwrap()
+            .expect("an unpaid sales invoice in the sent month");
+    crate::sync::xero_write(
+        &g.s,
+        &token,
+        &entity.tenant_id,
+        reqwest::Method::POST,
+        &format!("Invoices/{voided}"),
+        json!({"Invoices": [{"InvoiceID": voided, "Status": "VOIDED"}]}),
+    )
+    .await;
+    consol::sync::enqueue(
+        &store,
+        entity.organisation_id,
+        consol::sync::SyncKind::Incremental,
+    )
+    .await
+    .unwrap();
+    consol::sync::worker(store.clone(), g.s.xero.clone())
+        .drain()
+        .await
+        .unwrap();
+
+    delivery::tick(&store, Utc::now()).await.unwrap();
+    delivery::tick(&store, Utc::now()).await.unwrap();
+    worker.drain().await.unwrap();
+    delivery::tick(&store, Utc::now()).await.unwrap();
+    worker.drain().await.unwrap();
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 2, "one notice: {messages:?}");
+    let rcpt = std::fs::read_to_string(messages[1].with_extension("rcpt")).unwrap();
+    assert_eq!(rcpt.trim(), "fin@example.com", "the schedule's owner");
+    let mail = parse_mime(&messages[1]);
+    assert!(
+        mail["subject"].as_str().unwrap().contains("restated"),
+        "{mail}"
+    );
+    let body = String::from_utf8(part_bytes(&mail, "text/plain")).unwrap();
+    assert!(body.contains(&voided) && body.contains("voided"), "{body}");
+    assert!(
+        body.contains("Net Profit") || body.contains("Net profit"),
+        "{body}"
+    );
+
+    let amount = consol::web::format::accounting(total, 2);
+    let page =
+        g.s.app
+            .client
+            .get(&format!("/groups/{}/month-end/{m}/diff", g.group.id))
+            .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(&voided), "{}", page.body);
+    assert!(page.body.contains(&number), "{}", page.body);
+    assert!(page.body.contains(&amount), "{amount}: {}", page.body);
+    assert!(page.body.contains("data-change=\"voided\""));
+    assert_eq!(
+        page.body.matches("data-change=").count(),
+        1,
+        "only the voided invoice changed: {}",
+        page.body
+    );
+    let page =
+        g.s.app
+            .client
+            .get(&format!("/groups/{}/month-end/{m}", g.group.id))
+            .await;
+    assert!(page.body.contains("Restated since sent"), "{}", page.body);
+    let (_, months) = call(&g, "GET", "/month-end", None).await;
+    let row = months
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["month"] == m.to_string())
+        .unwrap();
+    assert_eq!(row["status"], "restated", "{row}");
+    // The snapshot that was sent is as it was.
+    assert!(store.month_end_snapshot(v.id).await.unwrap().unwrap() == sent_snapshot);
+    assert_eq!(
+        store
+            .latest_month_end(g.group.id, m)
+            .await
+            .unwrap()
+            .unwrap()
+            .snapshot_hash,
+        v.snapshot_hash
     );
 }

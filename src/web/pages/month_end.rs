@@ -347,6 +347,8 @@ struct PackPage {
     can_comment: bool,
     sections: Vec<SectionView>,
     notice: Option<&'static str>,
+    /// A later sync changed this sent version's figures.
+    restated: bool,
 }
 
 fn cell(v: Option<rust_decimal::Decimal>, places: u32) -> Cell {
@@ -557,10 +559,17 @@ pub async fn pack_page(
     let pack = pack::build_pack(&snapshot, &version, &commentary)
         .map_err(|e| WebError::Internal(e.into()))?;
     let places = group.presentation_currency.minor_units();
+    let restated = state
+        .store
+        .deliveries(group.id)
+        .await?
+        .iter()
+        .any(|d| d.kind == "restated" && d.month == month && d.version == version.version);
     render(
         StatusCode::OK,
         &PackPage {
             nav: Nav::of(&user),
+            restated,
             month: month.to_string(),
             version: pack.version,
             status: pack.status,

@@ -421,3 +421,72 @@ pub async fn outbox_message(
         ))
         .body(bytes))
 }
+
+// ---------------------------------------------------------------- diff
+
+#[derive(Template)]
+#[template(path = "pack_diff.html")]
+struct DiffPage {
+    nav: Nav,
+    group: Group,
+    month: String,
+    version: i32,
+    lines: Vec<(String, String, String, String)>,
+    records: Vec<crate::month_end::restatement::RecordChange>,
+}
+
+/// `GET /groups/{id}/month-end/{month}/diff`: the closed version's
+/// snapshot against today's data, line by line, with the Xero invoices of
+/// the month changed since the close.
+pub async fn diff(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WebError> {
+    let (id, raw) = path.into_inner();
+    let (group, _) = require_role(&state, &user, parse_id(&id)?, GroupRole::Viewer).await?;
+    let month = crate::domain::Month::parse(&raw)
+        .map_err(|e| WebError::BadRequest(format!("'{raw}' is not a month: {e}")))?;
+    let version = state
+        .store
+        .latest_month_end(group.id, month)
+        .await?
+        .filter(|v| v.is_closed())
+        .ok_or(WebError::NotFound)?;
+    let r = crate::month_end::restatement::compare(&state.store, &group, &version)
+        .await
+        .map_err(|e| WebError::Internal(e.into()))?;
+    let places = group.presentation_currency.minor_units();
+    let show = |v: Option<rust_decimal::Decimal>| {
+        v.map_or("—".to_string(), |d| {
+            crate::web::format::accounting(d, places)
+        })
+    };
+    let lines = r
+        .lines
+        .iter()
+        .map(|l| {
+            let col = crate::month_end::restatement::COLUMNS
+                .iter()
+                .find(|(k, _)| *k == l.column)
+                .map_or(l.column, |(_, t)| *t);
+            (
+                l.account_name.clone(),
+                col.to_string(),
+                show(l.sent),
+                show(l.today),
+            )
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &DiffPage {
+            nav: Nav::of(&user),
+            group,
+            month: month.to_string(),
+            version: version.version,
+            lines,
+            records: r.records,
+        },
+    )
+}
