@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-postgres.sh
 bash scripts/ensure-chromium.sh
 bash scripts/ensure-poppler.sh
+bash scripts/ensure-smtp.sh
 
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "cargo-nextest is missing; installing it from crates.io..." >&2

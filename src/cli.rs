@@ -145,6 +145,20 @@ pub enum PackCommand {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// E-mail a month's pack to the group's schedule recipients now
+    /// (through CONSOL_SMTP_URL, or into the outbox), closing the month
+    /// first when it is open and ready. Each version is sent once.
+    Send {
+        #[arg(long)]
+        group: i64,
+        /// YYYY-MM
+        #[arg(long)]
+        month: String,
+        /// Use the database (and outbox) of a demo's data directory
+        /// instead of CONSOL_DATABASE_URL.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -248,6 +262,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             build_pack(&settings, group, &month, &out).await
         }
+        Command::Pack {
+            command:
+                PackCommand::Send {
+                    group,
+                    month,
+                    data_dir,
+                },
+        } => {
+            let mut settings = Settings::load(cli.config.as_deref())?;
+            if let Some(dir) = data_dir {
+                settings.database_url = Secret::new(default_database_url(&dir));
+            }
+            send_pack(&settings, group, &month).await
+        }
         Command::Healthcheck { addr } => healthcheck(addr),
     }
 }
@@ -288,8 +316,22 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             grace: Duration::from_secs(settings.shutdown_grace_seconds),
             ..crate::jobs::WorkerConfig::default()
         };
-        let worker = crate::sync::worker_with(store.clone(), xero.clone(), config);
+        let mailer = Arc::new(crate::mail::Mailer::from_settings(&settings)?);
+        tracing::info!(to = %mailer.describe(), "month-end mail");
+        let worker = crate::sync::worker_with(store.clone(), xero.clone(), config).handle(
+            crate::month_end::delivery::JOB_KIND,
+            Arc::new(crate::month_end::delivery::Deliverer {
+                store: store.clone(),
+                mailer,
+                public_url: settings.public_url.clone(),
+            }),
+        );
         background.push(tokio::spawn(worker.run(shutdown.clone())));
+        background.push(tokio::spawn(crate::month_end::delivery::run(
+            store.clone(),
+            Duration::from_secs(settings.pack_tick_seconds),
+            shutdown.clone(),
+        )));
         background.push(tokio::spawn(crate::sync::schedule::run(
             store.clone(),
             chrono::Duration::hours(i64::from(settings.sync_interval_hours)),
@@ -359,17 +401,40 @@ async fn build_pack(
     month: &str,
     out: &std::path::Path,
 ) -> anyhow::Result<()> {
-    use crate::month_end::{self, MonthEndError};
+    use crate::month_end;
     let month = crate::domain::Month::parse(month)
         .with_context(|| format!("--month {month} is not YYYY-MM"))?;
     let store = Store::connect(settings.database_url.expose()).await?;
+    let version = closed_or_close(&store, group_id, month).await?;
+    let (_, snapshot) = month_end::stored_snapshot(&store, &version).await?;
+    let commentary = store.commentary(version.id).await?;
+    let pack = month_end::build_pack(&snapshot, &version, &commentary)?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let json = serde_json::to_vec_pretty(&pack)?;
+    let xlsx = month_end::pack_xlsx::pack_xlsx(&pack)?;
+    let pdf = month_end::pack_pdf::render_pdf(&pack)?;
+    for (name, bytes) in [("pack.json", json), ("pack.xlsx", xlsx), ("pack.pdf", pdf)] {
+        let path = out.join(name);
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// The month's closed version, closing it first when it is open and ready.
+async fn closed_or_close(
+    store: &Store,
+    group_id: i64,
+    month: crate::domain::Month,
+) -> anyhow::Result<crate::store::MonthEndVersion> {
+    use crate::month_end::{self, MonthEndError};
     let Some(group) = store.group_by_id(group_id).await? else {
         bail!("no group with the id {group_id}");
     };
     let latest = store.latest_month_end(group.id, month).await?;
-    let version = match latest {
+    Ok(match latest {
         Some(v) if v.is_closed() => v,
-        _ => match month_end::close(&store, &group, month, None, Utc::now()).await {
+        _ => match month_end::close(store, &group, month, None, Utc::now()).await {
             Ok(v) => {
                 println!("closed {month} as version {}", v.version);
                 v
@@ -383,19 +448,22 @@ async fn build_pack(
             }
             Err(e) => return Err(e.into()),
         },
+    })
+}
+
+async fn send_pack(settings: &Settings, group_id: i64, month: &str) -> anyhow::Result<()> {
+    let month = crate::domain::Month::parse(month)
+        .with_context(|| format!("--month {month} is not YYYY-MM"))?;
+    let mailer = crate::mail::Mailer::from_settings(settings)?;
+    let store = Store::connect(settings.database_url.expose()).await?;
+    closed_or_close(&store, group_id, month).await?;
+    let deliverer = crate::month_end::delivery::Deliverer {
+        store,
+        mailer: Arc::new(mailer),
+        public_url: settings.public_url.clone(),
     };
-    let (_, snapshot) = month_end::stored_snapshot(&store, &version).await?;
-    let commentary = store.commentary(version.id).await?;
-    let pack = month_end::build_pack(&snapshot, &version, &commentary)?;
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let json = serde_json::to_vec_pretty(&pack)?;
-    let xlsx = month_end::pack_xlsx::pack_xlsx(&pack)?;
-    let pdf = month_end::pack_pdf::render_pdf(&pack)?;
-    for (name, bytes) in [("pack.json", json), ("pack.xlsx", xlsx), ("pack.pdf", pdf)] {
-        let path = out.join(name);
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-        println!("wrote {}", path.display());
-    }
+    let reply = crate::month_end::delivery::send_now(&deliverer, group_id, month).await?;
+    println!("sent the {month} pack: {reply}");
     Ok(())
 }
 

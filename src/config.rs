@@ -71,7 +71,13 @@ pub struct Settings {
     /// The OAuth scopes asked for (`CONSOL_XERO_SCOPES`, space-separated);
     /// by default Xero's read-only granular set.
     pub xero_scopes: Vec<String>,
+    /// Checked at load (`mail::smtp_url`); unset: mail goes to the outbox.
     pub smtp_url: Option<Secret>,
+    /// The sender of every message (`CONSOL_MAIL_FROM`).
+    pub mail_from: String,
+    /// Where messages go without an SMTP server (`CONSOL_OUTBOX_DIR`;
+    /// default: `outbox/` beside a SQLite database, else `./outbox`).
+    pub outbox_dir: Option<PathBuf>,
     pub role: Role,
     /// A running job whose worker sent no heartbeat for this long is given
     /// to another worker (`CONSOL_WORKER_STALE_SECONDS`, default 60).
@@ -83,6 +89,9 @@ pub struct Settings {
     /// Every connected organisation is synced when its last run is older
     /// than this (`CONSOL_SYNC_INTERVAL_HOURS`, default 24: nightly).
     pub sync_interval_hours: u32,
+    /// How often a worker's pack scheduler looks at the schedules
+    /// (`CONSOL_PACK_TICK_SECONDS`, default 60).
+    pub pack_tick_seconds: u64,
     /// On SIGTERM, how long syncs in progress may take to finish before
     /// they stop at a safe point and go back to the queue
     /// (`CONSOL_SHUTDOWN_GRACE_SECONDS`, default 10).
@@ -103,7 +112,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(setting: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(setting: &str, message: impl Into<String>) -> Self {
         Self {
             setting: setting.to_string(),
             message: message.into(),
@@ -127,10 +136,13 @@ struct FileSettings {
     xero_base_url: Option<String>,
     xero_scopes: Option<String>,
     smtp_url: Option<String>,
+    mail_from: Option<String>,
+    outbox_dir: Option<String>,
     role: Option<String>,
     worker_stale_seconds: Option<String>,
     worker_concurrency: Option<String>,
     sync_interval_hours: Option<String>,
+    pack_tick_seconds: Option<String>,
     shutdown_grace_seconds: Option<String>,
     log: Option<String>,
     trusted_proxies: Option<String>,
@@ -281,6 +293,13 @@ impl Settings {
             1..=24 * 31,
             "a number of hours from 1 to 744",
         )?;
+        let pack_tick_seconds = number(
+            "CONSOL_PACK_TICK_SECONDS",
+            pick("pack_tick_seconds", file.pack_tick_seconds),
+            60,
+            1..=3600,
+            "a number of seconds from 1 to 3600",
+        )?;
         let secret_key_previous = pick("secret_key_previous", file.secret_key_previous)
             .map(|v| {
                 v.split(',')
@@ -303,6 +322,23 @@ impl Settings {
                 .map_err(|e| ConfigError::new("CONSOL_TRUSTED_PROXIES", e))?,
             None => TrustedProxies::default(),
         };
+
+        let smtp_url = pick("smtp_url", file.smtp_url).map(Secret::new);
+        if let Some(u) = &smtp_url {
+            crate::mail::smtp_url::parse(u.expose())
+                .map_err(|e| ConfigError::new("CONSOL_SMTP_URL", e))?;
+        }
+        let mail_from = pick("mail_from", file.mail_from)
+            .unwrap_or_else(|| "Consol <consol@localhost>".to_string());
+        if let Err(e) = mail_from.parse::<lettre::message::Mailbox>() {
+            return Err(ConfigError::new(
+                "CONSOL_MAIL_FROM",
+                format!(
+                    "'{mail_from}' is not an address such as Consol <consol@example.com> ({e})"
+                ),
+            ));
+        }
+        let outbox_dir = pick("outbox_dir", file.outbox_dir).map(PathBuf::from);
 
         let xero_webhook_key = pick("xero_webhook_key", file.xero_webhook_key).map(Secret::new);
         if xero_webhook_key
@@ -328,11 +364,14 @@ impl Settings {
             xero_webhook_key,
             xero_base_url,
             xero_scopes,
-            smtp_url: pick("smtp_url", file.smtp_url).map(Secret::new),
+            smtp_url,
+            mail_from,
+            outbox_dir,
             role,
             worker_stale_seconds,
             worker_concurrency,
             sync_interval_hours,
+            pack_tick_seconds,
             shutdown_grace_seconds,
             log: pick("log", file.log).unwrap_or_else(|| "info".to_string()),
             trusted_proxies,
@@ -342,6 +381,15 @@ impl Settings {
     /// Cookies get the `Secure` flag when users reach Consol over https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// The outbox directory (see [`Settings::outbox_dir`] the field).
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.outbox_dir.clone().unwrap_or_else(|| {
+            sqlite_dir(self.database_url.expose())
+                .unwrap_or_else(|| PathBuf::from("."))
+                .join("outbox")
+        })
     }
 
     /// Production means users reach Consol over https: then a missing

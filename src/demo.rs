@@ -72,6 +72,12 @@ pub async fn run(
     let xero = Arc::new(XeroServices::from_settings(&settings, store.clone())?);
     let (group_id, _) = ensure_user_and_group(&store).await?;
 
+    let mailer = Arc::new(crate::mail::Mailer::from_settings(&settings)?);
+    let deliverer = Arc::new(crate::month_end::delivery::Deliverer {
+        store: store.clone(),
+        mailer: mailer.clone(),
+        public_url: public.clone(),
+    });
     let settings_grace = settings.shutdown_grace_seconds;
     let app = Application::build_with(settings, store.clone(), xero.clone(), listener, port)?;
     let server = tokio::spawn(app.run_until_stopped(stop.clone()));
@@ -80,7 +86,9 @@ pub async fn run(
         ..crate::jobs::WorkerConfig::default()
     };
     let worker = tokio::spawn(
-        sync::worker_with(store.clone(), xero.clone(), worker_config).run(stop.clone()),
+        sync::worker_with(store.clone(), xero.clone(), worker_config)
+            .handle(crate::month_end::delivery::JOB_KIND, deliverer.clone())
+            .run(stop.clone()),
     );
     let scheduler = tokio::spawn(sync::schedule::run(
         store.clone(),
@@ -118,6 +126,13 @@ pub async fn run(
     println!(
         "Set up the group: {mappings} account mappings, {contacts} intercompany contacts, {rates} FX rates, {subsidiaries} subsidiaries' ownership, an intercompany loan."
     );
+    month_end_demo(&deliverer, &group, demo_user_id(&store).await?).await;
+    println!("  month-end mail goes to the {}", mailer.describe());
+    let packs = tokio::spawn(crate::month_end::delivery::run(
+        store.clone(),
+        Duration::from_secs(60),
+        stop.clone(),
+    ));
     println!();
     println!("Consol demo is ready:   {public}/groups/{group_id}");
     println!("  sign in as {DEMO_EMAIL} with the password \"{DEMO_PASSWORD}\"");
@@ -128,9 +143,50 @@ pub async fn run(
     let _ = server.await;
     let _ = worker.await;
     let _ = scheduler.await;
+    let _ = packs.await;
     store.close().await;
     sim.stop().await;
     Ok(())
+}
+
+/// The month-end part of the demo: the month before the last closed and
+/// its pack sent (to the outbox unless CONSOL_SMTP_URL is set), the last
+/// month left open, and a schedule (business day 10 at 09:00 NZ time,
+/// approval required) that the worker follows from then on. A failure is
+/// said and the demo goes on; on a second run what exists is kept.
+async fn month_end_demo(
+    deliverer: &crate::month_end::delivery::Deliverer,
+    group: &crate::store::Group,
+    user: i64,
+) {
+    let store = &deliverer.store;
+    let now = Utc::now();
+    let closed = crate::domain::Month::of(now.date_naive()).prev().prev();
+    match crate::month_end::close(store, group, closed, Some(user), now).await {
+        Ok(v) => println!("Closed {closed} (version {}).", v.version),
+        Err(crate::month_end::MonthEndError::Conflict(_)) => {}
+        Err(e) => println!("  could not close {closed}: {e}"),
+    }
+    if store.pack_schedule(group.id).await.ok().flatten().is_none() {
+        let schedule = crate::store::ScheduleWrite {
+            business_day: 10,
+            send_at: "09:00".into(),
+            utc_offset_minutes: 13 * 60,
+            recipients: vec![DEMO_EMAIL.into(), "board@example.com".into()],
+            formats: vec!["xlsx".into(), "json".into(), "pdf".into()],
+            approval_required: true,
+        };
+        if let Err(e) = store
+            .put_pack_schedule(group.id, &schedule, Some(user), now)
+            .await
+        {
+            println!("  could not set the pack schedule: {e}");
+        }
+    }
+    match crate::month_end::delivery::send_now(deliverer, group.id, closed).await {
+        Ok(reply) => println!("Sent the {closed} pack: {reply}"),
+        Err(e) => println!("  the {closed} pack was not sent now: {e}"),
+    }
 }
 
 async fn demo_user_id(store: &Store) -> anyhow::Result<i64> {

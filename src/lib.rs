@@ -12,6 +12,7 @@ pub mod domain;
 pub mod engine;
 pub mod export;
 pub mod jobs;
+pub mod mail;
 pub mod month_end;
 pub mod reports;
 pub mod shutdown;

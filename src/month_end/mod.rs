@@ -5,10 +5,14 @@
 //! as it was; the next close writes the next version. The pack (`pack.rs`,
 //! `pack_xlsx.rs`, `pack_pdf.rs`) is built from a version's snapshot and its commentary.
 
+pub mod delivery;
+pub mod mail;
 pub mod outputs;
 pub mod pack;
 pub mod pack_pdf;
 pub mod pack_xlsx;
+pub mod restatement;
+pub mod schedule;
 pub mod snapshot;
 mod typst_world;
 
@@ -117,6 +121,41 @@ pub async fn prepare(
             });
         }
     }
+    let snapshot = current(store, group, month, &views).await?;
+    for e in &snapshot.inputs.entities {
+        let has_month = snapshot
+            .inputs
+            .net_profits
+            .iter()
+            .any(|n| n.entity == e.id && n.month == month)
+            || snapshot
+                .inputs
+                .pnl
+                .iter()
+                .any(|p| p.entity == e.id && p.month == month);
+        if !has_month {
+            reasons.push(Reason {
+                code: "missing_pnl",
+                message: format!("{} has no profit and loss for {month}: sync it.", e.name),
+            });
+        }
+    }
+    reasons.extend(report_errors(&snapshot));
+    Ok(if reasons.is_empty() {
+        Ok(snapshot)
+    } else {
+        Err(reasons)
+    })
+}
+
+/// The snapshot a month would have if frozen now, from today's data (also
+/// what a restatement compares a sent snapshot with).
+pub async fn current(
+    store: &Store,
+    group: &Group,
+    month: Month,
+    views: &[crate::store::EntityView],
+) -> Result<Snapshot, MonthEndError> {
     let fye = group.financial_year_end_month.clamp(1, 12) as u32;
     let periods = Periods::of(month, fye);
     let loaded = periods.loaded();
@@ -138,29 +177,7 @@ pub async fn prepare(
             .collect(),
         &data,
     );
-    for e in &inputs.entities {
-        let has_month = inputs
-            .net_profits
-            .iter()
-            .any(|n| n.entity == e.id && n.month == month)
-            || inputs
-                .pnl
-                .iter()
-                .any(|p| p.entity == e.id && p.month == month);
-        if !has_month {
-            reasons.push(Reason {
-                code: "missing_pnl",
-                message: format!("{} has no profit and loss for {month}: sync it.", e.name),
-            });
-        }
-    }
-    let snapshot = Snapshot::build(month, inputs)?;
-    reasons.extend(report_errors(&snapshot));
-    Ok(if reasons.is_empty() {
-        Ok(snapshot)
-    } else {
-        Err(reasons)
-    })
+    Ok(Snapshot::build(month, inputs)?)
 }
 
 fn entity_name(snapshot: &Snapshot, id: Option<i64>) -> String {
@@ -278,9 +295,12 @@ pub async fn stored_snapshot(
 #[derive(Debug, Clone, Serialize)]
 pub struct MonthStatus {
     pub month: Month,
-    /// `open` or `closed` (phase 1: `held`, `sent` and `restated` come with
-    /// the scheduler and restatements).
+    /// `open`, `held` (due, not ready: see `held_because`), `closed`,
+    /// `awaiting_approval`, `sent`, or `restated` (sent, and a later sync
+    /// changed its figures).
     pub status: &'static str,
+    /// Why the scheduler holds the month's pack (empty unless held).
+    pub held_because: Vec<String>,
     /// The latest version's number; null when never closed.
     pub version: Option<i32>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -311,6 +331,7 @@ pub async fn overview(
     now: DateTime<Utc>,
 ) -> Result<Vec<MonthStatus>, StoreError> {
     let versions = store.month_end_versions(group.id).await?;
+    let deliveries = store.deliveries(group.id).await?;
     let last = Month::of(now.date_naive()).prev();
     let mut months: Vec<Month> = (0..12).map(|i| last.plus(-i)).collect();
     months.extend(versions.iter().map(|v| v.month));
@@ -322,17 +343,37 @@ pub async fn overview(
             let mine: Vec<&MonthEndVersion> =
                 versions.iter().filter(|v| v.month == month).collect();
             let latest = mine.first();
+            let delivery = |kind: &str, version: i32| {
+                deliveries
+                    .iter()
+                    .find(|d| d.month == month && d.kind == kind && d.version == version)
+            };
+            let closed = latest.filter(|v| v.is_closed());
+            let pack = closed.and_then(|v| delivery("pack", v.version));
+            let held = delivery("held", 0).filter(|_| closed.is_none());
+            let sent_at = pack.and_then(|d| d.sent_at);
             MonthStatus {
                 month,
-                status: if latest.is_some_and(|v| v.is_closed()) {
-                    "closed"
-                } else {
-                    "open"
+                status: match (closed, pack, held) {
+                    (Some(v), Some(d), _) if d.status == "sent" => {
+                        if delivery("restated", v.version).is_some() {
+                            "restated"
+                        } else {
+                            "sent"
+                        }
+                    }
+                    (Some(_), Some(d), _) if d.status == "draft" => "awaiting_approval",
+                    (Some(_), _, _) => "closed",
+                    (None, _, Some(_)) => "held",
+                    (None, _, None) => "open",
                 },
+                held_because: held
+                    .map(|d| d.detail.lines().map(str::to_string).collect())
+                    .unwrap_or_default(),
                 version: latest.map(|v| v.version),
                 closed_at: latest.map(|v| v.closed_at),
                 closed_by: latest.and_then(|v| v.closed_by_email.clone()),
-                sent_at: None,
+                sent_at,
                 snapshot_hash: latest.map(|v| v.snapshot_hash.clone()),
                 reopened_at: latest.and_then(|v| v.reopened_at),
                 reopen_reason: latest.and_then(|v| v.reopen_reason.clone()),

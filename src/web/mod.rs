@@ -120,6 +120,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/users", web::get().to(pages::account::users))
         .route(
+            "/admin/outbox",
+            web::get().to(pages::pack_delivery::outbox_page),
+        )
+        .route(
+            "/admin/outbox/{file}",
+            web::get().to(pages::pack_delivery::outbox_message),
+        )
+        .route(
             "/admin/users/{id}/{action}",
             web::post().to(pages::account::set_disabled),
         )
@@ -160,9 +168,30 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/groups/{id}/month-end",
             web::get().to(pages::month_end::overview),
         )
+        // Before `{month}`, which would match these names.
+        .route(
+            "/groups/{id}/month-end/schedule",
+            web::get().to(pages::pack_delivery::schedule_form),
+        )
+        .route(
+            "/groups/{id}/month-end/schedule",
+            web::post().to(pages::pack_delivery::save_schedule),
+        )
+        .route(
+            "/groups/{id}/month-end/deliveries",
+            web::get().to(pages::pack_delivery::deliveries),
+        )
+        .route(
+            "/groups/{id}/month-end/deliveries/{delivery}/approve",
+            web::post().to(pages::pack_delivery::approve),
+        )
         .route(
             "/groups/{id}/month-end/{month}",
             web::get().to(pages::month_end::pack_page),
+        )
+        .route(
+            "/groups/{id}/month-end/{month}/diff",
+            web::get().to(pages::pack_delivery::diff),
         )
         .route(
             "/groups/{id}/month-end/{month}/close",

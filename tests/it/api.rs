@@ -647,6 +647,14 @@ async fn every_api_route_checks_credentials_membership_role_and_csrf(backend: Ba
             xlsx,
         ),
         route(
+            "GET",
+            format!("/groups/{gid}/deliveries"),
+            None,
+            viewer,
+            200,
+            json,
+        ),
+        route(
             "PUT",
             format!("/groups/{gid}/month-end/{closed}/commentary"),
             Some(json!({"section": "kpis", "body": "Steady month."})),

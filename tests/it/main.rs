@@ -25,6 +25,7 @@ mod month_end;
 mod month_end_pdf;
 mod ownership;
 mod reports;
+mod pack_mail;
 mod retention;
 mod setup;
 mod setup_api;

@@ -28,14 +28,14 @@ crate::backends!(
     consol_pack_build_closes_a_ready_month_and_writes_the_pack,
 );
 
-const TOKEN: &str = "consol_month_end_token";
+pub(crate) const TOKEN: &str = "consol_month_end_token";
 
 /// The last complete month: the latest one a close may take.
 fn last_month() -> Month {
     Month::of(Utc::now().date_naive()).prev()
 }
 
-async fn group_with_token(backend: Backend, set_up: bool) -> SyncedGroup {
+pub(crate) async fn group_with_token(backend: Backend, set_up: bool) -> SyncedGroup {
     let g = synced_demo_group(backend).await;
     if set_up {
         crate::helpers::set_up_like_the_demo(g.s.app.store(), &g.group, g.user_id).await;
@@ -44,7 +44,12 @@ async fn group_with_token(backend: Backend, set_up: bool) -> SyncedGroup {
     g
 }
 
-async fn call(g: &SyncedGroup, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+pub(crate) async fn call(
+    g: &SyncedGroup,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let url = format!("{}/api/v1/groups/{}{path}", g.s.app.address, g.group.id);
     let http = reqwest::Client::new();
     let mut req = match method {
@@ -109,7 +114,7 @@ async fn audit_actions(store: &Store, group: i64) -> Vec<String> {
         .collect()
 }
 
-fn dec(v: &Value) -> Decimal {
+pub(crate) fn dec(v: &Value) -> Decimal {
     Decimal::from_str(v.as_str().unwrap_or_else(|| panic!("not a decimal: {v}"))).unwrap()
 }
 
@@ -499,17 +504,17 @@ async fn reopening_keeps_version_one_and_the_next_close_makes_version_two(backen
     assert!(reopen.1.detail.contains("Late supplier bill"), "{reopen:?}");
 }
 
-fn workbook(bytes: &[u8]) -> Xlsx<Cursor<Vec<u8>>> {
+pub(crate) fn workbook(bytes: &[u8]) -> Xlsx<Cursor<Vec<u8>>> {
     open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap()
 }
 
-fn sheet(bytes: &[u8], name: &str) -> Range<Data> {
+pub(crate) fn sheet(bytes: &[u8], name: &str) -> Range<Data> {
     workbook(bytes).worksheet_range(name).unwrap()
 }
 
 /// A number cell as the decimal the pack JSON gives, compared at the
 /// currency's cents: the file holds doubles.
-fn cents(cell: Option<&Data>) -> Option<Decimal> {
+pub(crate) fn cents(cell: Option<&Data>) -> Option<Decimal> {
     match cell {
         Some(Data::Float(x)) => Some(Decimal::from_str(&format!("{x:.2}")).unwrap()),
         Some(Data::Int(i)) => Some(Decimal::from(*i)),
@@ -518,7 +523,7 @@ fn cents(cell: Option<&Data>) -> Option<Decimal> {
     }
 }
 
-fn text(cell: Option<&Data>) -> String {
+pub(crate) fn text(cell: Option<&Data>) -> String {
     match cell {
         Some(Data::String(s)) => s.clone(),
         Some(Data::Empty) | None => String::new(),
@@ -526,7 +531,7 @@ fn text(cell: Option<&Data>) -> String {
     }
 }
 
-fn opt_dec(v: &Value) -> Option<Decimal> {
+pub(crate) fn opt_dec(v: &Value) -> Option<Decimal> {
     v.as_str()
         .map(|s| Decimal::from_str(s).unwrap().round_dp(2))
 }

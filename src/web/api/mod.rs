@@ -11,6 +11,7 @@ pub mod ic_accounts;
 mod ic_balances;
 pub mod month_end;
 mod ownership;
+pub mod pack_delivery;
 pub mod reports;
 mod session;
 pub mod setup;
@@ -124,6 +125,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/groups/{id}/month-end/{month}/commentary",
                 web::put().to(month_end::put_commentary),
+            )
+            .route(
+                "/groups/{id}/month-end/{month}/send",
+                web::post().to(pack_delivery::send_now),
+            )
+            .route(
+                "/groups/{id}/pack-schedule",
+                web::get().to(pack_delivery::get_schedule),
+            )
+            .route(
+                "/groups/{id}/pack-schedule",
+                web::put().to(pack_delivery::put_schedule),
+            )
+            .route(
+                "/groups/{id}/deliveries",
+                web::get().to(pack_delivery::list_deliveries),
+            )
+            .route(
+                "/groups/{id}/deliveries/{delivery}/approve",
+                web::post().to(pack_delivery::approve),
             )
             .default_service(web::to(|| async { ApiError::not_found().error_response() })),
     );

@@ -54,6 +54,9 @@ struct VersionRow {
 struct MonthRow {
     month: String,
     status: &'static str,
+    is_closed: bool,
+    held_because: Vec<String>,
+    sent: String,
     version: String,
     closed: String,
     has_pack: bool,
@@ -65,6 +68,15 @@ impl MonthRow {
         Self {
             month: m.month.to_string(),
             status: m.status,
+            is_closed: matches!(
+                m.status,
+                "closed" | "awaiting_approval" | "sent" | "restated"
+            ),
+            held_because: m.held_because.clone(),
+            sent: m
+                .sent_at
+                .map(|t| format!("sent {}", when(t)))
+                .unwrap_or_default(),
             version: m.version.map(|v| v.to_string()).unwrap_or_default(),
             closed: match (m.closed_at, &m.closed_by) {
                 (Some(at), Some(by)) => format!("{} by {by}", when(at)),
@@ -335,6 +347,8 @@ struct PackPage {
     can_comment: bool,
     sections: Vec<SectionView>,
     notice: Option<&'static str>,
+    /// A later sync changed this sent version's figures.
+    restated: bool,
 }
 
 fn cell(v: Option<rust_decimal::Decimal>, places: u32) -> Cell {
@@ -545,10 +559,17 @@ pub async fn pack_page(
     let pack = pack::build_pack(&snapshot, &version, &commentary)
         .map_err(|e| WebError::Internal(e.into()))?;
     let places = group.presentation_currency.minor_units();
+    let restated = state
+        .store
+        .deliveries(group.id)
+        .await?
+        .iter()
+        .any(|d| d.kind == "restated" && d.month == month && d.version == version.version);
     render(
         StatusCode::OK,
         &PackPage {
             nav: Nav::of(&user),
+            restated,
             month: month.to_string(),
             version: pack.version,
             status: pack.status,

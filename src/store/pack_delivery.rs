@@ -1,0 +1,424 @@
+//! Month-end pack schedules (one per group) and the delivery log. A
+//! delivery row is created once per schedule, month, version and kind (a
+//! unique key): whichever worker inserts it owns it, so a pack is sent once
+//! however many schedulers tick. Its status moves draft -> queued ->
+//! sending -> sent; `sending` is committed before the SMTP conversation, so
+//! a worker that finds its own delivery still `sending` knows a crash cut
+//! the send short and marks it `uncertain` instead of sending again.
+
+use chrono::{DateTime, Utc};
+
+use super::audit::{AuditEntry, insert_audit};
+use super::{BeginWrite, Store, StoreResult, on_pool};
+use crate::domain::Month;
+
+/// A group's schedule, as stored (validated by `month_end::schedule`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PackSchedule {
+    pub id: i64,
+    pub group_id: i64,
+    pub business_day: i32,
+    /// `HH:MM`, local to `utc_offset_minutes`.
+    pub send_at: String,
+    pub utc_offset_minutes: i32,
+    /// Addresses, one per line.
+    pub recipients: String,
+    /// Formats, comma-separated (`xlsx`, `json`, `pdf`).
+    pub formats: String,
+    pub approval_required: bool,
+    pub owner_id: Option<i64>,
+    pub owner_email: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl PackSchedule {
+    pub fn recipient_list(&self) -> Vec<String> {
+        self.recipients
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    pub fn format_list(&self) -> Vec<String> {
+        self.formats
+            .split(',')
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// The fields a schedule is written with.
+#[derive(Debug, Clone)]
+pub struct ScheduleWrite {
+    pub business_day: i32,
+    pub send_at: String,
+    pub utc_offset_minutes: i32,
+    pub recipients: Vec<String>,
+    pub formats: Vec<String>,
+    pub approval_required: bool,
+}
+
+/// One line of the delivery log.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Delivery {
+    pub id: i64,
+    pub schedule_id: i64,
+    pub group_id: i64,
+    pub month: Month,
+    /// The pack's version; 0 for a "held" notice.
+    pub version: i32,
+    /// `pack`, `held` or `restated`.
+    pub kind: String,
+    /// `draft`, `queued`, `sending`, `sent`, `failed` or `uncertain`.
+    pub status: String,
+    /// Addresses, one per line.
+    pub recipients: String,
+    /// Why it is held, or what was restated.
+    pub detail: String,
+    pub attempts: i32,
+    /// The SMTP server's last reply (or the outbox file written).
+    pub last_reply: Option<String>,
+    pub approved_by_email: Option<String>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+impl Delivery {
+    pub fn recipient_list(&self) -> Vec<String> {
+        self.recipients
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// A delivery to create (`ON CONFLICT DO NOTHING` on its key).
+#[derive(Debug, Clone)]
+pub struct NewDelivery<'a> {
+    pub schedule_id: i64,
+    pub group_id: i64,
+    pub month: Month,
+    pub version: i32,
+    pub kind: &'a str,
+    pub status: &'a str,
+    pub recipients: &'a [String],
+    pub detail: &'a str,
+}
+
+/// What taking a delivery for sending found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Take {
+    /// Now `sending`: send it.
+    Send(Box<Delivery>),
+    /// It was already `sending`: a send was cut short (crash); it is now
+    /// `uncertain` and must not be sent again by itself.
+    WasSending,
+    /// Sent, uncertain, a draft or gone: nothing to do.
+    Nothing,
+}
+
+const SCHEDULE_COLUMNS: &str = "s.id, s.group_id, s.business_day, s.send_at, s.utc_offset_minutes, \
+     s.recipients, s.formats, s.approval_required, s.owner_id, u.email AS owner_email, \
+     s.created_at, s.updated_at FROM pack_schedules s LEFT JOIN users u ON u.id = s.owner_id";
+
+const DELIVERY_COLUMNS: &str = "d.id, d.schedule_id, d.group_id, d.month, d.version, d.kind, \
+     d.status, d.recipients, d.detail, d.attempts, d.last_reply, a.email AS approved_by_email, \
+     d.approved_at, d.created_at, d.updated_at, d.sent_at FROM pack_deliveries d \
+     LEFT JOIN users a ON a.id = d.approved_by";
+
+impl Store {
+    pub async fn pack_schedule(&self, group_id: i64) -> StoreResult<Option<PackSchedule>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, PackSchedule>(sqlx::AssertSqlSafe(format!(
+                "SELECT {SCHEDULE_COLUMNS} WHERE s.group_id = $1"
+            )))
+            .bind(group_id)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    /// Every group's schedule, for the scheduler.
+    pub async fn pack_schedules(&self) -> StoreResult<Vec<PackSchedule>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, PackSchedule>(sqlx::AssertSqlSafe(format!(
+                "SELECT {SCHEDULE_COLUMNS} ORDER BY s.id"
+            )))
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Writes the group's schedule (the writer becomes its owner), audited
+    /// in the same transaction.
+    pub async fn put_pack_schedule(
+        &self,
+        group_id: i64,
+        s: &ScheduleWrite,
+        by: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PackSchedule> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO pack_schedules (group_id, business_day, send_at, utc_offset_minutes, \
+                 recipients, formats, approval_required, owner_id, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (group_id) DO UPDATE SET \
+                 business_day = excluded.business_day, send_at = excluded.send_at, \
+                 utc_offset_minutes = excluded.utc_offset_minutes, recipients = excluded.recipients, \
+                 formats = excluded.formats, approval_required = excluded.approval_required, \
+                 owner_id = excluded.owner_id, updated_at = excluded.updated_at",
+            )
+            .bind(group_id)
+            .bind(s.business_day)
+            .bind(&s.send_at)
+            .bind(s.utc_offset_minutes)
+            .bind(s.recipients.join("\n"))
+            .bind(s.formats.join(","))
+            .bind(s.approval_required)
+            .bind(by)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let entry = AuditEntry::new("month_end.schedule", by).group(group_id).detail(format!(
+                "pack schedule: business day {} at {} (UTC{:+03}:{:02}), {} recipient(s), formats {}, approval {}",
+                s.business_day,
+                s.send_at,
+                s.utc_offset_minutes / 60,
+                (s.utc_offset_minutes % 60).abs(),
+                s.recipients.len(),
+                s.formats.join(","),
+                if s.approval_required { "required" } else { "not required" }
+            ));
+            insert_audit!(&mut *tx, entry, now).await?;
+            tx.commit().await?;
+        });
+        self.pack_schedule(group_id)
+            .await?
+            .ok_or_else(|| super::StoreError::Database(sqlx::Error::RowNotFound))
+    }
+
+    /// Creates a delivery unless one with its key exists; its id when this
+    /// call created it.
+    pub async fn create_delivery(
+        &self,
+        d: &NewDelivery<'_>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar::<_, i64>(
+                "INSERT INTO pack_deliveries (schedule_id, group_id, month, version, kind, status, \
+                 recipients, detail, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+                 ON CONFLICT (schedule_id, month, version, kind) DO NOTHING RETURNING id",
+            )
+            .bind(d.schedule_id)
+            .bind(d.group_id)
+            .bind(d.month)
+            .bind(d.version)
+            .bind(d.kind)
+            .bind(d.status)
+            .bind(d.recipients.join("\n"))
+            .bind(d.detail)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    pub async fn delivery(&self, id: i64) -> StoreResult<Option<Delivery>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, Delivery>(sqlx::AssertSqlSafe(format!(
+                "SELECT {DELIVERY_COLUMNS} WHERE d.id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    /// A group's delivery log, newest first.
+    pub async fn deliveries(&self, group_id: i64) -> StoreResult<Vec<Delivery>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, Delivery>(sqlx::AssertSqlSafe(format!(
+                "SELECT {DELIVERY_COLUMNS} WHERE d.group_id = $1 ORDER BY d.created_at DESC, d.id DESC"
+            )))
+            .bind(group_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Approves a draft pack: `queued`. False when it was not a draft.
+    pub async fn approve_delivery(
+        &self,
+        group_id: i64,
+        id: i64,
+        by: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let row: Option<(String, i32)> = sqlx::query_as(
+                "UPDATE pack_deliveries SET status = 'queued', approved_by = $1, approved_at = $2, \
+                 updated_at = $2 WHERE id = $3 AND group_id = $4 AND status = 'draft' RETURNING month, version",
+            )
+            .bind(by)
+            .bind(now)
+            .bind(id)
+            .bind(group_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((month, version)) = row else {
+                return Ok(false);
+            };
+            let entry = AuditEntry::new("month_end.approve", Some(by))
+                .group(group_id)
+                .detail(format!("{month} version {version}: pack approved for sending"));
+            insert_audit!(&mut *tx, entry, now).await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// Takes a delivery for sending (see [`Take`]). One statement, so two
+    /// workers cannot both move it to `sending`.
+    pub async fn take_delivery(&self, id: i64, now: DateTime<Utc>) -> StoreResult<Take> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let taken: Option<i64> = sqlx::query_scalar(
+                "UPDATE pack_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = $1 \
+                 WHERE id = $2 AND status IN ('queued', 'failed') RETURNING id",
+            )
+            .bind(now)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if taken.is_none() {
+                let cut: Option<i64> = sqlx::query_scalar(
+                    "UPDATE pack_deliveries SET status = 'uncertain', updated_at = $1, last_reply = \
+                     'The worker stopped while sending: the server may have accepted the message, \
+                     so it is not sent again by itself.' WHERE id = $2 AND status = 'sending' RETURNING id",
+                )
+                .bind(now)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                return Ok(if cut.is_some() { Take::WasSending } else { Take::Nothing });
+            }
+            tx.commit().await?;
+        });
+        Ok(match self.delivery(id).await? {
+            Some(d) => Take::Send(Box::new(d)),
+            None => Take::Nothing,
+        })
+    }
+
+    /// Records a send's outcome: `sent` with the server's reply, or
+    /// `failed` with it.
+    pub async fn finish_delivery(
+        &self,
+        id: i64,
+        sent: bool,
+        reply: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE pack_deliveries SET status = $1, last_reply = $2, updated_at = $3, \
+                 sent_at = CASE WHEN $1 = 'sent' THEN $3 ELSE sent_at END WHERE id = $4",
+            )
+            .bind(if sent { "sent" } else { "failed" })
+            .bind(reply)
+            .bind(now)
+            .bind(id)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+}
+
+/// A synced invoice dated in a month, for a restatement's "what changed".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthInvoice {
+    pub entity: String,
+    pub invoice_id: String,
+    pub invoice_number: Option<String>,
+    pub invoice_type: String,
+    pub contact_name: Option<String>,
+    pub status: String,
+    pub total: rust_decimal::Decimal,
+    pub currency_code: String,
+    pub updated_at_xero: DateTime<Utc>,
+    /// Xero's clock at the start of the entity's last successful sync that
+    /// finished by the time asked for (None: no such sync).
+    pub synced_xero_time: Option<DateTime<Utc>>,
+}
+
+type MonthInvoiceRow = (
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    super::types::Dec,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+);
+
+impl Store {
+    /// The invoices of a group's entities dated in `month`, each with its
+    /// entity's Xero time of the last sync finished by `synced_by`.
+    pub async fn month_invoices(
+        &self,
+        group_id: i64,
+        month: Month,
+        synced_by: DateTime<Utc>,
+    ) -> StoreResult<Vec<MonthInvoice>> {
+        let rows: Vec<MonthInvoiceRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT o.name, i.invoice_id, i.invoice_number, i.invoice_type, i.contact_name, \
+                 i.status, i.total, i.currency_code, i.updated_at_xero, \
+                 (SELECT MAX(r.xero_time) FROM sync_runs r WHERE r.organisation_id = e.organisation_id \
+                  AND r.state = 'succeeded' AND r.finished_at <= $4) AS synced_xero_time FROM entities e \
+                 JOIN organisations o ON o.id = e.organisation_id \
+                 JOIN invoices i ON i.organisation_id = e.organisation_id \
+                 WHERE e.group_id = $1 AND i.invoice_date >= $2 AND i.invoice_date <= $3 \
+                 ORDER BY o.name, i.invoice_date, i.invoice_id",
+            )
+            .bind(group_id)
+            .bind(month.first_day())
+            .bind(month.last_day())
+            .bind(synced_by)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|r| MonthInvoice {
+                entity: r.0,
+                invoice_id: r.1,
+                invoice_number: r.2,
+                invoice_type: r.3,
+                contact_name: r.4,
+                status: r.5,
+                total: r.6.0,
+                currency_code: r.7,
+                updated_at_xero: r.8,
+                synced_xero_time: r.9,
+            })
+            .collect())
+    }
+}
