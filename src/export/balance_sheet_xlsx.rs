@@ -68,7 +68,7 @@ pub fn balance_sheet_xlsx(
     let mut wb = Workbook::new();
     bs_sheet(wb.add_worksheet(), report, comparison, group_name, &styles)?;
     cta_sheet(wb.add_worksheet(), report, &styles)?;
-    ic_sheet(wb.add_worksheet(), &styles)?;
+    ic_sheet(wb.add_worksheet(), report, &styles)?;
     Ok(wb.save_to_buffer()?)
 }
 
@@ -169,17 +169,48 @@ fn cta_sheet(
     Ok(())
 }
 
-/// Intercompany balances are not eliminated yet (their engine is being
-/// built beside this one): the sheet says so rather than showing an empty
-/// table that reads as "no balances".
-fn ic_sheet(ws: &mut Worksheet, styles: &Styles) -> Result<(), XlsxError> {
+/// The columns of the intercompany balances sheet, in order.
+pub const IC_HEADERS: [&str; 5] = [
+    "Entity",
+    "Counterpart",
+    "Entity's claim",
+    "Counterpart's claim",
+    "Difference",
+];
+
+/// One row per pair of entities: each side's claim on the other at the
+/// closing rate, and what they leave on the intercompany difference line.
+/// A group with no intercompany balances gets a sentence, not an empty
+/// table that could read as "not computed".
+fn ic_sheet(
+    ws: &mut Worksheet,
+    report: &BalanceSheetReport,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
     ws.set_name(IC_BALANCES_SHEET)?;
-    ws.write_string_with_format(0, 0, "Intercompany balances", &styles.bold)?;
-    ws.write_string(
-        1,
-        0,
-        "Not computed yet: intercompany balances are not eliminated in this version, so the intercompany difference line is 0.00.",
-    )?;
-    ws.set_column_width(0, 100)?;
+    for (col, text) in (0..).zip(IC_HEADERS) {
+        ws.write_string_with_format(0, col, text, &styles.header)?;
+        ws.set_column_width(col, if col < 2 { 28 } else { 18 })?;
+    }
+    ws.set_freeze_panes(1, 2)?;
+    let name = |e: crate::engine::EntityId| {
+        report
+            .columns
+            .iter()
+            .find(|c| c.entity == Some(e))
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| format!("entity {}", e.0))
+    };
+    if report.intercompany_balances.is_empty() {
+        ws.write_string(1, 0, "No intercompany balances at this month end.")?;
+        return Ok(());
+    }
+    for (row, p) in (1..).zip(&report.intercompany_balances) {
+        ws.write_string(row, 0, name(p.entity))?;
+        ws.write_string(row, 1, name(p.counterpart))?;
+        ws.write_with_format(row, 2, p.entity_side, &styles.amount)?;
+        ws.write_with_format(row, 3, p.counterpart_side, &styles.amount)?;
+        ws.write_with_format(row, 4, p.difference, &styles.bold_amount)?;
+    }
     Ok(())
 }

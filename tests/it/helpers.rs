@@ -791,7 +791,24 @@ pub struct SyncedGroup {
 }
 
 pub async fn synced_demo_group(backend: Backend) -> SyncedGroup {
-    let mut s = spawn_with_sim(backend).await;
+    use consol::sim::http::{DataChoice, SimConfig};
+    synced_demo_group_with(
+        backend,
+        SimConfig {
+            data: DataChoice::Demo,
+            auto_approve: true,
+            ..SimConfig::default()
+        },
+    )
+    .await
+}
+
+/// [`synced_demo_group`] on a simulator set up by `config`.
+pub async fn synced_demo_group_with(
+    backend: Backend,
+    config: consol::sim::http::SimConfig,
+) -> SyncedGroup {
+    let mut s = spawn_with_sim_config(backend, config).await;
     let group_id = connect_demo_group(&mut s, None).await;
     for e in s.app.store().entities_for_group(group_id).await.unwrap() {
         consol::sync::enqueue(

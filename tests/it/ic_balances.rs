@@ -49,7 +49,21 @@ fn invoices(l: &mut Ledger) -> Vec<Invoice> {
 }
 
 async fn the_demo_eliminates_its_loan_and_open_receivables_and_balances(backend: Backend) {
-    let mut g = synced_demo_group(backend).await;
+    // The demo without issue 11's real-life cases: the recomputation below
+    // covers the loan and the month's open fee and goods invoices, not the
+    // cases' one-sided credit note or part-paid foreign invoice, whose
+    // balances the engine's worked examples (tests/engine/ic_balances.rs)
+    // check to the cent.
+    let mut g = crate::helpers::synced_demo_group_with(
+        backend,
+        consol::sim::http::SimConfig {
+            data: consol::sim::http::DataChoice::Demo,
+            auto_approve: true,
+            real_life_cases: false,
+            ..Default::default()
+        },
+    )
+    .await;
     let store = &g.s.app.store().clone();
     let gid = g.group.id;
     set_up_like_the_demo(store, &g.group, g.user_id).await;

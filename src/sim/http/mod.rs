@@ -84,6 +84,9 @@ pub struct SimConfig {
     pub real_time: bool,
     /// actix workers.
     pub workers: usize,
+    /// Whether the demo carries issue 11's real-life cases (on by default;
+    /// see [`DemoOptions::real_life_cases`]).
+    pub real_life_cases: bool,
 }
 
 impl Default for SimConfig {
@@ -99,6 +102,7 @@ impl Default for SimConfig {
             limits: Limits::default(),
             real_time: false,
             workers: 2,
+            real_life_cases: true,
         }
     }
 }
@@ -216,6 +220,7 @@ fn build_state(cfg: &SimConfig) -> anyhow::Result<Shared> {
             let group = build_demo(&DemoOptions {
                 scale: cfg.scale.max(1),
                 copies: cfg.copies.max(1),
+                real_life_cases: cfg.real_life_cases,
                 ..DemoOptions::new(cfg.seed, cfg.today)
             });
             let st = Arc::new(SimState::new(
