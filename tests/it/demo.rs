@@ -36,7 +36,8 @@ fn start(data_dir: &std::path::Path) -> Demo {
         .arg(data_dir)
         .env("CONSOL_LOG", "error")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        // Kept in a file, so that a demo that stops early says why.
+        .stderr(std::fs::File::create(data_dir.with_extension("stderr")).unwrap())
         .spawn()
         .unwrap();
     let (tx, rx) = mpsc::channel();
@@ -69,7 +70,9 @@ fn start(data_dir: &std::path::Path) -> Demo {
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("the demo never said it was ready: {output:#?}");
+                let stderr =
+                    std::fs::read_to_string(data_dir.with_extension("stderr")).unwrap_or_default();
+                panic!("the demo never said it was ready: {output:#?}\nits errors:\n{stderr}");
             }
         }
     }
