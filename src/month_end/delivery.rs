@@ -343,7 +343,6 @@ impl Deliverer {
                     &pack,
                     &files,
                     &mail::pack_link(&self.public_url, d.group_id, d.month),
-                    formats.iter().any(|f| f == "pdf"),
                 )?)
             }
         }

@@ -150,7 +150,6 @@ pub fn pack_message(
     pack: &Pack,
     files: &PackFiles,
     link: &str,
-    pdf_asked: bool,
 ) -> Result<Message, MailError> {
     let month = month_name(pack.month);
     let subject = format!(
@@ -177,12 +176,7 @@ pub fn pack_message(
     if files.pdf.is_some() {
         attached.push("PDF");
     }
-    let pdf_note = if pdf_asked && files.pdf.is_none() {
-        " The PDF is not available yet."
-    } else {
-        ""
-    };
-    text.push_str(&format!("Attached: {}.{pdf_note}\n", attached.join(", ")));
+    text.push_str(&format!("Attached: {}.\n", attached.join(", ")));
     text.push_str(&format!("Snapshot sha256 {}\n", pack.snapshot_hash));
 
     let mut rows = String::new();
@@ -203,7 +197,7 @@ pub fn pack_message(
          <table><thead><tr><th></th><th style=\"text-align:right;padding:2px 12px\">{month} ({currency})</th>\
          <th style=\"text-align:right;padding:2px 12px\">Year to date</th></tr></thead><tbody>{rows}</tbody></table>\
          <p><a href=\"{link}\">Open the pack</a></p>\
-         <p>Attached: {attached}.{pdf_note}</p>\
+         <p>Attached: {attached}.</p>\
          <p style=\"color:#666;font-size:12px\">Snapshot sha256 {hash}</p></body></html>",
         group = escape(&pack.group.name),
         month = escape(&month),
