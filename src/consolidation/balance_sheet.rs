@@ -11,6 +11,7 @@ use crate::engine::balance_sheet::{
     BalanceSheetInput, BalanceSheetReport, BsAmount, BsEntity, BsGroupAccount, BsRow, Ownership,
     consolidate_balance_sheet_with,
 };
+use crate::engine::ic_balances::IcBalancesInput;
 use crate::engine::{AccountClass, EntityId, FxRate, GroupAccountId};
 use crate::store::{EntityView, Group, ReportKind, RowKind, Store, StoreError};
 
@@ -31,18 +32,44 @@ fn class_of_section(section: &str) -> AccountClass {
 }
 
 /// The consolidated balance sheet of a group at the end of month `at`.
+/// Pages, the API and exports ask the report service
+/// (`crate::reports::Reports::balance_sheet`), which loads through
+/// [`load_all`] and builds through [`consolidate`] as this does.
 pub async fn balance_sheet(
     store: &Store,
     group: &Group,
     at: Month,
 ) -> Result<BalanceSheetReport, StoreError> {
+    Ok(consolidate(load_all(store, group, at).await?).1)
+}
+
+/// Everything the balance sheet at a month end reads from the store: the
+/// engine's input, the intercompany balances, and the gaps found loading
+/// them.
+#[derive(Debug)]
+pub struct Loaded {
+    input: BalanceSheetInput,
+    ic: IcBalancesInput,
+    gaps: Vec<String>,
+}
+
+/// Loads the balance sheet at the end of `at` and its intercompany
+/// balances (IO only; [`consolidate`] runs the engine).
+pub async fn load_all(store: &Store, group: &Group, at: Month) -> Result<Loaded, StoreError> {
     let (input, mut gaps) = load(store, group, at).await?;
     let views = store.entities_for_group(group.id).await?;
     let (ic, mut ic_gaps) = super::ic_balances::load(store, group, &views, at).await?;
+    gaps.append(&mut ic_gaps);
+    Ok(Loaded { input, ic, gaps })
+}
+
+/// Runs the engine on what [`load_all`] read, the loading gaps appended to
+/// the report's warnings; gives the engine's input back for drill-downs.
+pub fn consolidate(loaded: Loaded) -> (BalanceSheetInput, BalanceSheetReport) {
+    let Loaded { input, ic, gaps } = loaded;
     let mut report = consolidate_balance_sheet_with(&input, &ic);
-    report.warnings.append(&mut gaps);
-    report.warnings.append(&mut ic_gaps);
-    Ok(report)
+    report.warnings.extend(gaps);
+    (input, report)
 }
 
 /// The engine's input, and the gaps found while loading it.

@@ -12,8 +12,12 @@
 //! last hour once their group's data has settled after a sync or a set-up
 //! change, so the next view finds them built.
 //!
-//! Kept open to a second statement: a statement is a key kind and a build
-//! function; the balance sheet can join as `Statement::BalanceSheet`.
+//! A statement is a key kind and a build function: the P&L of a period
+//! ([`Statement::ProfitAndLoss`]) and the balance sheet at a month end
+//! ([`Statement::BalanceSheet`], with its intercompany balances
+//! eliminated, as the balance sheet page, its API, exports and the
+//! dashboard all show it) share the cache, the single build per version,
+//! the refresher and the gate.
 
 pub mod gate;
 
@@ -23,8 +27,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
-use crate::consolidation;
+use crate::consolidation::bs_compare::{CompareWith, Comparison};
+use crate::consolidation::{self, bs_compare};
 use crate::domain::{Month, MonthRange};
+use crate::engine::balance_sheet::{BalanceSheetInput, BalanceSheetReport};
 use crate::engine::{self, GroupData, ProfitAndLossReport};
 use crate::store::{DataVersion, Group, Store, StoreError};
 use gate::{Busy, Gate};
@@ -43,6 +49,33 @@ pub struct PnlRun {
     pub period: MonthRange,
     pub data: GroupData,
     pub report: ProfitAndLossReport,
+}
+
+/// A consolidated balance sheet at a month end and the engine input it was
+/// built from (drill-downs open its cells from that input), of one data
+/// version.
+#[derive(Debug)]
+pub struct BalanceSheetRun {
+    pub version: DataVersion,
+    pub at: Month,
+    pub input: BalanceSheetInput,
+    pub report: BalanceSheetReport,
+}
+
+/// What a report is of: the key kind of what the service builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Statement {
+    /// The P&L of the months `from` to `to`.
+    ProfitAndLoss { from: Month, to: Month },
+    /// The balance sheet at the end of month `at`.
+    BalanceSheet { at: Month },
+}
+
+/// A built report of either statement.
+#[derive(Debug, Clone)]
+enum Run {
+    Pnl(Arc<PnlRun>),
+    BalanceSheet(Arc<BalanceSheetRun>),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,10 +99,10 @@ impl From<Busy> for ReportError {
     }
 }
 
-type Key = (i64, Month, Month, DataVersion);
+type Key = (i64, Statement, DataVersion);
 
-/// A report asked for: group, first and last month.
-type Asked = (i64, Month, Month);
+/// A report asked for: group and statement.
+type Asked = (i64, Statement);
 
 /// How long a report asked for is kept up to date by the refresher.
 const WATCHED_FOR: Duration = Duration::from_secs(3600);
@@ -88,7 +121,7 @@ pub struct Reports {
 
 #[derive(Default)]
 struct Built {
-    cells: HashMap<Key, Arc<OnceCell<Arc<PnlRun>>>>,
+    cells: HashMap<Key, Arc<OnceCell<Run>>>,
     /// Keys in the order they were first asked for, oldest first.
     order: Vec<Key>,
 }
@@ -133,9 +166,9 @@ impl Reports {
             w.retain(|_, (_, at)| at.elapsed() < WATCHED_FOR);
             w.iter().map(|(k, (g, _))| (*k, g.clone())).collect()
         };
-        seen.retain(|g, _| watched.iter().any(|((id, _, _), _)| id == g));
+        seen.retain(|g, _| watched.iter().any(|((id, _), _)| id == g));
         let mut settled: HashMap<i64, bool> = HashMap::new();
-        for ((group_id, from, to), group) in watched {
+        for ((group_id, statement), group) in watched {
             let ready = match settled.get(&group_id) {
                 Some(r) => *r,
                 None => {
@@ -153,29 +186,44 @@ impl Reports {
                     r
                 }
             };
-            if !ready || self.is_built(group_id, from, to, &seen[&group_id]) {
+            if !ready || self.is_built_statement(group_id, statement, &seen[&group_id]) {
                 continue;
             }
-            let Ok(period) = MonthRange::new(from, to) else {
-                continue;
-            };
-            if let Err(e) = self.build_for(store, &group, period).await {
+            if let Err(e) = self.build_for(store, &group, statement).await {
                 tracing::debug!(error = %e, group = group_id, "report refresh skipped");
             }
         }
     }
 
-    /// Whether the report of `group` for `from`..`to` at `version` is built.
+    /// Whether the P&L of `group` for `from`..`to` at `version` is built.
     pub fn is_built(&self, group: i64, from: Month, to: Month, version: &DataVersion) -> bool {
+        self.is_built_statement(group, Statement::ProfitAndLoss { from, to }, version)
+    }
+
+    /// Whether `statement` of `group` at `version` is built.
+    pub fn is_built_statement(
+        &self,
+        group: i64,
+        statement: Statement,
+        version: &DataVersion,
+    ) -> bool {
         let built = self.built.lock().unwrap_or_else(|p| p.into_inner());
         built
             .cells
-            .get(&(group, from, to, version.clone()))
+            .get(&(group, statement, version.clone()))
             .is_some_and(|c| c.initialized())
     }
 
     pub fn gate(&self) -> &Gate {
         &self.gate
+    }
+
+    /// Remembers an ask, so the refresher keeps the report up to date.
+    fn watch(&self, group: &Group, statement: Statement) {
+        self.watched
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((group.id, statement), (group.clone(), Instant::now()));
     }
 
     /// The group's consolidated P&L for `period` at its current data
@@ -186,14 +234,31 @@ impl Reports {
         group: &Group,
         period: MonthRange,
     ) -> Result<Arc<PnlRun>, ReportError> {
-        self.watched
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(
-                (group.id, period.from(), period.to()),
-                (group.clone(), Instant::now()),
-            );
-        self.build_for(store, group, period).await
+        let statement = Statement::ProfitAndLoss {
+            from: period.from(),
+            to: period.to(),
+        };
+        self.watch(group, statement);
+        match self.build_for(store, group, statement).await? {
+            Run::Pnl(run) => Ok(run),
+            Run::BalanceSheet(_) => unreachable!("a P&L key holds a P&L"),
+        }
+    }
+
+    /// The group's consolidated balance sheet at the end of `at` at its
+    /// current data version.
+    pub async fn balance_sheet(
+        &self,
+        store: &Store,
+        group: &Group,
+        at: Month,
+    ) -> Result<Arc<BalanceSheetRun>, ReportError> {
+        let statement = Statement::BalanceSheet { at };
+        self.watch(group, statement);
+        match self.build_for(store, group, statement).await? {
+            Run::BalanceSheet(run) => Ok(run),
+            Run::Pnl(_) => unreachable!("a balance-sheet key holds a balance sheet"),
+        }
     }
 
     /// The report at the current version: built already, or built now.
@@ -201,18 +266,18 @@ impl Reports {
         &self,
         store: &Store,
         group: &Group,
-        period: MonthRange,
-    ) -> Result<Arc<PnlRun>, ReportError> {
+        statement: Statement,
+    ) -> Result<Run, ReportError> {
         let mut last = None;
         for attempt in 1..=ATTEMPTS {
             let Some(version) = store.data_version(group.id).await? else {
                 return Err(StoreError::Database(sqlx::Error::RowNotFound).into());
             };
-            let key = (group.id, period.from(), period.to(), version.clone());
+            let key = (group.id, statement, version.clone());
             let cell = self.cell(&key);
             let keep = attempt < ATTEMPTS;
             match cell
-                .get_or_try_init(|| self.build(store, group, period, version, keep))
+                .get_or_try_init(|| self.build(store, group, statement, version, keep))
                 .await
             {
                 Ok(run) => return Ok(run.clone()),
@@ -245,8 +310,35 @@ impl Reports {
         F: FnOnce(&PnlRun) -> T + Send + 'static,
     {
         let run = self.profit_and_loss(store, group, period).await?;
+        self.off_workers(move || f(&run)).await
+    }
+
+    /// [`Self::with_run`] for the balance sheet at the end of `at`: a
+    /// cell's sources or a workbook, from the input the report was built
+    /// from.
+    pub async fn with_balance_sheet<T, F>(
+        &self,
+        store: &Store,
+        group: &Group,
+        at: Month,
+        f: F,
+    ) -> Result<T, ReportError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&BalanceSheetRun) -> T + Send + 'static,
+    {
+        let run = self.balance_sheet(store, group, at).await?;
+        self.off_workers(move || f(&run)).await
+    }
+
+    /// Runs `f` on the blocking pool within the gate.
+    async fn off_workers<T, F>(&self, f: F) -> Result<T, ReportError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
         let _turn = self.gate.enter().await?;
-        tokio::task::spawn_blocking(move || f(&run))
+        tokio::task::spawn_blocking(f)
             .await
             .map_err(|e| ReportError::Task(e.to_string()))
     }
@@ -259,33 +351,58 @@ impl Reports {
         &self,
         store: &Store,
         group: &Group,
-        period: MonthRange,
+        statement: Statement,
         version: DataVersion,
         keep: bool,
-    ) -> Result<Arc<PnlRun>, ReportError> {
+    ) -> Result<Run, ReportError> {
         let _turn = self.gate.enter().await?;
-        let data = consolidation::load(store, group, period).await?;
-        if keep && store.data_version(group.id).await?.as_ref() != Some(&version) {
-            return Err(ReportError::Moved);
+        match statement {
+            Statement::ProfitAndLoss { from, to } => {
+                let period = MonthRange::new(from, to).map_err(|e| {
+                    ReportError::Task(format!("a report of an impossible period: {e}"))
+                })?;
+                let data = consolidation::load(store, group, period).await?;
+                if keep && store.data_version(group.id).await?.as_ref() != Some(&version) {
+                    return Err(ReportError::Moved);
+                }
+                let run = tokio::task::spawn_blocking(move || {
+                    let report = engine::consolidate(&data, period)?.report;
+                    Ok::<_, engine::EngineError>(PnlRun {
+                        version,
+                        period,
+                        data,
+                        report,
+                    })
+                })
+                .await
+                .map_err(|e| ReportError::Task(e.to_string()))??;
+                Ok(Run::Pnl(Arc::new(run)))
+            }
+            Statement::BalanceSheet { at } => {
+                let loaded = consolidation::balance_sheet::load_all(store, group, at).await?;
+                if keep && store.data_version(group.id).await?.as_ref() != Some(&version) {
+                    return Err(ReportError::Moved);
+                }
+                let run = tokio::task::spawn_blocking(move || {
+                    let (input, report) = consolidation::balance_sheet::consolidate(loaded);
+                    BalanceSheetRun {
+                        version,
+                        at,
+                        input,
+                        report,
+                    }
+                })
+                .await
+                .map_err(|e| ReportError::Task(e.to_string()))?;
+                Ok(Run::BalanceSheet(Arc::new(run)))
+            }
         }
-        let run = tokio::task::spawn_blocking(move || {
-            let report = engine::consolidate(&data, period)?.report;
-            Ok::<_, engine::EngineError>(PnlRun {
-                version,
-                period,
-                data,
-                report,
-            })
-        })
-        .await
-        .map_err(|e| ReportError::Task(e.to_string()))??;
-        Ok(Arc::new(run))
     }
 
     /// The cell of `key`, made empty when new. Older versions of the
     /// group are dropped (they can never be asked for again), and the
     /// oldest keys past [`KEPT`].
-    fn cell(&self, key: &Key) -> Arc<OnceCell<Arc<PnlRun>>> {
+    fn cell(&self, key: &Key) -> Arc<OnceCell<Run>> {
         let mut built = self.built.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = built.cells.get(key) {
             return c.clone();
@@ -293,7 +410,7 @@ impl Reports {
         let stale: Vec<Key> = built
             .order
             .iter()
-            .filter(|k| k.0 == key.0 && k.3 != key.3)
+            .filter(|k| k.0 == key.0 && k.2 != key.2)
             .cloned()
             .collect();
         for k in stale {
@@ -321,5 +438,23 @@ impl Reports {
     pub fn kept(&self) -> usize {
         let built = self.built.lock().unwrap_or_else(|p| p.into_inner());
         built.cells.values().filter(|c| c.initialized()).count()
+    }
+}
+
+impl Reports {
+    /// The comparison column of the balance sheet at `at`
+    /// (`consolidation::bs_compare`), from the earlier month end's report
+    /// as the service builds it; the earlier report too (the workbook
+    /// writes its consolidated column).
+    pub async fn balance_sheet_comparison(
+        &self,
+        store: &Store,
+        group: &Group,
+        at: Month,
+        with: CompareWith,
+    ) -> Result<(Comparison, Arc<BalanceSheetRun>), ReportError> {
+        let earlier = with.month(at, group.financial_year_end_month as u32);
+        let run = self.balance_sheet(store, group, earlier).await?;
+        Ok((bs_compare::of_report(with, &run.report), run))
     }
 }

@@ -8,6 +8,7 @@ mod balance_sheet;
 mod books_sync;
 mod browser;
 mod bs_export;
+mod bs_reports;
 mod cli;
 mod connect;
 mod consolidate;

@@ -9,7 +9,6 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{ApiError, ApiUser};
-use crate::consolidation;
 use crate::consolidation::bs_compare::CompareWith;
 use crate::domain::Month;
 use crate::store::GroupRole;
@@ -60,10 +59,16 @@ pub async fn balance_sheet(
             )
         })?),
     };
-    let report = consolidation::balance_sheet::balance_sheet(&state.store, &group, at).await?;
+    let run = state
+        .reports
+        .balance_sheet(&state.store, &group, at)
+        .await?;
+    let report = &run.report;
     let comparison = match compare {
         Some(with) => Some(
-            consolidation::bs_compare::comparison(&state.store, &group, at, with)
+            state
+                .reports
+                .balance_sheet_comparison(&state.store, &group, at, with)
                 .await?
                 .0,
         ),
@@ -76,13 +81,14 @@ pub async fn balance_sheet(
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"consolidated-balance-sheet-{at}.csv\""),
             ))
-            .body(crate::export::csv::balance_sheet_csv(&report))),
+            .body(crate::export::csv::balance_sheet_csv(report))),
         "xlsx" => {
             // Zip compression runs off the async threads.
             let name = group.name.clone();
+            let run = run.clone();
             let bytes = web::block(move || {
                 crate::export::balance_sheet_xlsx::balance_sheet_xlsx(
-                    &report,
+                    &run.report,
                     comparison.as_ref(),
                     &name,
                 )
@@ -100,7 +106,7 @@ pub async fn balance_sheet(
         }
         _ => {
             let mut v =
-                serde_json::to_value(&report).map_err(|e| internal("balance sheet JSON", e))?;
+                serde_json::to_value(report).map_err(|e| internal("balance sheet JSON", e))?;
             if let Some(c) = comparison {
                 v["comparison"] =
                     serde_json::to_value(c).map_err(|e| internal("balance sheet JSON", e))?;
@@ -134,9 +140,14 @@ pub async fn cell(
         Some(s) => Month::parse(s)
             .map_err(|e| ApiError::invalid(e.to_string(), json!({"at": "a month, YYYY-MM"})))?,
     };
-    let (input, _) = consolidation::balance_sheet::load(&state.store, &group, at).await?;
-    let report = crate::engine::balance_sheet::consolidate_balance_sheet(&input);
-    match crate::engine::bs_cell::balance_sheet_cell(&input, &report, &q.line, &q.column) {
+    let (line, column) = (q.line.clone(), q.column.clone());
+    let found = state
+        .reports
+        .with_balance_sheet(&state.store, &group, at, move |run| {
+            crate::engine::bs_cell::balance_sheet_cell(&run.input, &run.report, &line, &column)
+        })
+        .await?;
+    match found {
         Some(c) => Ok(HttpResponse::Ok().json(c)),
         None => Err(ApiError::new(
             StatusCode::NOT_FOUND,

@@ -11,7 +11,6 @@ use serde::Deserialize;
 
 use super::groups::require_role;
 use super::{Nav, render};
-use crate::consolidation;
 use crate::consolidation::bs_compare::{CompareWith, Comparison};
 use crate::domain::Month;
 use crate::engine::balance_sheet::BalanceSheetReport;
@@ -168,10 +167,16 @@ pub async fn page(
         },
     };
     page.compare = compare.map(|c| c.as_str().to_string()).unwrap_or_default();
-    let report = consolidation::balance_sheet::balance_sheet(&state.store, &page.group, at).await?;
+    let run = state
+        .reports
+        .balance_sheet(&state.store, &page.group, at)
+        .await?;
+    let report = &run.report;
     let comparison = match compare {
         Some(with) => Some(
-            consolidation::bs_compare::comparison(&state.store, &page.group, at, with)
+            state
+                .reports
+                .balance_sheet_comparison(&state.store, &page.group, at, with)
                 .await?
                 .0,
         ),
@@ -195,7 +200,7 @@ pub async fn page(
             ));
         }
     }
-    page.rows = rows_of(&report, comparison.as_ref(), places);
+    page.rows = rows_of(report, comparison.as_ref(), places);
     page.balances = report.balance_check.values().all(|v| v.is_zero());
     page.roll_forward = report
         .translation_reserve
@@ -241,6 +246,6 @@ pub async fn page(
             accounting(report.profit_attributable_to_nci, places),
         )
     });
-    page.warnings.extend(report.warnings);
+    page.warnings.extend(report.warnings.iter().cloned());
     render(StatusCode::OK, &page)
 }

@@ -12,9 +12,8 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use crate::consolidation;
 use crate::domain::{Month, MonthRange};
-use crate::engine::balance_sheet::{NET_ASSETS, consolidate_balance_sheet};
+use crate::engine::balance_sheet::NET_ASSETS;
 use crate::engine::{CONSOLIDATED, Column, ColumnKind, ProfitAndLossReport, Severity, Warning};
 use crate::reports::ReportError;
 use crate::store::{EntityView, Group};
@@ -179,20 +178,12 @@ async fn consolidated(
     }
 }
 
-/// The balance sheet at the end of `at` in a line: built as the balance
-/// sheet page builds it (its loader and engine), within the report
-/// service's bound on heavy work.
+/// The balance sheet at the end of `at` in a line: the report the balance
+/// sheet page shows, asked of the report service (built once per data
+/// version, within its bound on heavy work).
 async fn balance(state: &AppState, group: &Group, at: Month) -> Result<BalanceSummary, WebError> {
-    let _turn = state
-        .reports
-        .gate()
-        .enter()
-        .await
-        .map_err(|_| WebError::from(ReportError::Busy))?;
-    let (input, _) = consolidation::balance_sheet::load(&state.store, group, at).await?;
-    let report = tokio::task::spawn_blocking(move || consolidate_balance_sheet(&input))
-        .await
-        .map_err(|e| WebError::Internal(e.into()))?;
+    let run = state.reports.balance_sheet(&state.store, group, at).await?;
+    let report = &run.report;
     let consolidated = |key: &str| {
         report
             .lines
