@@ -61,7 +61,7 @@ pub async fn backup(database_url: &str, out: &Path, force: bool) -> anyhow::Resu
     }
     let partial = Partial::beside(out, "backup")?;
     {
-        let mut conn = open(&source, false)
+        let mut conn = open(&source)
             .await
             .with_context(|| format!("cannot open the database {}", source.display()))?;
         let tmp = partial
@@ -184,11 +184,10 @@ fn sqlite_file(database_url: &str, postgres_note: &str) -> anyhow::Result<PathBu
 
 /// One connection to an existing file, waiting for the server's writer
 /// rather than failing while it holds the lock.
-async fn open(file: &Path, read_only: bool) -> Result<SqliteConnection, sqlx::Error> {
+async fn open(file: &Path) -> Result<SqliteConnection, sqlx::Error> {
     SqliteConnectOptions::new()
         .filename(file)
         .create_if_missing(false)
-        .read_only(read_only)
         .busy_timeout(Duration::from_secs(30))
         .connect()
         .await
@@ -197,7 +196,7 @@ async fn open(file: &Path, read_only: bool) -> Result<SqliteConnection, sqlx::Er
 /// The file is a sound SQLite database with a Consol migration history
 /// that this binary knows: not newer, none missing, none changed.
 async fn check(file: &Path) -> anyhow::Result<Checked> {
-    let mut conn = open(file, false).await.context("it cannot be opened")?;
+    let mut conn = open(file).await.context("it cannot be opened")?;
     let checked = check_on(&mut conn).await;
     conn.close().await.ok();
     checked
@@ -278,7 +277,7 @@ async fn migrate(file: &Path) -> anyhow::Result<usize> {
     store.migrate().await?;
     let after = count().await?;
     store.close().await;
-    let mut conn = open(file, false).await?;
+    let mut conn = open(file).await?;
     sqlx::query("PRAGMA journal_mode = DELETE")
         .execute(&mut conn)
         .await?;
@@ -296,7 +295,10 @@ async fn holds_data(target: &Path) -> anyhow::Result<Option<String>> {
     if meta.len() == 0 {
         return Ok(None);
     }
-    let Ok(mut conn) = open(target, true).await else {
+    // Read-write, though it only reads: SQLite cannot open a WAL-mode
+    // file read-only without its shared-memory file, which a stopped
+    // server has removed.
+    let Ok(mut conn) = open(target).await else {
         return Ok(Some("a file that is not a Consol database".into()));
     };
     let mut held = Vec::new();
