@@ -224,6 +224,42 @@ async fn a_backup_taken_while_syncing_restores_to_the_same_reports() {
         assert_eq!(names(&data_dir), ["consol.db"], "{}", file.display());
     }
 
+    // A backup from before a migration (0016 rebuilds two tables as they
+    // stand, so running it again is harmless): restored, it is brought up
+    // to date.
+    let older = bad_dir.0.join("older.db");
+    std::fs::copy(&backup, &older).unwrap();
+    edit(&older, "DELETE FROM _sqlx_migrations WHERE version = 16").await;
+    let older_dir = bad_dir.0.join("older-data");
+    let up = consol(
+        None,
+        &[
+            "restore",
+            "--from",
+            older.to_str().unwrap(),
+            "--data-dir",
+            older_dir.to_str().unwrap(),
+        ],
+    );
+    assert!(up.status.success(), "{}", stderr(&up));
+    let said = String::from_utf8_lossy(&up.stdout);
+    assert!(said.contains("1 applied now"), "{said}");
+    let versions = {
+        use sqlx::{ConnectOptions, Connection};
+        let mut c = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(older_dir.join("consol.db"))
+            .connect()
+            .await
+            .unwrap();
+        let v: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
+        c.close().await.unwrap();
+        v
+    };
+    assert!(versions.contains(&16), "{versions:?}");
+
     // The restored instance answers with the same reports.
     let restored_store = Store::connect(&consol::config::default_database_url(&data_dir))
         .await
