@@ -85,6 +85,35 @@ pub enum Command {
         #[command(subcommand)]
         command: PackCommand,
     },
+    /// A consistent copy of the SQLite database, made while Consol runs
+    /// (PostgreSQL: use pg_dump, as README.md says).
+    Backup {
+        /// The backup file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace OUT if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Back up the database of a demo's data directory instead of
+        /// CONSOL_DATABASE_URL.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Restore a backup as the SQLite database (stop Consol first). Refuses a
+    /// database that holds data unless --force, which keeps it beside.
+    Restore {
+        /// A file written by consol backup.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace a database that holds data (it is moved aside, not
+        /// deleted).
+        #[arg(long)]
+        force: bool,
+        /// Restore into a demo's data directory instead of
+        /// CONSOL_DATABASE_URL.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Exit 0 when the server at URL answers /healthz (for container health
     /// checks, which have no curl).
     Healthcheck {
@@ -276,8 +305,52 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             send_pack(&settings, group, &month).await
         }
+        Command::Backup {
+            out,
+            force,
+            data_dir,
+        } => {
+            let settings = settings_for(cli.config.as_deref(), data_dir)?;
+            let done = crate::backup::backup(settings.database_url.expose(), &out, force).await?;
+            println!(
+                "backed up to {} ({} migrations, integrity ok)",
+                out.display(),
+                done.migrations
+            );
+            Ok(())
+        }
+        Command::Restore {
+            from,
+            force,
+            data_dir,
+        } => {
+            let settings = settings_for(cli.config.as_deref(), data_dir)?;
+            let done = crate::backup::restore(settings.database_url.expose(), &from, force).await?;
+            if let Some(aside) = &done.moved_aside {
+                println!("the database that was there is now {}", aside.display());
+            }
+            println!(
+                "restored {} ({} migrations, {} applied now, integrity ok)",
+                from.display(),
+                done.checked.migrations,
+                done.applied
+            );
+            Ok(())
+        }
         Command::Healthcheck { addr } => healthcheck(addr),
     }
+}
+
+/// The settings, with the database of `data_dir` when one is given.
+fn settings_for(
+    config: Option<&std::path::Path>,
+    data_dir: Option<PathBuf>,
+) -> anyhow::Result<Settings> {
+    let mut settings = Settings::load(config)?;
+    if let Some(dir) = data_dir {
+        settings.database_url = Secret::new(default_database_url(&dir));
+    }
+    Ok(settings)
 }
 
 /// Prunes what is past its retention (expired sessions, old login attempts

@@ -2,6 +2,7 @@
 //! books in Xero. See ARCHITECTURE.md for where each part lives.
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod connect;

@@ -11,6 +11,13 @@ mod pages;
 pub(crate) mod session;
 pub mod webhooks;
 
+/// The pages' period and query parsers, public for the property tests
+/// (`tests/sim/parsers_fuzz.rs`).
+pub mod parsers {
+    pub use super::pages::periods::{parse_choice, within_limit};
+    pub use super::pages::reports::{PeriodQuery, period_of};
+}
+
 use actix_web::web;
 
 use std::sync::Arc;

@@ -3,5 +3,6 @@
 
 mod demo;
 mod ledger;
+mod parsers_fuzz;
 mod props;
 mod xero_models;

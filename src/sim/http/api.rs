@@ -835,6 +835,8 @@ pub async fn handle(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "The Xero API is currently offline for maintenance",
                 )
+            } else if f.error_status == Some(408) {
+                text(StatusCode::REQUEST_TIMEOUT, "Request Timeout")
             } else {
                 json(
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -209,8 +209,10 @@ pub async fn handle(st: Shared, req: HttpRequest, segs: Vec<String>, body: &[u8]
                 Ok(f) => f,
                 Err(e) => return bad(e),
             };
-            if f.error_status.is_some_and(|s| s != 500 && s != 503) {
-                return bad("error_status must be 500 or 503");
+            if f.error_status
+                .is_some_and(|s| !matches!(s, 408 | 500 | 503))
+            {
+                return bad("error_status must be 408, 500 or 503");
             }
             if f.error_rate_percent > 100 {
                 return bad("error_rate_percent must be 0 to 100");

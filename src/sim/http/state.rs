@@ -162,7 +162,9 @@ pub struct Faults {
     /// Draws which calls of a block fail (see `error_rate_percent`).
     #[serde(default)]
     pub seed: u64,
-    /// 500 (Xero's JSON body) or 503 (plain text); 500 by default.
+    /// 500 (Xero's JSON body), 503 (plain text) or 408 (plain text, as
+    /// the gateway in front of Xero answers a request it timed out; not in
+    /// Xero's list of codes, but seen in front of it); 500 by default.
     #[serde(default)]
     pub error_status: Option<u16>,
     /// Added to every call (while it counts as in flight).

@@ -32,7 +32,7 @@ pub enum XeroError {
     /// The day's call budget for the organisation is spent.
     #[error("the day's Xero call budget for this organisation is spent ({endpoint})")]
     DayBudgetExhausted { endpoint: String },
-    /// 5xx, timeouts and broken connections, after the retries allowed.
+    /// 5xx, 408, timeouts and broken connections, after the retries allowed.
     #[error("Xero is unavailable ({endpoint}): {detail}")]
     Unavailable { endpoint: String, detail: String },
     /// The body was not the JSON Xero promises. The parser's `detail`

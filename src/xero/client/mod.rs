@@ -362,7 +362,10 @@ impl XeroApi {
                     None => Outcome::Retry(self.backoff(attempt), err),
                 }
             }
-            s if s.is_server_error() => Outcome::Retry(
+            // 408 is the HTTP layer's timeout (a gateway in front of Xero
+            // gave up waiting for the request): the call did nothing, so it
+            // is as transient as a 5xx and retried the same way.
+            s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => Outcome::Retry(
                 self.backoff(attempt),
                 XeroError::Unavailable {
                     endpoint,
