@@ -18,9 +18,12 @@ pub struct PackSchedule {
     pub id: i64,
     pub group_id: i64,
     pub business_day: i32,
-    /// `HH:MM`, local to `utc_offset_minutes`.
+    /// `HH:MM`, local to `time_zone` when set, else to `utc_offset_minutes`.
     pub send_at: String,
     pub utc_offset_minutes: i32,
+    /// An IANA zone (`Pacific/Auckland`); None for schedules with a fixed
+    /// offset only (those written before migration 0020).
+    pub time_zone: Option<String>,
     /// Addresses, one per line.
     pub recipients: String,
     /// Formats, comma-separated (`xlsx`, `json`, `pdf`).
@@ -58,6 +61,7 @@ pub struct ScheduleWrite {
     pub business_day: i32,
     pub send_at: String,
     pub utc_offset_minutes: i32,
+    pub time_zone: Option<String>,
     pub recipients: Vec<String>,
     pub formats: Vec<String>,
     pub approval_required: bool,
@@ -127,7 +131,7 @@ pub enum Take {
 }
 
 const SCHEDULE_COLUMNS: &str = "s.id, s.group_id, s.business_day, s.send_at, s.utc_offset_minutes, \
-     s.recipients, s.formats, s.approval_required, s.owner_id, u.email AS owner_email, \
+     s.time_zone, s.recipients, s.formats, s.approval_required, s.owner_id, u.email AS owner_email, \
      s.created_at, s.updated_at FROM pack_schedules s LEFT JOIN users u ON u.id = s.owner_id";
 
 const DELIVERY_COLUMNS: &str = "d.id, d.schedule_id, d.group_id, d.month, d.version, d.kind, \
@@ -171,10 +175,11 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO pack_schedules (group_id, business_day, send_at, utc_offset_minutes, \
-                 recipients, formats, approval_required, owner_id, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (group_id) DO UPDATE SET \
+                 recipients, formats, approval_required, owner_id, created_at, updated_at, time_zone) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) ON CONFLICT (group_id) DO UPDATE SET \
                  business_day = excluded.business_day, send_at = excluded.send_at, \
-                 utc_offset_minutes = excluded.utc_offset_minutes, recipients = excluded.recipients, \
+                 utc_offset_minutes = excluded.utc_offset_minutes, time_zone = excluded.time_zone, \
+                 recipients = excluded.recipients, \
                  formats = excluded.formats, approval_required = excluded.approval_required, \
                  owner_id = excluded.owner_id, updated_at = excluded.updated_at",
             )
@@ -187,14 +192,21 @@ impl Store {
             .bind(s.approval_required)
             .bind(by)
             .bind(now)
+            .bind(&s.time_zone)
             .execute(&mut *tx)
             .await?;
+            let zone = match &s.time_zone {
+                Some(z) => z.clone(),
+                None => format!(
+                    "UTC{:+03}:{:02}",
+                    s.utc_offset_minutes / 60,
+                    (s.utc_offset_minutes % 60).abs()
+                ),
+            };
             let entry = AuditEntry::new("month_end.schedule", by).group(group_id).detail(format!(
-                "pack schedule: business day {} at {} (UTC{:+03}:{:02}), {} recipient(s), formats {}, approval {}",
+                "pack schedule: business day {} at {} ({zone}), {} recipient(s), formats {}, approval {}",
                 s.business_day,
                 s.send_at,
-                s.utc_offset_minutes / 60,
-                (s.utc_offset_minutes % 60).abs(),
                 s.recipients.len(),
                 s.formats.join(","),
                 if s.approval_required { "required" } else { "not required" }

@@ -28,6 +28,7 @@ mod ownership;
 mod pack_diff;
 mod pack_held;
 mod pack_mail;
+mod pack_time_zone;
 mod reports;
 mod retention;
 mod setup;
