@@ -172,6 +172,7 @@ async fn month_end_demo(
             business_day: 10,
             send_at: "09:00".into(),
             utc_offset_minutes: 13 * 60,
+            time_zone: None,
             recipients: vec![DEMO_EMAIL.into(), "board@example.com".into()],
             formats: vec!["xlsx".into(), "json".into(), "pdf".into()],
             approval_required: true,

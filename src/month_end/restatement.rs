@@ -1,8 +1,8 @@
 //! Restatements: a closed month whose pack was sent, compared with what
 //! today's data gives. The sent snapshot never changes; the difference is
 //! shown line by line (the consolidated P&L, month and year to date), with
-//! the Xero invoices of the month that changed after the close (added or
-//! changed, voided). The scheduler sends the schedule's owner one e-mail per
+//! the Xero records of the month (invoices, credit notes and bank
+//! transactions) that changed after the close (added or changed, voided). The scheduler sends the schedule's owner one e-mail per
 //! restated month.
 
 use chrono::{DateTime, Utc};
@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use super::pack::{Pack, SectionContent, build_pack};
 use super::{MonthEndError, current, stored_snapshot};
-use crate::store::{Group, MonthEndVersion, MonthInvoice, Store};
+use crate::store::{Group, MonthDocument, MonthEndVersion, Store};
 use crate::web::format::accounting;
 
 /// The columns compared.
@@ -49,9 +49,15 @@ impl LineChange {
 pub struct RecordChange {
     /// `voided` (voided or deleted) or `added_or_changed`.
     pub change: &'static str,
+    /// `invoice`, `credit_note` or `bank_transaction`.
+    pub kind: String,
     pub entity: String,
-    pub invoice_id: String,
-    pub invoice_number: Option<String>,
+    /// Xero's InvoiceID, CreditNoteID or BankTransactionID.
+    pub xero_id: String,
+    /// The invoice or credit note number; a bank transaction's reference.
+    pub number: Option<String>,
+    /// Xero's type (`ACCREC`, `ACCPAYCREDIT`, `SPEND`, ...).
+    pub xero_type: String,
     pub contact_name: Option<String>,
     pub status: String,
     #[serde(with = "rust_decimal::serde::str")]
@@ -65,11 +71,26 @@ impl RecordChange {
         accounting(self.total, 2)
     }
 
+    /// "invoice", "credit note", "bank transaction".
+    pub fn kind_text(&self) -> String {
+        self.kind.replace('_', " ")
+    }
+
+    /// Xero's name of the id: InvoiceID, CreditNoteID, BankTransactionID.
+    pub fn id_name(&self) -> &'static str {
+        match self.kind.as_str() {
+            "credit_note" => "CreditNoteID",
+            "bank_transaction" => "BankTransactionID",
+            _ => "InvoiceID",
+        }
+    }
+
     pub fn describe(&self) -> String {
         format!(
-            "{} invoice {} ({}, {}) {}: {} {} (Xero InvoiceID {})",
+            "{} {} {} ({}, {}) {}: {} {} (Xero {} {})",
             self.entity,
-            self.invoice_number.as_deref().unwrap_or("without number"),
+            self.kind_text(),
+            self.number.as_deref().unwrap_or("without number"),
             self.contact_name.as_deref().unwrap_or("no contact"),
             self.status,
             if self.change == "voided" {
@@ -79,7 +100,8 @@ impl RecordChange {
             },
             self.currency_code,
             accounting(self.total, 2),
-            self.invoice_id
+            self.id_name(),
+            self.xero_id
         )
     }
 }
@@ -162,7 +184,7 @@ pub async fn compare(
     // and Xero's cannot hide a change). At or after, as Xero's
     // If-Modified-Since is: its times are whole seconds.
     let records = store
-        .month_invoices(group.id, version.month, version.closed_at)
+        .month_documents(group.id, version.month, version.closed_at)
         .await?
         .into_iter()
         .filter(|i| i.synced_xero_time.is_none_or(|t| i.updated_at_xero >= t))
@@ -171,20 +193,22 @@ pub async fn compare(
     Ok(Restatement { lines, records })
 }
 
-fn record(i: MonthInvoice) -> RecordChange {
+fn record(d: MonthDocument) -> RecordChange {
     RecordChange {
-        change: if matches!(i.status.as_str(), "VOIDED" | "DELETED") {
+        change: if matches!(d.status.as_str(), "VOIDED" | "DELETED") {
             "voided"
         } else {
             "added_or_changed"
         },
-        entity: i.entity,
-        invoice_id: i.invoice_id,
-        invoice_number: i.invoice_number,
-        contact_name: i.contact_name,
-        status: i.status,
-        total: i.total,
-        currency_code: i.currency_code,
-        updated_at_xero: i.updated_at_xero,
+        kind: d.kind,
+        entity: d.entity,
+        xero_id: d.xero_id,
+        number: d.number,
+        xero_type: d.xero_type,
+        contact_name: d.contact_name,
+        status: d.status,
+        total: d.total,
+        currency_code: d.currency_code,
+        updated_at_xero: d.updated_at_xero,
     }
 }

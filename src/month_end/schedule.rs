@@ -1,11 +1,15 @@
-//! A group's pack schedule: "business day N after month end at HH:MM", at
-//! the group's UTC offset (the build has no time-zone database, so a
-//! daylight-saving change means editing the offset). Validation gives an
-//! error per field and nothing is stored unless every field is right.
+//! A group's pack schedule: "business day N after month end at HH:MM" in a
+//! named time zone (IANA, through chrono-tz: daylight saving included), or
+//! at a fixed UTC offset (schedules written before time zones, or saved
+//! without one). Validation gives an error per field and nothing is stored
+//! unless every field is right.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday,
+};
+use chrono_tz::Tz;
 
 use crate::domain::Month;
 use crate::store::{PackSchedule, ScheduleWrite};
@@ -20,8 +24,12 @@ pub const MAX_RECIPIENTS: usize = 50;
 pub struct ScheduleInput {
     pub business_day: String,
     pub send_at: String,
-    /// `+13:00`, `-05:00`, `UTC`.
+    /// `+13:00`, `-05:00`, `UTC`; not needed with a time zone.
     pub utc_offset: String,
+    /// An IANA time zone such as `Pacific/Auckland`; empty for a fixed
+    /// offset.
+    #[serde(default)]
+    pub time_zone: String,
     /// Addresses separated by commas, semicolons or lines.
     pub recipients: String,
     pub formats: Vec<String>,
@@ -57,8 +65,27 @@ pub fn validate(input: &ScheduleInput) -> Result<ScheduleWrite, FieldErrors> {
             String::new()
         }
     };
+    let zone = input.time_zone.trim();
+    let time_zone = if zone.is_empty() {
+        None
+    } else {
+        match zone.parse::<Tz>() {
+            Ok(tz) => Some(tz.name().to_string()),
+            Err(_) => {
+                errors.insert(
+                    "time_zone",
+                    format!(
+                        "'{zone}' is not a time zone name such as Pacific/Auckland or Europe/London"
+                    ),
+                );
+                None
+            }
+        }
+    };
     let utc_offset_minutes = match parse_offset(&input.utc_offset) {
         Some(m) => m,
+        // The zone decides; the offset column keeps 0.
+        None if !zone.is_empty() && input.utc_offset.trim().is_empty() => 0,
         None => {
             errors.insert(
                 "utc_offset",
@@ -134,6 +161,7 @@ pub fn validate(input: &ScheduleInput) -> Result<ScheduleWrite, FieldErrors> {
         business_day,
         send_at,
         utc_offset_minutes,
+        time_zone,
         recipients,
         formats,
         approval_required: input.approval_required,
@@ -189,17 +217,43 @@ pub fn business_day(month: Month, n: i32) -> NaiveDate {
     }
 }
 
+/// The schedule's named zone, if it has one (checked when it was saved).
+fn zone_of(s: &PackSchedule) -> Option<Tz> {
+    s.time_zone.as_deref().and_then(|z| z.parse::<Tz>().ok())
+}
+
+/// A local wall-clock time in a zone, in UTC. A time that a daylight-saving
+/// change skips (02:30 on the night clocks go forward) is taken as the same
+/// time an hour later, when the clock shows it again; a time that happens
+/// twice (clocks go back) is its first occurrence.
+pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    let mut at = local;
+    for _ in 0..4 {
+        if let Some(t) = tz.from_local_datetime(&at).earliest() {
+            return t.with_timezone(&Utc);
+        }
+        at += Duration::minutes(60);
+    }
+    local.and_utc()
+}
+
 /// When a month's pack is due, in UTC.
 pub fn due_at(s: &PackSchedule, month: Month) -> DateTime<Utc> {
     let time = NaiveTime::parse_from_str(&s.send_at, "%H:%M").unwrap_or_default();
     let local = business_day(month, s.business_day).and_time(time);
-    (local - Duration::minutes(i64::from(s.utc_offset_minutes))).and_utc()
+    match zone_of(s) {
+        Some(tz) => local_to_utc(tz, local),
+        None => (local - Duration::minutes(i64::from(s.utc_offset_minutes))).and_utc(),
+    }
 }
 
 /// The latest month whose pack is due at `now`.
 pub fn due_month(s: &PackSchedule, now: DateTime<Utc>) -> Month {
-    let local = now + Duration::minutes(i64::from(s.utc_offset_minutes));
-    let mut m = Month::of(local.date_naive()).prev();
+    let local = match zone_of(s) {
+        Some(tz) => now.with_timezone(&tz).naive_local(),
+        None => (now + Duration::minutes(i64::from(s.utc_offset_minutes))).naive_utc(),
+    };
+    let mut m = Month::of(local.date()).prev();
     // Business day 20 can fall in the second month after; three steps back
     // always reach a due month.
     for _ in 0..3 {
@@ -220,6 +274,7 @@ mod tests {
             business_day: "3".into(),
             send_at: "09:00".into(),
             utc_offset: "+13:00".into(),
+            time_zone: String::new(),
             recipients: "cfo@example.com\nBoard <board@example.org>; CFO@example.com".into(),
             formats: vec!["json".into(), "xlsx".into()],
             approval_required: true,
@@ -233,6 +288,7 @@ mod tests {
             business_day: day,
             send_at: at.into(),
             utc_offset_minutes: offset,
+            time_zone: None,
             recipients: String::new(),
             formats: String::new(),
             approval_required: false,
@@ -261,6 +317,7 @@ mod tests {
             business_day: "0".into(),
             send_at: "25:00".into(),
             utc_offset: "+15:00".into(),
+            time_zone: String::new(),
             recipients: "cfo@example.com, not an address".into(),
             formats: vec!["docx".into()],
             approval_required: false,
@@ -316,6 +373,79 @@ mod tests {
         assert_eq!(due_month(&s, due - Duration::seconds(1)), nov.prev());
         let west = schedule(1, "17:30", -300);
         assert_eq!(due_at(&west, nov).to_rfc3339(), "2026-12-01T22:30:00+00:00");
+    }
+
+    fn in_zone(day: i32, at: &str, zone: &str) -> PackSchedule {
+        PackSchedule {
+            time_zone: Some(zone.into()),
+            ..schedule(day, at, 0)
+        }
+    }
+
+    /// New Zealand's daylight saving (Time Act 1974 and the Daylight Time
+    /// Order 2007): NZDT (UTC+13) from 02:00 NZST on the last Sunday of
+    /// September to 03:00 NZDT on the first Sunday of April; NZST (UTC+12)
+    /// otherwise. Expected times below are worked out from that rule by
+    /// hand.
+    #[test]
+    fn auckland_schedules_follow_daylight_saving() {
+        // August 2026 ends in winter: business day 1 is Tuesday 1 September,
+        // 09:00 NZST (+12) = 21:00 UTC on Monday 31 August.
+        let s = in_zone(1, "09:00", "Pacific/Auckland");
+        let aug = Month::new(2026, 8).unwrap();
+        assert_eq!(due_at(&s, aug).to_rfc3339(), "2026-08-31T21:00:00+00:00");
+        // September 2026: daylight saving starts on Sunday 27 September
+        // (the last Sunday), so Thursday 1 October 09:00 is NZDT (+13) =
+        // 20:00 UTC on Wednesday 30 September: an hour earlier in UTC.
+        let sep = Month::new(2026, 9).unwrap();
+        assert_eq!(due_at(&s, sep).to_rfc3339(), "2026-09-30T20:00:00+00:00");
+        assert_eq!(due_month(&s, due_at(&s, sep)), sep);
+        assert_eq!(
+            due_month(&s, due_at(&s, sep) - Duration::seconds(1)),
+            aug,
+            "a second before it, August's pack is the latest due"
+        );
+        // March 2027: daylight saving ends on Sunday 4 April 2027 (the first
+        // Sunday). Business day 1 is Thursday 1 April, still NZDT: 09:00 is
+        // 20:00 UTC on 31 March. Business day 3 is Monday 5 April, NZST:
+        // 09:00 is 21:00 UTC on Sunday 4 April.
+        let mar = Month::new(2027, 3).unwrap();
+        assert_eq!(due_at(&s, mar).to_rfc3339(), "2027-03-31T20:00:00+00:00");
+        let day3 = in_zone(3, "09:00", "Pacific/Auckland");
+        assert_eq!(due_at(&day3, mar).to_rfc3339(), "2027-04-04T21:00:00+00:00");
+        // Old schedules with only an offset keep it.
+        assert_eq!(
+            due_at(&schedule(1, "09:00", 13 * 60), aug).to_rfc3339(),
+            "2026-08-31T20:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn a_skipped_local_time_is_taken_when_the_clock_shows_it() {
+        // 02:30 on Sunday 27 September 2026 does not exist in Auckland
+        // (02:00 NZST becomes 03:00 NZDT): 03:30 NZDT = 14:30 UTC on the 26th.
+        let t = NaiveDate::from_ymd_opt(2026, 9, 27)
+            .unwrap()
+            .and_hms_opt(2, 30, 0)
+            .unwrap();
+        assert_eq!(
+            local_to_utc(chrono_tz::Pacific::Auckland, t).to_rfc3339(),
+            "2026-09-26T14:30:00+00:00"
+        );
+    }
+
+    #[test]
+    fn a_time_zone_is_checked_by_name() {
+        let mut i = input();
+        i.time_zone = "Pacific/Auckland".into();
+        i.utc_offset = String::new();
+        let s = validate(&i).unwrap();
+        assert_eq!(s.time_zone.as_deref(), Some("Pacific/Auckland"));
+        assert_eq!(s.utc_offset_minutes, 0);
+        i.time_zone = "Pacific/Atlantis".into();
+        let e = validate(&i).unwrap_err();
+        assert_eq!(e.keys().copied().collect::<Vec<_>>(), ["time_zone"]);
+        assert!(e["time_zone"].contains("Pacific/Atlantis"), "{e:?}");
     }
 
     #[test]

@@ -18,9 +18,12 @@ pub struct PackSchedule {
     pub id: i64,
     pub group_id: i64,
     pub business_day: i32,
-    /// `HH:MM`, local to `utc_offset_minutes`.
+    /// `HH:MM`, local to `time_zone` when set, else to `utc_offset_minutes`.
     pub send_at: String,
     pub utc_offset_minutes: i32,
+    /// An IANA zone (`Pacific/Auckland`); None for schedules with a fixed
+    /// offset only (those written before migration 0020).
+    pub time_zone: Option<String>,
     /// Addresses, one per line.
     pub recipients: String,
     /// Formats, comma-separated (`xlsx`, `json`, `pdf`).
@@ -58,6 +61,7 @@ pub struct ScheduleWrite {
     pub business_day: i32,
     pub send_at: String,
     pub utc_offset_minutes: i32,
+    pub time_zone: Option<String>,
     pub recipients: Vec<String>,
     pub formats: Vec<String>,
     pub approval_required: bool,
@@ -127,7 +131,7 @@ pub enum Take {
 }
 
 const SCHEDULE_COLUMNS: &str = "s.id, s.group_id, s.business_day, s.send_at, s.utc_offset_minutes, \
-     s.recipients, s.formats, s.approval_required, s.owner_id, u.email AS owner_email, \
+     s.time_zone, s.recipients, s.formats, s.approval_required, s.owner_id, u.email AS owner_email, \
      s.created_at, s.updated_at FROM pack_schedules s LEFT JOIN users u ON u.id = s.owner_id";
 
 const DELIVERY_COLUMNS: &str = "d.id, d.schedule_id, d.group_id, d.month, d.version, d.kind, \
@@ -171,10 +175,11 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO pack_schedules (group_id, business_day, send_at, utc_offset_minutes, \
-                 recipients, formats, approval_required, owner_id, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (group_id) DO UPDATE SET \
+                 recipients, formats, approval_required, owner_id, created_at, updated_at, time_zone) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) ON CONFLICT (group_id) DO UPDATE SET \
                  business_day = excluded.business_day, send_at = excluded.send_at, \
-                 utc_offset_minutes = excluded.utc_offset_minutes, recipients = excluded.recipients, \
+                 utc_offset_minutes = excluded.utc_offset_minutes, time_zone = excluded.time_zone, \
+                 recipients = excluded.recipients, \
                  formats = excluded.formats, approval_required = excluded.approval_required, \
                  owner_id = excluded.owner_id, updated_at = excluded.updated_at",
             )
@@ -187,14 +192,21 @@ impl Store {
             .bind(s.approval_required)
             .bind(by)
             .bind(now)
+            .bind(&s.time_zone)
             .execute(&mut *tx)
             .await?;
+            let zone = match &s.time_zone {
+                Some(z) => z.clone(),
+                None => format!(
+                    "UTC{:+03}:{:02}",
+                    s.utc_offset_minutes / 60,
+                    (s.utc_offset_minutes % 60).abs()
+                ),
+            };
             let entry = AuditEntry::new("month_end.schedule", by).group(group_id).detail(format!(
-                "pack schedule: business day {} at {} (UTC{:+03}:{:02}), {} recipient(s), formats {}, approval {}",
+                "pack schedule: business day {} at {} ({zone}), {} recipient(s), formats {}, approval {}",
                 s.business_day,
                 s.send_at,
-                s.utc_offset_minutes / 60,
-                (s.utc_offset_minutes % 60).abs(),
                 s.recipients.len(),
                 s.formats.join(","),
                 if s.approval_required { "required" } else { "not required" }
@@ -348,13 +360,19 @@ impl Store {
     }
 }
 
-/// A synced invoice dated in a month, for a restatement's "what changed".
+/// A synced invoice, credit note or bank transaction dated in a month, for
+/// a restatement's "what changed".
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MonthInvoice {
+pub struct MonthDocument {
+    /// `invoice`, `credit_note` or `bank_transaction`.
+    pub kind: String,
     pub entity: String,
-    pub invoice_id: String,
-    pub invoice_number: Option<String>,
-    pub invoice_type: String,
+    /// Xero's InvoiceID, CreditNoteID or BankTransactionID.
+    pub xero_id: String,
+    /// The invoice or credit note number; a bank transaction's reference.
+    pub number: Option<String>,
+    /// Xero's type (`ACCREC`, `ACCPAYCREDIT`, `SPEND`, ...).
+    pub xero_type: String,
     pub contact_name: Option<String>,
     pub status: String,
     pub total: rust_decimal::Decimal,
@@ -365,7 +383,8 @@ pub struct MonthInvoice {
     pub synced_xero_time: Option<DateTime<Utc>>,
 }
 
-type MonthInvoiceRow = (
+type MonthDocumentRow = (
+    String,
     String,
     String,
     Option<String>,
@@ -379,45 +398,57 @@ type MonthInvoiceRow = (
 );
 
 impl Store {
-    /// The invoices of a group's entities dated in `month`, each with its
-    /// entity's Xero time of the last sync finished by `synced_by`.
-    pub async fn month_invoices(
+    /// The invoices, credit notes and bank transactions of a group's
+    /// entities dated in `month`, each with its entity's Xero time of the
+    /// last sync finished by `synced_by`.
+    pub async fn month_documents(
         &self,
         group_id: i64,
         month: Month,
         synced_by: DateTime<Utc>,
-    ) -> StoreResult<Vec<MonthInvoice>> {
-        let rows: Vec<MonthInvoiceRow> = on_pool!(self, pool => {
+    ) -> StoreResult<Vec<MonthDocument>> {
+        let rows: Vec<MonthDocumentRow> = on_pool!(self, pool => {
+            // The three document tables as one (`d`), with a column naming
+            // the kind.
             sqlx::query_as(
-                "SELECT o.name, i.invoice_id, i.invoice_number, i.invoice_type, i.contact_name, \
-                 i.status, i.total, i.currency_code, i.updated_at_xero, \
+                "SELECT d.kind, o.name, d.xero_id, d.number, d.xero_type, d.contact_name, \
+                 d.status, d.total, d.currency_code, d.updated_at_xero, \
                  (SELECT MAX(r.xero_time) FROM sync_runs r WHERE r.organisation_id = e.organisation_id \
                   AND r.state = 'succeeded' AND r.finished_at <= $4) AS synced_xero_time FROM entities e \
                  JOIN organisations o ON o.id = e.organisation_id \
-                 JOIN invoices i ON i.organisation_id = e.organisation_id \
-                 WHERE e.group_id = $1 AND i.invoice_date >= $2 AND i.invoice_date <= $3 \
-                 ORDER BY o.name, i.invoice_date, i.invoice_id",
+                 JOIN (SELECT 'invoice' AS kind, organisation_id, invoice_id AS xero_id, \
+                   invoice_number AS number, invoice_type AS xero_type, contact_name, status, total, \
+                   currency_code, updated_at_xero, invoice_date AS doc_date FROM invoices \
+                  UNION ALL SELECT 'credit_note', organisation_id, credit_note_id, credit_note_number, \
+                   credit_note_type, contact_name, status, total, currency_code, updated_at_xero, \
+                   credit_note_date FROM credit_notes \
+                  UNION ALL SELECT 'bank_transaction', organisation_id, bank_transaction_id, reference, \
+                   bank_transaction_type, contact_name, status, total, currency_code, updated_at_xero, \
+                   transaction_date FROM bank_transactions) d ON d.organisation_id = e.organisation_id \
+                 WHERE e.group_id = $1 AND d.doc_date >= $2 AND d.doc_date <= $3 \
+                 ORDER BY o.name, d.kind, d.doc_date, d.xero_id",
             )
-            .bind(group_id)
-            .bind(month.first_day())
-            .bind(month.last_day())
-            .bind(synced_by)
-            .fetch_all(pool)
-            .await?
+                .bind(group_id)
+                .bind(month.first_day())
+                .bind(month.last_day())
+                .bind(synced_by)
+                .fetch_all(pool)
+                .await?
         });
         Ok(rows
             .into_iter()
-            .map(|r| MonthInvoice {
-                entity: r.0,
-                invoice_id: r.1,
-                invoice_number: r.2,
-                invoice_type: r.3,
-                contact_name: r.4,
-                status: r.5,
-                total: r.6.0,
-                currency_code: r.7,
-                updated_at_xero: r.8,
-                synced_xero_time: r.9,
+            .map(|r| MonthDocument {
+                kind: r.0,
+                entity: r.1,
+                xero_id: r.2,
+                number: r.3,
+                xero_type: r.4,
+                contact_name: r.5,
+                status: r.6,
+                total: r.7.0,
+                currency_code: r.8,
+                updated_at_xero: r.9,
+                synced_xero_time: r.10,
             })
             .collect())
     }

@@ -123,6 +123,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::get().to(month_end::get_pack),
             )
             .route(
+                "/groups/{id}/month-end/{month}/diff",
+                web::get().to(month_end::diff),
+            )
+            .route(
                 "/groups/{id}/month-end/{month}/commentary",
                 web::put().to(month_end::put_commentary),
             )

@@ -163,6 +163,54 @@ pub async fn pack_of(
     pack::build_pack(&snapshot, &v, &commentary).map_err(|e| internal("month-end pack", e))
 }
 
+/// `GET /api/v1/groups/{id}/month-end/{YYYY-MM}/diff`: the closed
+/// version's snapshot against today's data, line by line (decimals as
+/// strings), with the month's Xero records (invoices, credit notes, bank
+/// transactions) changed since the close. The snapshot is only read.
+pub async fn diff(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, raw) = path.into_inner();
+    let (group, _) = user.group(&state, &id, GroupRole::Viewer).await?;
+    let month = month_of(&raw)?;
+    let v = latest(&state, &group, month).await?;
+    if !v.is_closed() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_closed",
+            format!(
+                "{month} was reopened and is not closed: there is no sent snapshot to compare."
+            ),
+        ));
+    }
+    let r = month_end::restatement::compare(&state.store, &group, &v).await?;
+    let lines: Vec<serde_json::Value> = r
+        .lines
+        .iter()
+        .map(|l| {
+            json!({
+                "key": l.key,
+                "account_name": l.account_name,
+                "column": l.column,
+                "sent": l.sent.map(|d| d.to_string()),
+                "today": l.today.map(|d| d.to_string()),
+                "difference": (l.today.unwrap_or_default() - l.sent.unwrap_or_default()).to_string(),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "month": month.to_string(),
+        "version": v.version,
+        "snapshot_hash": v.snapshot_hash,
+        "closed_at": v.closed_at,
+        "restated": r.is_restated(),
+        "lines": lines,
+        "records": r.records,
+    })))
+}
+
 #[derive(Deserialize)]
 pub struct PackQuery {
     format: Option<String>,

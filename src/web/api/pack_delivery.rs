@@ -18,6 +18,7 @@ fn schedule_json(s: &PackSchedule) -> serde_json::Value {
         "business_day": s.business_day,
         "send_at": s.send_at,
         "utc_offset": schedule::offset_text(s.utc_offset_minutes),
+        "time_zone": s.time_zone,
         "recipients": s.recipient_list(),
         "formats": s.format_list(),
         "approval_required": s.approval_required,
@@ -65,7 +66,12 @@ pub async fn get_schedule(
 pub struct ScheduleBody {
     business_day: serde_json::Value,
     send_at: String,
+    /// Not needed with `time_zone`.
+    #[serde(default)]
     utc_offset: String,
+    /// An IANA zone such as `Pacific/Auckland` (daylight saving followed).
+    #[serde(default)]
+    time_zone: Option<String>,
     recipients: Vec<String>,
     formats: Vec<String>,
     #[serde(default)]
@@ -88,6 +94,7 @@ pub async fn put_schedule(
         },
         send_at: b.send_at,
         utc_offset: b.utc_offset,
+        time_zone: b.time_zone.unwrap_or_default(),
         recipients: b.recipients.join("\n"),
         formats: b.formats,
         approval_required: b.approval_required,

@@ -327,6 +327,22 @@ pub async fn build(
             )),
         );
     }
+    // A month-end pack the scheduler holds (not ready at its time): said
+    // here too, for the people who never open the month-end page.
+    for m in crate::month_end::overview(&state.store, group, Utc::now())
+        .await?
+        .into_iter()
+        .filter(|m| m.status == "held")
+    {
+        attend(
+            format!(
+                "The {} month-end pack is held, because: {}",
+                m.month,
+                m.held_because.join(" ")
+            ),
+            Some(format!("/groups/{id}/month-end")),
+        );
+    }
     for e in entities {
         if e.connection_state == "needs_reconnect" {
             attend(
