@@ -146,6 +146,20 @@ async fn the_balance_sheet_page_opens_its_cells_at_desktop_and_tablet_width() {
     let ic = b.text("#intercompany").await;
     assert!(ic.contains("Wattle Trading") && ic.contains("AUD"), "{ic}");
     b.screenshot("bs-cell-intercompany").await;
+    // The API's cell says the same, intercompany balances included.
+    let at = consol::domain::Month::of(chrono::Utc::now().date_naive()).prev();
+    b.goto(&format!(
+        "{app}/api/v1/groups/{}/reports/balance-sheet/cell?at={at}&line=intercompany_difference&column=eliminations",
+        group.id
+    ))
+    .await;
+    let body = b.execute("return document.body.innerText;").await;
+    let api: serde_json::Value = serde_json::from_str(body.as_str().unwrap()).unwrap();
+    assert_eq!(
+        api["value"].as_str().unwrap().parse::<Decimal>().unwrap(),
+        amount(&shown),
+        "{api}"
+    );
 
     // An entity's asset line: Xero's row at the closing rate.
     b.goto(&page).await;

@@ -135,7 +135,11 @@ pub async fn cell(
             .map_err(|e| ApiError::invalid(e.to_string(), json!({"at": "a month, YYYY-MM"})))?,
     };
     let (input, _) = consolidation::balance_sheet::load(&state.store, &group, at).await?;
-    let report = crate::engine::balance_sheet::consolidate_balance_sheet(&input);
+    // With the intercompany balances the report eliminates, so a cell's
+    // value is the report's.
+    let views = state.store.entities_for_group(group.id).await?;
+    let (ic, _) = consolidation::ic_balances::load(&state.store, &group, &views, at).await?;
+    let report = crate::engine::balance_sheet::consolidate_balance_sheet_with(&input, &ic);
     match crate::engine::bs_cell::balance_sheet_cell(&input, &report, &q.line, &q.column) {
         Some(c) => Ok(HttpResponse::Ok().json(c)),
         None => Err(ApiError::new(
