@@ -79,6 +79,7 @@
 pub mod attribution;
 pub mod balance_sheet;
 pub mod bs_cell;
+pub mod bs_cell_parts;
 mod consolidate;
 mod eliminate;
 mod error;

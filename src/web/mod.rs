@@ -83,6 +83,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(pages::setup::save_intercompany),
         )
         .route(
+            "/groups/{id}/ownership",
+            web::get().to(pages::ownership::page),
+        )
+        .route(
+            "/groups/{id}/ownership",
+            web::post().to(pages::ownership::save),
+        )
+        .route(
             "/groups/{id}/intercompany-accounts",
             web::get().to(pages::ic_accounts::page),
         )
@@ -162,6 +170,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/groups/{id}/reports/balance-sheet",
             web::get().to(pages::balance_sheet::page),
+        )
+        .route(
+            "/groups/{id}/reports/balance-sheet/cell",
+            web::get().to(pages::balance_sheet::cell_page),
         )
         .route(
             "/groups/{id}/reports/intercompany",

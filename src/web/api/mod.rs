@@ -10,7 +10,7 @@ mod groups;
 pub mod ic_accounts;
 mod ic_balances;
 pub mod month_end;
-mod ownership;
+pub mod ownership;
 pub mod pack_delivery;
 pub mod reports;
 mod session;

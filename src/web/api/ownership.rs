@@ -15,7 +15,9 @@ use super::setup::{
 };
 use super::{ApiError, ApiUser};
 use crate::domain::Month;
-use crate::store::{Contribution, GroupRole, OwnershipRow};
+use crate::store::{
+    Contribution, EntityView, GroupRole, OwnershipRow, Store, StoreError, StoredAccount,
+};
 use crate::web::AppState;
 
 fn row_json(r: &OwnershipRow, names: &HashMap<i64, String>) -> Value {
@@ -71,7 +73,8 @@ fn decimal(v: &Value, field: &str, errors: &mut Vec<String>) -> Option<Decimal> 
 }
 
 /// One PUT row checked against the group; `Err` lists what is wrong.
-fn parse_row(
+/// The ownership page (`pages/ownership.rs`) checks its form through it.
+pub(crate) fn parse_row(
     v: &Value,
     entities: &HashMap<i64, i64>,
     owner_accounts: &HashMap<i64, HashSet<String>>,
@@ -252,6 +255,47 @@ fn has_cycle(owner_of: &HashMap<i64, i64>) -> Option<i64> {
     None
 }
 
+/// Each entity's asset accounts (where an owner can hold an investment).
+pub(crate) async fn asset_accounts(
+    store: &Store,
+    views: &[EntityView],
+) -> Result<HashMap<i64, Vec<StoredAccount>>, StoreError> {
+    let mut out = HashMap::new();
+    for e in views {
+        let assets = store
+            .accounts_of(e.organisation_id)
+            .await?
+            .into_iter()
+            .filter(|a| a.class.as_deref() == Some("ASSET"))
+            .collect();
+        out.insert(e.id, assets);
+    }
+    Ok(out)
+}
+
+/// An entity that would own itself through its owners once `set` is stored
+/// and `remove` removed, if any.
+pub(crate) async fn cycle_after(
+    store: &Store,
+    group_id: i64,
+    set: &[OwnershipRow],
+    remove: &[i64],
+) -> Result<Option<i64>, StoreError> {
+    let mut owner_of: HashMap<i64, i64> = store
+        .ownership(group_id)
+        .await?
+        .into_iter()
+        .map(|r| (r.entity_id, r.owner_entity_id))
+        .collect();
+    for e in remove {
+        owner_of.remove(e);
+    }
+    for r in set {
+        owner_of.insert(r.entity_id, r.owner_entity_id);
+    }
+    Ok(has_cycle(&owner_of))
+}
+
 pub async fn put_ownership(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -262,18 +306,11 @@ pub async fn put_ownership(
     let values = json_rows(&body)?;
     let views = state.store.entities_for_group(group.id).await?;
     let entities: HashMap<i64, i64> = views.iter().map(|e| (e.id, e.organisation_id)).collect();
-    let mut owner_accounts: HashMap<i64, HashSet<String>> = HashMap::new();
-    for e in &views {
-        let assets = state
-            .store
-            .accounts_of(e.organisation_id)
-            .await?
-            .into_iter()
-            .filter(|a| a.class.as_deref() == Some("ASSET"))
-            .map(|a| a.account_id)
-            .collect();
-        owner_accounts.insert(e.id, assets);
-    }
+    let owner_accounts: HashMap<i64, HashSet<String>> = asset_accounts(&state.store, &views)
+        .await?
+        .into_iter()
+        .map(|(e, l)| (e, l.into_iter().map(|a| a.account_id).collect()))
+        .collect();
     let mut bad = Vec::new();
     let mut set = Vec::new();
     let mut remove = Vec::new();
@@ -292,22 +329,7 @@ pub async fn put_ownership(
     if !bad.is_empty() {
         return Err(rows_invalid(&bad));
     }
-    // Owners after the change: no entity may end up owning itself through
-    // others.
-    let mut owner_of: HashMap<i64, i64> = state
-        .store
-        .ownership(group.id)
-        .await?
-        .into_iter()
-        .map(|r| (r.entity_id, r.owner_entity_id))
-        .collect();
-    for e in &remove {
-        owner_of.remove(e);
-    }
-    for r in &set {
-        owner_of.insert(r.entity_id, r.owner_entity_id);
-    }
-    if let Some(e) = has_cycle(&owner_of) {
+    if let Some(e) = cycle_after(&state.store, group.id, &set, &remove).await? {
         return Err(ApiError::invalid(
             "The ownership would go round in a circle; nothing was saved.",
             json!({ "entity_id": format!("entity {e} would own itself through its owners") }),

@@ -10,6 +10,7 @@ pub mod health;
 pub mod ic_accounts;
 pub mod ic_balances;
 pub mod month_end;
+pub mod ownership;
 pub mod pack_delivery;
 pub mod periods;
 pub mod reconciliation;
