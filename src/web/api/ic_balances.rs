@@ -12,7 +12,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ApiError, ApiUser};
-use crate::consolidation;
 use crate::domain::Month;
 use crate::engine::balance_sheet::BalanceSheetReport;
 use crate::store::GroupRole;
@@ -61,7 +60,8 @@ pub async fn intercompany_balances(
 ) -> Result<HttpResponse, ApiError> {
     let (group, _) = user.group(&state, &path, GroupRole::Viewer).await?;
     let at = month_of(query.at.as_deref())?;
-    let report = consolidation::balance_sheet::balance_sheet(&state.store, &group, at).await?;
+    let run = state.reports.balance_sheet(&state.store, &group, at).await?;
+    let report = &run.report;
     let names: HashMap<i64, String> = state
         .store
         .entities_for_group(group.id)
@@ -69,5 +69,5 @@ pub async fn intercompany_balances(
         .into_iter()
         .map(|e| (e.id, e.name))
         .collect();
-    Ok(HttpResponse::Ok().json(reconciliation_json(&report, &names)))
+    Ok(HttpResponse::Ok().json(reconciliation_json(report, &names)))
 }

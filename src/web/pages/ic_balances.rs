@@ -14,7 +14,6 @@ use serde::Deserialize;
 
 use super::groups::require_role;
 use super::{Nav, render};
-use crate::consolidation;
 use crate::domain::Month;
 use crate::store::{Group, GroupRole};
 use crate::web::format::accounting;
@@ -98,7 +97,8 @@ pub async fn page(
         },
     };
     page.at = at.to_string();
-    let report = consolidation::balance_sheet::balance_sheet(&state.store, &page.group, at).await?;
+    let run = state.reports.balance_sheet(&state.store, &page.group, at).await?;
+    let report = &run.report;
     let names: HashMap<i64, String> = state
         .store
         .entities_for_group(page.group.id)
