@@ -149,6 +149,6 @@ pub async fn page(
         });
     }
     page.total_difference = accounting(total, places);
-    page.warnings = report.warnings;
+    page.warnings = report.warnings.clone();
     render(StatusCode::OK, &page)
 }
