@@ -10,6 +10,7 @@ mod browser;
 mod bs_export;
 mod cli;
 mod connect;
+mod connections;
 mod consolidate;
 mod db_faults;
 mod demo;
