@@ -32,6 +32,7 @@ mod setup;
 mod setup_api;
 mod setup_review;
 mod shutdown;
+mod stale_forms;
 mod storage;
 mod sync;
 mod sync_faults;
