@@ -118,13 +118,35 @@ pub async fn start_page(
 ) -> Result<HttpResponse, WebError> {
     let group_id: i64 = query.group.parse().map_err(|_| WebError::NotFound)?;
     let (group, _) = require_role(&state, &user, group_id, GroupRole::Editor).await?;
-    render(
+    let mut page = render(
         StatusCode::OK,
         &ConnectPage {
             nav: Nav::of(&user),
             group,
         },
-    )
+    )?;
+    // The form's answer redirects to Xero, and browsers hold a form's
+    // redirects to the page's `form-action`: this page alone lets its form
+    // reach Xero's authorize origin (the headers middleware keeps a header
+    // a handler set).
+    let authorize = state
+        .xero
+        .oauth
+        .as_ref()
+        .and_then(|o| reqwest::Url::parse(&o.endpoints().authorize).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null")
+        .map(|o| format!(" {o}"))
+        .unwrap_or_default();
+    let csp = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         object-src 'none'; base-uri 'self'; form-action 'self'{authorize}; frame-ancestors 'none'"
+    );
+    if let Ok(v) = header::HeaderValue::from_str(&csp) {
+        page.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    Ok(page)
 }
 
 /// `POST /connect/xero` (`group`, `csrf_token`): off to Xero's consent page.
