@@ -276,13 +276,33 @@ pub async fn connect_through_browser_flow(
     if resp.status().as_u16() != 303 {
         bail!("{email} could not sign in ({})", resp.status());
     }
-    let (to_xero, _) = get(
+    // Starting a connection is a form POST with the session's CSRF token,
+    // read from the page that holds the form.
+    let (_, form) = get(
         &http,
         &mut cookies,
         &format!("{base}/connect/xero?group={group_id}"),
     )
     .await?;
-    let to_xero = to_xero.context("Consol did not redirect to Xero")?;
+    let csrf = form
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .context("the connect page has no CSRF token")?
+        .to_string();
+    let resp = http
+        .post(format!("{base}/connect/xero"))
+        .header("cookie", cookie_header(&cookies))
+        .form(&[("group", group_id.to_string()), ("csrf_token", csrf)])
+        .send()
+        .await?;
+    keep_cookies(&resp, &mut cookies);
+    let to_xero = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .context("Consol did not redirect to Xero")?;
     let (back, _) = get(&http, &mut HashMap::new(), &to_xero).await?;
     let back = back.context("Xero's consent did not redirect back")?;
     let (done, _) = get(&http, &mut cookies, &back).await?;

@@ -7,7 +7,10 @@ use super::XeroServices;
 use super::tokens::TokenError;
 use crate::auth::token::hash_token;
 use crate::domain::CurrencyCode;
-use crate::store::{AuditEntry, EntityView, OAuthStateRow, OrganisationDetails, Store, StoreError};
+use crate::store::{
+    AuditEntry, Disconnected, EntityView, GroupRole, OAuthStateRow, OrganisationDetails, Release,
+    Store, StoreError,
+};
 use crate::xero::Organisations;
 use crate::xero::client::XeroError;
 use crate::xero::oauth::{CustomCredentials, OAuthError, TokenSet, XeroOAuth};
@@ -25,6 +28,10 @@ pub enum ConnectError {
     /// Unknown, used, expired, or started by another session.
     #[error("this Xero sign-in link has expired or was already used; start again")]
     BadState,
+    /// The user lost the editor role in the group (or left it) between
+    /// starting the consent and Xero's redirect back.
+    #[error("the user may no longer connect organisations to this group")]
+    NotAllowed,
     #[error("Xero access was not granted")]
     Denied { group_id: i64 },
     #[error("Xero did not accept the sign-in (it may have expired); start again")]
@@ -117,6 +124,12 @@ pub async fn finish(
         return Err(ConnectError::BadState);
     }
     let group_id = row.group_id;
+    // The role is checked again now, not only when the consent started: a
+    // user demoted or removed meanwhile must not add organisations.
+    match store.group_for_member(group_id, user_id).await? {
+        Some((_, role)) if role >= GroupRole::Editor => {}
+        _ => return Err(ConnectError::NotAllowed),
+    }
     if error.is_some() {
         return Err(ConnectError::Denied { group_id });
     }
@@ -302,7 +315,7 @@ async fn add_organisation(
         period_lock_date: org.period_lock_date.map(|d| d.date()),
     };
     let org_id = store.upsert_organisation(&details, now).await?;
-    store
+    let retired = store
         .attach_organisation(org_id, connection_id, token_set_id, now)
         .await?;
     let (_, added) = store.add_entity(group_id, org_id, now).await?;
@@ -315,90 +328,80 @@ async fn add_organisation(
         .audit(
             &AuditEntry::new(action, Some(user_id))
                 .group(group_id)
-                .detail(format!("{name} ({tenant})")),
+                .detail(match retired {
+                    // Another group may have connected it before: its old
+                    // token set is no longer used by anything.
+                    Some(_) => format!(
+                        "{name} ({tenant}); the connection it replaces was retired in Consol"
+                    ),
+                    None => format!("{name} ({tenant})"),
+                }),
             now,
         )
         .await?;
     Ok((name, added))
 }
 
-/// Removes an entity from its group. When no other group uses the
-/// organisation, its Xero connection is deleted, and when it was the last
-/// organisation on its token set the refresh token is revoked. Synced data
-/// is kept unless `delete_data` (and no other group uses it).
+/// Removes an entity from its group: every database step in one
+/// transaction ([`Store::disconnect_entity`]: the group's intercompany
+/// decisions pointing at it are kept for a reconnection), then, when no
+/// other group uses the organisation, its Xero connection is deleted, and
+/// when it was the last organisation on its token set the refresh token is
+/// revoked. Synced data is kept unless `delete_data` (and no other group
+/// uses it).
 pub async fn disconnect(
     xero: &XeroServices,
     store: &Store,
     user_id: i64,
     entity: &EntityView,
     delete_data: bool,
-) -> Result<(), ConnectError> {
-    let now = Utc::now();
-    let others = store
-        .organisation_group_count(entity.organisation_id)
-        .await?
-        - 1;
-    store.remove_entity(entity.id).await?;
-    if others == 0 {
-        if let Some(ts) = entity.token_set_id {
-            release_xero_connection(xero, store, entity, ts).await;
-        }
-        store
-            .set_organisation_state(entity.organisation_id, "disconnected", now)
-            .await?;
-        if delete_data {
-            store
-                .delete_organisation_data(entity.organisation_id)
-                .await?;
-        }
-    }
-    store
-        .audit(
-            &AuditEntry::new("connection.remove", Some(user_id))
-                .group(entity.group_id)
-                .detail(format!(
-                    "{} ({}), data {}",
-                    entity.name,
-                    entity.tenant_id,
-                    if delete_data && others == 0 {
-                        "deleted"
-                    } else {
-                        "kept"
-                    }
-                )),
-            now,
-        )
+) -> Result<Disconnected, ConnectError> {
+    let done = store
+        .disconnect_entity(entity, delete_data, Some(user_id), Utc::now())
         .await?;
-    Ok(())
+    if let Some(release) = &done.release {
+        release_xero_connection(xero, store, entity, release).await?;
+    }
+    Ok(done)
 }
 
-/// Best effort: Consol forgets the organisation whether or not Xero can be
-/// told (a revoked or expired consent cannot be used to say goodbye).
-async fn release_xero_connection(xero: &XeroServices, store: &Store, entity: &EntityView, ts: i64) {
-    let token = match xero.tokens.access_token(ts).await {
-        Ok(t) => t,
+/// Tells Xero, after the organisation has left its last group. Xero's side
+/// is best effort: Consol forgets the organisation whether or not Xero can
+/// be told (a revoked or expired consent cannot be used to say goodbye).
+/// A database error is returned, never guessed around.
+async fn release_xero_connection(
+    xero: &XeroServices,
+    store: &Store,
+    entity: &EntityView,
+    release: &Release,
+) -> Result<(), ConnectError> {
+    let ts = release.token_set_id;
+    match xero.tokens.access_token(ts).await {
+        Ok(token) => {
+            if let Some(cid) = &entity.connection_id
+                && let Err(e) = xero.api.delete_connection(&token, cid).await
+            {
+                tracing::warn!(error = %e, "could not remove the Xero connection");
+            }
+        }
+        Err(TokenError::Store(e)) => return Err(e.into()),
         Err(e) => {
             tracing::info!(error = %e, "no usable token to remove the Xero connection");
-            return;
         }
-    };
-    if let Some(cid) = &entity.connection_id
-        && let Err(e) = xero.api.delete_connection(&token, cid).await
-    {
-        tracing::warn!(error = %e, "could not remove the Xero connection");
     }
-    let remaining = store
-        .connected_organisations_on_token_set(ts)
-        .await
-        .unwrap_or(1);
-    // This organisation is still counted until it is marked disconnected.
-    if remaining <= 1 {
-        if let (Ok(set), Some(oauth)) = (xero.tokens.current(ts).await, &xero.oauth)
-            && let Some(rt) = &set.refresh_token
-            && let Err(e) = oauth.revoke(rt).await
-        {
-            tracing::warn!(error = %e, "could not revoke the Xero refresh token");
+    if release.revoke {
+        match xero.tokens.current(ts).await {
+            Ok(set) => {
+                if let (Some(oauth), Some(rt)) = (&xero.oauth, &set.refresh_token)
+                    && let Err(e) = oauth.revoke(rt).await
+                {
+                    tracing::warn!(error = %e, "could not revoke the Xero refresh token");
+                }
+            }
+            Err(TokenError::Store(e)) => return Err(e.into()),
+            Err(e) => tracing::info!(error = %e, "no refresh token to revoke"),
         }
-        let _ = store.set_token_set_state(ts, "revoked", Utc::now()).await;
+        store.set_token_set_state(ts, "revoked", Utc::now()).await?;
     }
+    Ok(())
 }

@@ -46,7 +46,7 @@ pub use documents::{
     AllocationRow, BankTransactionRow, CreditNoteRow, LoadedKind, PaidDocument, PaymentRow,
     PrepaymentKind, PrepaymentRow,
 };
-pub use entities::EntityView;
+pub use entities::{Disconnected, EntityView, Release};
 pub use group_setup::{
     GroupAccountRow, IcContactRow, MappingRow, RateRow, StoredAccount, StoredAmount, StoredContact,
     StoredInvoice, StoredLine, StoredOtherRow,

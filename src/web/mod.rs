@@ -146,7 +146,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/admin/users/{id}/{action}",
             web::post().to(pages::account::set_disabled),
         )
-        .route("/connect/xero", web::get().to(pages::connect::start))
+        .route("/connect/xero", web::get().to(pages::connect::start_page))
+        .route("/connect/xero", web::post().to(pages::connect::start))
         .route(
             "/connect/xero/callback",
             web::get().to(pages::connect::callback),

@@ -62,6 +62,9 @@ async fn a_finance_user_does_the_month_end_review_in_a_browser() {
 
     // Connect Xero: Consol sends the browser to the consent page.
     b.click("a.button.primary[href^='/connect/xero']").await;
+    // A GET only shows the form; its button starts the consent.
+    b.wait_for("form#connect-xero button[type=submit]").await;
+    b.click("form#connect-xero button[type=submit]").await;
     b.wait_for("button[value=allow]").await;
     b.screenshot("02-xero-consent").await;
     b.click("button[value=allow]").await;

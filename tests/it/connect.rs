@@ -174,11 +174,7 @@ async fn entity_names(s: &SimApp, group: i64) -> Vec<String> {
 /// Starts the connect flow for a group and answers the simulator's consent
 /// page choosing `tenants`; returns the simulator's answer.
 async fn consent_choosing(s: &mut SimApp, group: i64, tenants: &[&str]) -> reqwest::Response {
-    let start = s
-        .app
-        .client
-        .get(&format!("/connect/xero?group={group}"))
-        .await;
+    let start = crate::helpers::start_connect(&mut s.app.client, group).await;
     let authorize = start.location().unwrap().to_string();
     let page = s.app.client.get_absolute(&authorize).await;
     assert_eq!(page.status, 200, "the consent page: {}", page.body);
@@ -290,11 +286,7 @@ async fn a_denied_or_forged_callback_changes_nothing(backend: Backend) {
     assert_eq!(forged.location(), Some("/groups?error=expired"));
 
     // Xero says the user denied access.
-    let start = s
-        .app
-        .client
-        .get(&format!("/connect/xero?group={group}"))
-        .await;
+    let start = crate::helpers::start_connect(&mut s.app.client, group).await;
     let url = start.location().unwrap().to_string();
     let state = url
         .split("state=")
@@ -326,11 +318,7 @@ async fn a_denied_or_forged_callback_changes_nothing(backend: Backend) {
     assert_eq!(replay.location(), Some("/groups?error=expired"));
 
     // A state started in another session is refused.
-    let start = s
-        .app
-        .client
-        .get(&format!("/connect/xero?group={group}"))
-        .await;
+    let start = crate::helpers::start_connect(&mut s.app.client, group).await;
     let url = start.location().unwrap().to_string();
     let at_xero = s.app.client.get_absolute(&url).await;
     let callback = at_xero

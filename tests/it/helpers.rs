@@ -661,11 +661,7 @@ pub async fn connect_demo_group(s: &mut SimApp, login_hint: Option<&str>) -> i64
 /// Runs the consent round trip for a group; returns where Consol sent the
 /// browser at the end.
 pub async fn consent(s: &mut SimApp, group_id: i64, login_hint: Option<&str>) -> String {
-    let start = s
-        .app
-        .client
-        .get(&format!("/connect/xero?group={group_id}"))
-        .await;
+    let start = start_connect(&mut s.app.client, group_id).await;
     assert_eq!(start.status, 303, "{}", start.body);
     let mut authorize = start.location().unwrap().to_string();
     assert!(authorize.starts_with(&s.sim.base_url()), "{authorize}");
@@ -1132,4 +1128,19 @@ pub fn assert_old_or_new(what: &str, now: &Snapshot, old: &Snapshot, new: &Snaps
         }
     }
     out
+}
+
+/// Starts connecting Xero to a group as the group page's button does: a
+/// POST with the session's CSRF token. Answers Consol's response (a 303 to
+/// Xero's consent page when it starts).
+pub async fn start_connect(client: &mut Client, group_id: i64) -> Page {
+    let csrf = client
+        .csrf_from(&format!("/connect/xero?group={group_id}"))
+        .await;
+    client
+        .post_form(
+            "/connect/xero",
+            &[("group", &group_id.to_string()), ("csrf_token", &csrf)],
+        )
+        .await
 }

@@ -1,19 +1,27 @@
 //! Connecting Xero to a group: the consent round trip, Custom Connections
 //! and disconnecting. Outcomes come back to the group page as a notice.
 
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
+use askama::Template;
 use serde::Deserialize;
 
 use crate::connect::flow::{self, ConnectError, Connected};
-use crate::store::GroupRole;
+use crate::store::{Group, GroupRole};
 use crate::sync::{self, SyncKind};
 use crate::web::pages::groups::require_role;
+use crate::web::pages::{Nav, render};
 use crate::web::{AppState, CurrentUser, WebError};
 
 #[derive(Deserialize)]
 pub struct StartQuery {
     group: String,
+}
+
+#[derive(Deserialize)]
+pub struct StartForm {
+    group: String,
+    csrf_token: String,
 }
 
 #[derive(Deserialize)]
@@ -92,13 +100,64 @@ fn error_redirect(group_id: i64, e: &ConnectError) -> HttpResponse {
     redirect(format!("/groups/{group_id}?error={code}"))
 }
 
-/// `GET /connect/xero?group={id}`: off to Xero's consent page.
-pub async fn start(
+#[derive(Template)]
+#[template(path = "connect.html")]
+struct ConnectPage {
+    nav: Nav,
+    group: Group,
+}
+
+/// `GET /connect/xero?group={id}`: a page with the form that starts the
+/// consent. A GET never starts one itself: a link from another site could
+/// otherwise send a signed-in user to Xero to connect an organisation
+/// they did not mean to (links from Consol's own pages land here).
+pub async fn start_page(
     user: CurrentUser,
     state: web::Data<AppState>,
     query: web::Query<StartQuery>,
 ) -> Result<HttpResponse, WebError> {
     let group_id: i64 = query.group.parse().map_err(|_| WebError::NotFound)?;
+    let (group, _) = require_role(&state, &user, group_id, GroupRole::Editor).await?;
+    let mut page = render(
+        StatusCode::OK,
+        &ConnectPage {
+            nav: Nav::of(&user),
+            group,
+        },
+    )?;
+    // The form's answer redirects to Xero, and browsers hold a form's
+    // redirects to the page's `form-action`: this page alone lets its form
+    // reach Xero's authorize origin (the headers middleware keeps a header
+    // a handler set).
+    let authorize = state
+        .xero
+        .oauth
+        .as_ref()
+        .and_then(|o| reqwest::Url::parse(&o.endpoints().authorize).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null")
+        .map(|o| format!(" {o}"))
+        .unwrap_or_default();
+    let csp = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         object-src 'none'; base-uri 'self'; form-action 'self'{authorize}; frame-ancestors 'none'"
+    );
+    if let Ok(v) = header::HeaderValue::from_str(&csp) {
+        page.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    Ok(page)
+}
+
+/// `POST /connect/xero` (`group`, `csrf_token`): off to Xero's consent page.
+pub async fn start(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    form: web::Form<StartForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    user.check_csrf(&form.csrf_token)?;
+    let group_id: i64 = form.group.parse().map_err(|_| WebError::NotFound)?;
     require_role(&state, &user, group_id, GroupRole::Editor).await?;
     match flow::start(
         &state.xero,
@@ -136,6 +195,11 @@ pub async fn callback(
             start_syncs(&state, &c).await;
             Ok(redirect(connected_notice(&c)))
         }
+        Err(ConnectError::NotAllowed) => Err(WebError::Forbidden(
+            "You are no longer an editor of the group this Xero connection was started for, \
+             so nothing was connected. Ask a group administrator."
+                .into(),
+        )),
         Err(e) => {
             tracing::info!(error = %e, "Xero connection not completed");
             match e.group_id() {

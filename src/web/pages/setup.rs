@@ -106,6 +106,26 @@ fn saved_notice(n: Option<usize>, what: &str) -> Option<String> {
 struct RateMonth {
     month: String,
     cells: Vec<(String, String)>,
+    /// Per currency, what is stored (`average|closing`, `|` for nothing),
+    /// for the stale-form check.
+    was: Vec<String>,
+}
+
+/// A stored pair as the rates form's `was|CUR|YYYY-MM` fields carry it.
+fn rate_state(average: &str, closing: &str) -> String {
+    format!("{average}|{closing}")
+}
+
+/// The fingerprint of a group's stored rates, the table form's `version`.
+fn rates_version(rows: &[crate::store::RateRow]) -> String {
+    digest(rows.iter().map(|r| {
+        format!(
+            "{}\u{1f}{}\u{1f}{}",
+            r.currency,
+            r.month,
+            rate_state(&r.average.to_string(), &r.closing.to_string())
+        )
+    }))
 }
 
 #[derive(Template)]
@@ -120,6 +140,8 @@ struct RatesPage {
     new_month: (String, Vec<(String, String)>),
     csv: String,
     header: &'static str,
+    /// [`rates_version`] of the rates the table shows.
+    version: String,
     errors: Vec<String>,
     notice: Option<String>,
 }
@@ -143,6 +165,7 @@ async fn rates_page(
     typed: TypedRates,
 ) -> Result<HttpResponse, WebError> {
     let rows = state.store.fx_rates(group.id).await?;
+    let version = rates_version(&rows);
     let mut currencies: Vec<String> = rows.iter().map(|r| r.currency.to_string()).collect();
     currencies.sort();
     currencies.dedup();
@@ -153,6 +176,7 @@ async fn rates_page(
             (r.average.to_string(), r.closing.to_string()),
         );
     }
+    let stored = by_month.clone();
     let mut new_month = (
         typed.new_month,
         vec![(String::new(), String::new()); currencies.len()],
@@ -174,6 +198,17 @@ async fn rates_page(
                 .iter()
                 .map(|c| cells.get(c).cloned().unwrap_or_default())
                 .collect(),
+            was: currencies
+                .iter()
+                .map(|c| {
+                    let (a, cl) = stored
+                        .get(&month)
+                        .and_then(|m| m.get(c))
+                        .cloned()
+                        .unwrap_or_default();
+                    rate_state(&a, &cl)
+                })
+                .collect(),
             month,
         })
         .collect();
@@ -188,6 +223,7 @@ async fn rates_page(
             new_month,
             csv,
             header: RATES_HEADER,
+            version,
             errors: out.errors,
             notice: out.notice,
         },
@@ -324,6 +360,30 @@ pub async fn save_rates_table(
             closing,
         });
     }
+    let changed = rates_changed_meanwhile(&state, group.id, &fields, &raw).await?;
+    if !changed.is_empty() {
+        let mut errors = vec![
+            "These rates changed since the page was shown (another user): nothing was saved. \
+             The table below shows them as they are now; make your changes again."
+                .to_string(),
+        ];
+        errors.extend(changed);
+        let out = Outcome {
+            status: StatusCode::CONFLICT,
+            errors,
+            notice: None,
+        };
+        return rates_page(
+            &state,
+            &user,
+            group,
+            role,
+            out,
+            String::new(),
+            TypedRates::default(),
+        )
+        .await;
+    }
     let result = if raw.is_empty() {
         Err(vec![
             "Nothing to save: type a rate into the table.".to_string(),
@@ -362,6 +422,57 @@ pub async fn save_rates_table(
             .await
         }
     }
+}
+
+/// The cells a table save would write that someone changed after the page
+/// was shown, in words. The form's `version` says whether anything
+/// changed at all; its `was|CUR|YYYY-MM` fields say what each shown cell
+/// held (a month the page did not show held nothing). A form without a
+/// `version` (a hand-made POST) is not checked.
+async fn rates_changed_meanwhile(
+    state: &AppState,
+    group_id: i64,
+    fields: &[(String, String)],
+    raw: &[RawRate<'_>],
+) -> Result<Vec<String>, WebError> {
+    let shown_version = field(fields, "version");
+    if shown_version.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows = state.store.fx_rates(group_id).await?;
+    if rates_version(&rows) == shown_version {
+        return Ok(vec![]);
+    }
+    let now: HashMap<(String, String), String> = rows
+        .iter()
+        .map(|r| {
+            (
+                (r.currency.to_string(), r.month.to_string()),
+                rate_state(&r.average.to_string(), &r.closing.to_string()),
+            )
+        })
+        .collect();
+    let nothing = rate_state("", "");
+    let mut changed = Vec::new();
+    for r in raw {
+        let key = (r.currency.to_string(), r.month.to_string());
+        let shown = field(fields, &format!("was|{}|{}", r.currency, r.month));
+        let shown = if shown.is_empty() {
+            nothing.as_str()
+        } else {
+            shown
+        };
+        let current = now.get(&key).map(String::as_str).unwrap_or(&nothing);
+        if current != shown {
+            changed.push(match current.split_once('|') {
+                Some((a, c)) if current != nothing => {
+                    format!("{} {}: now average {a}, closing {c}", r.currency, r.month)
+                }
+                _ => format!("{} {}: now removed", r.currency, r.month),
+            });
+        }
+    }
+    Ok(changed)
 }
 
 // ---------------------------------------------------------------- mappings
@@ -451,9 +562,19 @@ impl MappingFilter {
 /// A short hex digest of the rows a bulk confirmation is about, so that a
 /// form confirms exactly what its page showed.
 fn fingerprint<'a>(rows: impl IntoIterator<Item = (i64, &'a str, i64)>) -> String {
+    digest(
+        rows.into_iter()
+            .map(|(a, b, c)| format!("{a}\u{1f}{b}\u{1f}{c}")),
+    )
+}
+
+/// A short hex digest of lines, the form of every fingerprint a page puts
+/// in a form to learn at submit whether what it showed changed since.
+fn digest(lines: impl IntoIterator<Item = String>) -> String {
     let mut h = Sha256::new();
-    for (a, b, c) in rows {
-        h.update(format!("{a}\u{1f}{b}\u{1f}{c}\n").as_bytes());
+    for line in lines {
+        h.update(line.as_bytes());
+        h.update(b"\n");
     }
     h.finalize()[..12]
         .iter()
@@ -484,16 +605,36 @@ impl MappingLine {
             None => "Saved earlier without confirming.".to_string(),
         });
         Self {
-            was: format!(
-                "{}|{}",
-                a.group_account_id
-                    .map(|g| g.to_string())
-                    .unwrap_or_default(),
-                u8::from(a.confirmed)
-            ),
+            was: shown_state(&a),
             why,
             a,
         }
+    }
+}
+
+/// What a mappings row shows, as its `was` field carries it: `<group
+/// account id or empty>|<1 if confirmed>`. A save compares the rows it
+/// writes against it, so that it never reverts a later change.
+fn shown_state(a: &AccountMappingJson) -> String {
+    format!(
+        "{}|{}",
+        a.group_account_id
+            .map(|g| g.to_string())
+            .unwrap_or_default(),
+        u8::from(a.confirmed)
+    )
+}
+
+/// How a row's current state reads in a conflict message.
+fn state_words(a: &AccountMappingJson, chart: &[GroupAccountJson]) -> String {
+    let account = a
+        .group_account_id
+        .and_then(|g| chart.iter().find(|c| c.id == g))
+        .map(|c| format!("{} {}", c.code, c.name));
+    match (account, a.confirmed) {
+        (None, _) => "now not mapped".to_string(),
+        (Some(g), true) => format!("now confirmed as {g}"),
+        (Some(g), false) => format!("now suggested as {g}"),
     }
 }
 
@@ -813,6 +954,9 @@ pub async fn save_mappings(
     let mut raw = Vec::new();
     let mut remove: Vec<(i64, String)> = Vec::new();
     let mut errors = Vec::new();
+    // Rows this save would write although someone (or a sync) changed them
+    // after the page was shown: refused as a whole, as the bulk confirm is.
+    let mut changed_meanwhile = Vec::new();
     let views = state.store.entities_for_group(group.id).await?;
     for (key, was) in &form {
         let Some(rest) = key.strip_prefix("was.") else {
@@ -830,10 +974,21 @@ pub async fn save_mappings(
         let ticked = values.contains_key(format!("confirm.{rest}").as_str());
         let changed = chosen != was_group.trim();
         let entity_id: Option<i64> = entity.parse().ok();
-        let label = entity_id
-            .and_then(|e| by_key.get(&(e, account)))
+        let current = entity_id.and_then(|e| by_key.get(&(e, account)));
+        let label = current
             .map(|a| account_label(a))
             .unwrap_or_else(|| format!("Account {account}"));
+        let writes = if chosen.is_empty() {
+            !ticked && changed
+        } else {
+            ticked || changed || was_confirmed
+        };
+        if writes
+            && let Some(a) = current
+            && shown_state(a) != *was
+        {
+            changed_meanwhile.push(format!("{label}: {}", state_words(a, &view.group_accounts)));
+        }
         if chosen.is_empty() {
             if ticked {
                 errors.push(format!(
@@ -862,6 +1017,17 @@ pub async fn save_mappings(
             group_account_id: chosen.parse().ok(),
             confirmed: Some(confirmed),
         });
+    }
+    if !changed_meanwhile.is_empty() {
+        changed_meanwhile.insert(
+            0,
+            "These mappings changed since the page was shown (another user or a sync): \
+             nothing was saved. The table below shows them as they are now; make your \
+             changes again."
+                .into(),
+        );
+        let out = refuse(StatusCode::CONFLICT, changed_meanwhile);
+        return mappings_page(&state, &user, group, role, out, filter, page).await;
     }
     if !errors.is_empty() {
         errors.insert(0, "Nothing was saved.".to_string());
