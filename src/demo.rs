@@ -21,7 +21,7 @@ use crate::domain::{CurrencyCode, Email, Month, MonthRange};
 use crate::shutdown;
 use crate::sim::http::{App, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DataChoice, SimConfig, SimServer};
 use crate::startup::Application;
-use crate::store::{GroupRole, NewGroup, NewUser, RateRow, Store};
+use crate::store::{GroupRole, MappingRow, NewGroup, NewUser, RateRow, Store};
 use crate::sync::{self, SyncKind};
 
 pub const DEMO_EMAIL: &str = "demo@consol.test";
@@ -123,6 +123,7 @@ pub async fn run(
         consolidation::apply_suggestions(&store, &group, true, None, Utc::now()).await?;
     let rates = demo_rates(&store, &group).await?;
     let subsidiaries = demo_balance_sheet_setup(&store, &group, None).await?;
+    demo_currency_gains(&store, &group).await?;
     println!(
         "Set up the group: {mappings} account mappings, {contacts} intercompany contacts, {rates} FX rates, {subsidiaries} subsidiaries' ownership, an intercompany loan."
     );
@@ -172,7 +173,7 @@ async fn month_end_demo(
             business_day: 10,
             send_at: "09:00".into(),
             utc_offset_minutes: 13 * 60,
-            time_zone: None,
+            time_zone: Some("Pacific/Auckland".into()),
             recipients: vec![DEMO_EMAIL.into(), "board@example.com".into()],
             formats: vec!["xlsx".into(), "json".into(), "pdf".into()],
             approval_required: true,
@@ -407,6 +408,75 @@ async fn show_progress(store: &Store, runs: &[(String, i64)]) -> anyhow::Result<
         // Move the cursor back up over the lines just printed.
         print!("\x1b[{}A", runs.len());
     }
+}
+
+/// The name of the group line the demo gives Xero's currency gains row.
+const CURRENCY_GAINS: &str = "Foreign Currency Gains and Losses";
+
+/// Maps every entity's "Foreign Currency Gains and Losses" row (Xero's
+/// `FXGROUPID`, outside the chart, so no suggestion can reach it) to a
+/// group line of that name, added to the chart if it is not there, as a
+/// finance team would once. Without it the real-life cases' realised gain
+/// leaves the month unmapped and it cannot be closed.
+async fn demo_currency_gains(store: &Store, group: &crate::store::Group) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let find = |accounts: &[crate::store::GroupAccountRow]| {
+        accounts
+            .iter()
+            .find(|g| g.name == CURRENCY_GAINS)
+            .map(|g| g.id)
+    };
+    let line = match find(&store.group_accounts(group.id).await?) {
+        Some(id) => id,
+        None => {
+            let new = crate::store::NewGroupAccount {
+                code: "FXGL".into(),
+                name: CURRENCY_GAINS.into(),
+                class: "EXPENSE".into(),
+                section: "Operating Expenses".into(),
+            };
+            if let Err(codes) =
+                consolidation::chart::add_accounts(store, group.id, &[new], None, now).await?
+            {
+                bail!("the group chart already has the code {}", codes.join(", "));
+            }
+            find(&store.group_accounts(group.id).await?)
+                .context("the currency gains line was not added")?
+        }
+    };
+    let mapped: std::collections::HashSet<(i64, String)> = store
+        .mappings(group.id)
+        .await?
+        .into_iter()
+        .map(|m| (m.organisation_id, m.account_id))
+        .collect();
+    let mut rows = Vec::new();
+    for e in store.entities_for_group(group.id).await? {
+        for r in store.pnl_other_rows(e.organisation_id).await? {
+            let Some(key) =
+                consolidation::system_row_key(&r.row_kind, r.account_id.as_deref(), &r.row_key)
+            else {
+                continue;
+            };
+            if key == "FXGROUPID"
+                && !mapped.contains(&(e.organisation_id, key.clone()))
+                && !rows
+                    .iter()
+                    .any(|m: &MappingRow| m.organisation_id == e.organisation_id)
+            {
+                rows.push(MappingRow {
+                    organisation_id: e.organisation_id,
+                    account_id: key,
+                    group_account_id: line,
+                    confirmed: true,
+                });
+            }
+        }
+    }
+    if !rows.is_empty() {
+        store.set_mappings(group.id, &rows, None, now).await?;
+    }
+    Ok(())
 }
 
 /// Average and closing rates to the presentation currency for every month

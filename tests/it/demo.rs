@@ -193,6 +193,20 @@ async fn the_demo_shows_a_consolidated_group_and_a_second_run_reuses_it() {
 
     let first = start(&dir);
     let group = check(&first).await;
+    // The first run closes the month before the last and sends its pack
+    // (issue 13): nothing it needs may be left unmapped or unrated.
+    let all = first.output.join("\n");
+    let closed = consol::domain::Month::of(chrono::Utc::now().date_naive())
+        .prev()
+        .prev();
+    assert!(
+        all.contains(&format!("Closed {closed} (version 1)")),
+        "the demo closes {closed}: {all}"
+    );
+    assert!(
+        all.contains(&format!("Sent the {closed} pack")),
+        "the demo sends the {closed} pack: {all}"
+    );
     stop(first);
     assert!(
         dir.join("consol.db").exists(),

@@ -60,7 +60,10 @@ pub async fn intercompany_balances(
 ) -> Result<HttpResponse, ApiError> {
     let (group, _) = user.group(&state, &path, GroupRole::Viewer).await?;
     let at = month_of(query.at.as_deref())?;
-    let run = state.reports.balance_sheet(&state.store, &group, at).await?;
+    let run = state
+        .reports
+        .balance_sheet(&state.store, &group, at)
+        .await?;
     let report = &run.report;
     let names: HashMap<i64, String> = state
         .store

@@ -97,7 +97,10 @@ pub async fn page(
         },
     };
     page.at = at.to_string();
-    let run = state.reports.balance_sheet(&state.store, &page.group, at).await?;
+    let run = state
+        .reports
+        .balance_sheet(&state.store, &page.group, at)
+        .await?;
     let report = &run.report;
     let names: HashMap<i64, String> = state
         .store
