@@ -17,6 +17,7 @@ crate::backends!(
     disconnecting_keeps_intercompany_decisions_for_a_reconnection,
     a_disconnect_that_fails_part_way_changes_nothing,
     two_groups_share_one_organisation,
+    a_disconnect_that_would_remove_ownership_asks_first,
 );
 
 /// Runs one statement against the test database.
@@ -517,4 +518,92 @@ async fn two_groups_share_one_organisation(backend: Backend) {
     // (Xero's revocation would end the same user's other connections).
     let stats = s.control("GET", "/_sim/stats", None).await;
     assert_eq!(stats["tokens"]["revoked"].as_i64(), Some(1), "{stats}");
+}
+
+/// A disconnect that would take a subsidiary's ownership and an account
+/// marked intercompany with it asks first and removes nothing; confirmed,
+/// it goes ahead.
+async fn a_disconnect_that_would_remove_ownership_asks_first(backend: Backend) {
+    let mut s = spawn_with_sim(backend).await;
+    let group = connect_demo_group(&mut s, None).await;
+    let store = s.app.store().clone();
+    let entities = store.entities_for_group(group).await.unwrap();
+    let (parent, sub) = (&entities[0], &entities[1]);
+    let ownership = consol::store::OwnershipRow {
+        entity_id: sub.id,
+        owner_entity_id: parent.id,
+        percent: rust_decimal::Decimal::new(80, 0),
+        acquired: consol::domain::Month::parse("2026-01").unwrap(),
+        equity_at_acquisition: rust_decimal::Decimal::new(1000, 0),
+        historical_rate: rust_decimal::Decimal::ONE,
+        investment_accounts: vec![],
+        contributions: vec![],
+    };
+    store
+        .set_ownership(
+            group,
+            std::slice::from_ref(&ownership),
+            &[],
+            &|id| format!("entity {id}"),
+            None,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let loan = consol::store::IcAccountRow {
+        entity_id: sub.id,
+        account_id: "loan-account".into(),
+        counterpart_entity_id: parent.id,
+    };
+    store
+        .set_intercompany_accounts(
+            group,
+            std::slice::from_ref(&loan),
+            &[],
+            &|_| "loan".into(),
+            None,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+
+    // Disconnecting the parent would cascade both away: the page asks.
+    let r = disconnect(&mut s, group, parent.id, "keep").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("id=\"lost-setup\""), "{}", r.body);
+    assert!(
+        r.body.contains(&format!(
+            "{}&#39;s ownership: 80% held by {}",
+            sub.name, parent.name
+        )),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("marked intercompany with"), "{}", r.body);
+    assert!(r.body.contains("name=\"confirm\" value=\"yes\""));
+    // Nothing was removed.
+    assert_eq!(
+        store.entities_for_group(group).await.unwrap().len(),
+        entities.len()
+    );
+    assert_eq!(store.ownership(group).await.unwrap(), vec![ownership]);
+    assert_eq!(
+        store.intercompany_accounts(group).await.unwrap(),
+        vec![loan]
+    );
+
+    // Confirmed, the disconnect goes ahead.
+    let csrf = session_csrf(&mut s.app.client).await;
+    let r = s
+        .app
+        .client
+        .post_form(
+            &format!("/groups/{group}/entities/{}/disconnect", parent.id),
+            &[("csrf_token", &csrf), ("data", "keep"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let left = store.entities_for_group(group).await.unwrap();
+    assert!(left.iter().all(|e| e.id != parent.id));
+    assert!(store.ownership(group).await.unwrap().is_empty());
 }

@@ -44,6 +44,10 @@ pub struct DisconnectForm {
     /// `delete` removes the synced data too; anything else keeps it.
     #[serde(default)]
     data: String,
+    /// `yes` once the admin has seen what the disconnect removes with the
+    /// entity (ownership, accounts marked intercompany).
+    #[serde(default)]
+    confirm: String,
 }
 
 fn redirect(to: String) -> HttpResponse {
@@ -261,12 +265,26 @@ pub async fn disconnect(
     let (g, e) = path.into_inner();
     let group_id: i64 = g.parse().map_err(|_| WebError::NotFound)?;
     let entity_id: i64 = e.parse().map_err(|_| WebError::NotFound)?;
-    require_role(&state, &user, group_id, GroupRole::Admin).await?;
+    let (group, _) = require_role(&state, &user, group_id, GroupRole::Admin).await?;
     let entity = state
         .store
         .entity_in_group(group_id, entity_id)
         .await?
         .ok_or(WebError::NotFound)?;
+    if form.confirm != "yes" {
+        let lost = setup_lost_with(&state.store, group_id, entity.id).await?;
+        if !lost.is_empty() {
+            let page = DisconnectConfirmPage {
+                nav: Nav::of(&user),
+                group,
+                entity_id: entity.id,
+                entity_name: entity.name.clone(),
+                data: form.data,
+                lost,
+            };
+            return render(StatusCode::OK, &page);
+        }
+    }
     flow::disconnect(
         &state.xero,
         &state.store,
@@ -277,4 +295,74 @@ pub async fn disconnect(
     .await
     .map_err(|e| WebError::Internal(e.into()))?;
     Ok(redirect(format!("/groups/{group_id}?notice=disconnected")))
+}
+
+#[derive(Template)]
+#[template(path = "disconnect_confirm.html")]
+struct DisconnectConfirmPage {
+    nav: Nav,
+    group: Group,
+    entity_id: i64,
+    entity_name: String,
+    /// The synced-data choice the admin made, carried to the confirmation.
+    data: String,
+    lost: Vec<String>,
+}
+
+/// What the database removes with an entity besides its intercompany
+/// contact decisions (those are set aside for a reconnection): ownership
+/// rows of it or by it, with their contributions, and accounts marked
+/// intercompany on it or with it as the counterpart. Losing a subsidiary's
+/// acquisition set-up silently would change the balance sheet, so the
+/// admin is shown this list and asked first.
+async fn setup_lost_with(
+    store: &crate::store::Store,
+    group_id: i64,
+    entity_id: i64,
+) -> Result<Vec<String>, crate::store::StoreError> {
+    let views = store.entities_for_group(group_id).await?;
+    let name = |id: i64| {
+        views
+            .iter()
+            .find(|v| v.id == id)
+            .map(|v| v.name.clone())
+            .unwrap_or_else(|| format!("entity {id}"))
+    };
+    let mut lost = Vec::new();
+    for o in store.ownership(group_id).await? {
+        if o.entity_id == entity_id || o.owner_entity_id == entity_id {
+            lost.push(format!(
+                "{}'s ownership: {}% held by {} since {}{}",
+                name(o.entity_id),
+                o.percent,
+                name(o.owner_entity_id),
+                o.acquired,
+                match o.contributions.len() {
+                    0 => String::new(),
+                    n => format!(", with {n} later contribution(s)"),
+                }
+            ));
+        }
+    }
+    for a in store.intercompany_accounts(group_id).await? {
+        if a.entity_id != entity_id && a.counterpart_entity_id != entity_id {
+            continue;
+        }
+        let account = match views.iter().find(|v| v.id == a.entity_id) {
+            Some(v) => store
+                .accounts_of(v.organisation_id)
+                .await?
+                .into_iter()
+                .find(|x| x.account_id == a.account_id)
+                .map(|x| x.name),
+            None => None,
+        }
+        .unwrap_or_else(|| a.account_id.clone());
+        lost.push(format!(
+            "{}'s account {account}, marked intercompany with {}",
+            name(a.entity_id),
+            name(a.counterpart_entity_id)
+        ));
+    }
+    Ok(lost)
 }
