@@ -31,6 +31,16 @@ struct Payload {
 
 /// Queues the job that sends a delivery (one queued job per delivery).
 pub async fn enqueue(store: &Store, delivery: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+    enqueue_at(store, delivery, now, now).await
+}
+
+/// Queues a delivery's job to run at `run_at`.
+async fn enqueue_at(
+    store: &Store,
+    delivery: i64,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let payload = serde_json::to_string(&Payload { delivery }).unwrap_or_default();
     let key = format!("pack-delivery:{delivery}");
     store
@@ -41,7 +51,7 @@ pub async fn enqueue(store: &Store, delivery: i64, now: DateTime<Utc>) -> Result
                 dedup_key: Some(&key),
                 priority: 0,
                 max_attempts: 8,
-                run_at: now,
+                run_at,
             },
             now,
         )
@@ -103,6 +113,21 @@ pub async fn deliver_version(
     approved: bool,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, StoreError> {
+    deliver_version_at(store, s, v, approved, now, now).await
+}
+
+/// [`deliver_version`] with the delivery's job run at `job_at`: a caller
+/// that sends at once itself gives its job a later time, so the job is a
+/// fallback should this process stop mid-send, never a second sender
+/// racing the first (which would take the live send for a cut-short one).
+async fn deliver_version_at(
+    store: &Store,
+    s: &PackSchedule,
+    v: &MonthEndVersion,
+    approved: bool,
+    now: DateTime<Utc>,
+    job_at: DateTime<Utc>,
+) -> Result<Option<i64>, StoreError> {
     let queued = approved || !s.approval_required;
     let created = store
         .create_delivery(
@@ -122,7 +147,7 @@ pub async fn deliver_version(
     if let Some(id) = created
         && queued
     {
-        enqueue(store, id, now).await?;
+        enqueue_at(store, id, job_at, now).await?;
     }
     Ok(created)
 }
@@ -410,6 +435,26 @@ impl Handler for Deliverer {
 /// as approved and delivered at once. Refused when the group has no
 /// schedule, the month is not closed, or this version's pack was already
 /// made; a failed send stays in the log and its job retries it.
+/// Waits (up to 30 s) for a delivery another worker took and says how it
+/// ended; still going after that, it says so rather than guessing.
+async fn sent_by_another(store: &Store, id: i64) -> anyhow::Result<String> {
+    for _ in 0..60 {
+        match store.delivery(id).await? {
+            Some(d) if d.status == "sent" => {
+                return Ok(d.last_reply.unwrap_or_else(|| "sent by a worker".into()));
+            }
+            Some(d) if d.status == "failed" || d.status == "uncertain" => anyhow::bail!(
+                "a worker took the delivery and it is {}: {}",
+                d.status,
+                d.last_reply.unwrap_or_default()
+            ),
+            Some(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+            None => anyhow::bail!("the delivery vanished"),
+        }
+    }
+    anyhow::bail!("a worker is sending it; see the delivery log")
+}
+
 pub async fn send_now(
     deliverer: &Deliverer,
     group_id: i64,
@@ -427,7 +472,8 @@ pub async fn send_now(
         anyhow::bail!("{month} is not closed");
     };
     let now = Utc::now();
-    let Some(id) = deliver_version(store, &s, &v, true, now).await? else {
+    let fallback = now + chrono::Duration::minutes(2);
+    let Some(id) = deliver_version_at(store, &s, &v, true, now, fallback).await? else {
         anyhow::bail!(
             "version {} of {month} was already sent or queued: see the delivery log",
             v.version
@@ -435,7 +481,10 @@ pub async fn send_now(
     };
     match deliverer.deliver(id).await {
         Ok(Some(reply)) => Ok(reply),
-        Ok(None) => anyhow::bail!("the delivery was taken by another process"),
+        // The delivery's own job, queued with it, can reach a worker before
+        // this call takes it (the demo runs a worker in the same process):
+        // the pack is being sent all the same, so wait for that send.
+        Ok(None) => sent_by_another(store, id).await,
         Err(e) => {
             // Its job (queued with the delivery) retries with backoff.
             anyhow::bail!("not sent ({e}); a worker will try again")
