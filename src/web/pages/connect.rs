@@ -344,20 +344,25 @@ async fn setup_lost_with(
             ));
         }
     }
+    // Each organisation's chart is read once, for the accounts' names.
+    let mut charts: std::collections::HashMap<i64, Vec<crate::store::StoredAccount>> =
+        std::collections::HashMap::new();
     for a in store.intercompany_accounts(group_id).await? {
         if a.entity_id != entity_id && a.counterpart_entity_id != entity_id {
             continue;
         }
-        let account = match views.iter().find(|v| v.id == a.entity_id) {
-            Some(v) => store
-                .accounts_of(v.organisation_id)
-                .await?
-                .into_iter()
+        let mut account = None;
+        if let Some(v) = views.iter().find(|v| v.id == a.entity_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = charts.entry(v.organisation_id)
+            {
+                slot.insert(store.accounts_of(v.organisation_id).await?);
+            }
+            account = charts[&v.organisation_id]
+                .iter()
                 .find(|x| x.account_id == a.account_id)
-                .map(|x| x.name),
-            None => None,
+                .map(|x| x.name.clone());
         }
-        .unwrap_or_else(|| a.account_id.clone());
+        let account = account.unwrap_or_else(|| a.account_id.clone());
         lost.push(format!(
             "{}'s account {account}, marked intercompany with {}",
             name(a.entity_id),
