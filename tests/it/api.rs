@@ -506,7 +506,7 @@ async fn every_api_route_checks_credentials_membership_role_and_csrf(backend: Ba
             "PUT",
             format!("/groups/{gid}/ownership"),
             Some(json!([{"entity_id": entity.id, "remove": true}])),
-            editor,
+            Some(GroupRole::Admin),
             200,
             json,
         ),

@@ -1,6 +1,7 @@
 //! Subsidiaries' ownership over the API: every bad row named and nothing
 //! stored, circles refused, the change audited, and the balance sheet
-//! taking the non-controlling interest from it.
+//! taking the non-controlling interest from it. Only an administrator
+//! changes it, by the API as on the page.
 
 use consol::domain::Month;
 use consol::store::{ReportKind, RowKind};
@@ -8,9 +9,12 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::backends;
-use crate::helpers::{Backend, api_token, set_up_like_the_demo, synced_demo_group};
+use crate::helpers::{Backend, api_token, create_user, set_up_like_the_demo, synced_demo_group};
 
-backends!(ownership_is_validated_audited_and_used_by_the_balance_sheet);
+backends!(
+    ownership_is_validated_audited_and_used_by_the_balance_sheet,
+    an_editor_cannot_change_ownership_by_the_api,
+);
 
 fn dec(v: &Value) -> Decimal {
     v.as_str()
@@ -264,4 +268,89 @@ async fn ownership_is_validated_audited_and_used_by_the_balance_sheet(backend: B
     let (status, _) = put(json!([{ "entity_id": sub.id, "remove": true }])).await;
     assert_eq!(status, 200);
     assert!(store.ownership(gid).await.unwrap().is_empty());
+}
+
+/// Ownership moves the non-controlling interest and the investment
+/// elimination, so the API asks for the administrator role as the page
+/// does: an editor's valid row is refused in the API's error shape and
+/// nothing is stored or audited; the administrator's same row is stored.
+async fn an_editor_cannot_change_ownership_by_the_api(backend: Backend) {
+    let g = synced_demo_group(backend).await;
+    let store = g.s.app.store();
+    let gid = g.group.id;
+    api_token(store, g.user_id, "consol_owner_admin").await;
+    let editor = create_user(store, "editor@example.com", "an editor's password").await;
+    store
+        .set_member(
+            gid,
+            editor,
+            consol::store::GroupRole::Editor,
+            None,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    api_token(store, editor, "consol_owner_editor").await;
+    let entities = store.entities_for_group(gid).await.unwrap();
+    let parent = entities.iter().find(|e| e.is_parent).unwrap().clone();
+    let sub = entities.iter().find(|e| !e.is_parent).unwrap().clone();
+    let first = store
+        .stored_months(sub.organisation_id, ReportKind::BalanceSheet.as_str())
+        .await
+        .unwrap()[0];
+    let row = json!([{
+        "entity_id": sub.id,
+        "owner_entity_id": parent.id,
+        "percent": "60",
+        "acquired": first.to_string(),
+        "equity_at_acquisition": "100000",
+        "historical_rate": "1.1",
+    }]);
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/v1/groups/{gid}/ownership", g.s.app.address);
+    let put = |token: &'static str| {
+        let http = http.clone();
+        let url = url.clone();
+        let row = row.clone();
+        async move {
+            let resp = http
+                .put(url)
+                .header("authorization", format!("Bearer {token}"))
+                .json(&row)
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap())
+        }
+    };
+
+    let (status, e) = put("consol_owner_editor").await;
+    assert_eq!(status, 403, "{e}");
+    assert_eq!(e["error"]["code"], "forbidden", "{e}");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("admin"),
+        "{e}"
+    );
+    assert!(store.ownership(gid).await.unwrap().is_empty());
+    let audit = store
+        .group_audit_page(gid, None, Some("ownership"), 10)
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 0, "nothing audited");
+    // The editor still reads it.
+    let read = http
+        .get(&url)
+        .header("authorization", "Bearer consol_owner_editor")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status().as_u16(), 200);
+
+    let (status, ok) = put("consol_owner_admin").await;
+    assert_eq!(status, 200, "{ok}");
+    let stored = store.ownership(gid).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].entity_id, sub.id);
+    assert_eq!(stored[0].percent, Decimal::from(60));
 }

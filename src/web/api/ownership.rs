@@ -1,7 +1,9 @@
 //! `GET|PUT /api/v1/groups/{id}/ownership`: how each subsidiary came into
 //! the group (rules section 3a). A PUT checks every row first and stores
 //! nothing when any is bad (422 naming each bad row); the change is audited
-//! in its transaction.
+//! in its transaction. Changing ownership needs an administrator, as on the
+//! page: it moves the non-controlling interest, goodwill and the
+//! investment elimination, which is more than an editor's set-up.
 
 use std::collections::{HashMap, HashSet};
 
@@ -302,7 +304,8 @@ pub async fn put_ownership(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let (group, _) = user.group(&state, &path, GroupRole::Editor).await?;
+    // Administrators only, as the ownership page (`pages/ownership.rs`).
+    let (group, _) = user.group(&state, &path, GroupRole::Admin).await?;
     let values = json_rows(&body)?;
     let views = state.store.entities_for_group(group.id).await?;
     let entities: HashMap<i64, i64> = views.iter().map(|e| (e.id, e.organisation_id)).collect();
