@@ -806,6 +806,21 @@ pub async fn synced_demo_group_with(
 ) -> SyncedGroup {
     let mut s = spawn_with_sim_config(backend, config).await;
     let group_id = connect_demo_group(&mut s, None).await;
+    sync_group(&s, group_id).await;
+    let user_id = user_id(s.app.store(), "fin@example.com").await;
+    let (group, _) = s
+        .app
+        .store()
+        .group_for_member(group_id, user_id)
+        .await
+        .unwrap()
+        .unwrap();
+    SyncedGroup { s, group, user_id }
+}
+
+/// Queues an incremental sync of each of a group's entities and runs the
+/// sync worker until every one has finished.
+pub async fn sync_group(s: &SimApp, group_id: i64) {
     for e in s.app.store().entities_for_group(group_id).await.unwrap() {
         consol::sync::enqueue(
             s.app.store(),
@@ -830,15 +845,6 @@ pub async fn synced_demo_group_with(
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    let user_id = user_id(s.app.store(), "fin@example.com").await;
-    let (group, _) = s
-        .app
-        .store()
-        .group_for_member(group_id, user_id)
-        .await
-        .unwrap()
-        .unwrap();
-    SyncedGroup { s, group, user_id }
 }
 
 /// Sets a synced group up as `consol demo` does: the suggested chart,

@@ -24,6 +24,7 @@ mod errors;
 mod export;
 mod helpers;
 mod ic_balances;
+mod ic_balances_cases;
 mod jobs;
 mod lifecycle;
 mod load;
