@@ -700,17 +700,17 @@ async fn the_real_life_cases_balances_are_recomputed_from_xeros_documents(backen
     // its part payment, the credit used up, the prepayment less what was
     // applied, the part-paid AUD invoice of the real-life cases.
     let open = |e: i64, n: &str| outstanding[&(e, n.to_string())];
-    assert_eq!(open(kea, &number), Decimal::new(1_600_00, 2));
-    assert_eq!(open(thistle, &number), Decimal::new(1_600_00, 2));
+    assert_eq!(open(kea, &number), Decimal::from(1_600));
+    assert_eq!(open(thistle, &number), Decimal::from(1_600));
     assert_eq!(open(kea, &cn), Decimal::ZERO);
     let icfx = format!(
         "ICFX-{}{:02}",
         at.prev().prev().year(),
         at.prev().prev().month()
     );
-    assert_eq!(open(wattle, &icfx), Decimal::new(6_000_00, 2));
-    assert_eq!(open(kea, &icfx), Decimal::new(6_000_00, 2));
-    assert_eq!(open(kea, &fee), Decimal::new(1_000_00, 2));
+    assert_eq!(open(wattle, &icfx), Decimal::from(6_000));
+    assert_eq!(open(kea, &icfx), Decimal::from(6_000));
+    assert_eq!(open(kea, &fee), Decimal::from(1_000));
     // The loan, from Xero's balance sheets: Kea Holdings' asset in NZD,
     // Wattle Trading's debt in AUD.
     let lent_nzd = balance_of(&xero[&kea], end, &lent).await;
