@@ -249,7 +249,7 @@ pub async fn compare(
     // and Xero's cannot hide a change). At or after, as Xero's
     // If-Modified-Since is: its times are whole seconds. Dated in the
     // financial year to date, as the compared columns are.
-    let periods = sent.outputs.periods.clone();
+    let periods = sent.outputs.periods;
     let documents: Vec<MonthDocument> = store
         .month_documents(
             group.id,

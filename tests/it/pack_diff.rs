@@ -22,7 +22,7 @@ use crate::month_end::{call, group_with_token};
 crate::backends!(the_diff_api_names_the_voided_invoice_and_the_new_credit_note);
 
 async fn the_diff_api_names_the_voided_invoice_and_the_new_credit_note(backend: Backend) {
-    let g = group_with_token(backend, true).await;
+    let mut g = group_with_token(backend, true).await;
     let store = g.s.app.store().clone();
     let (status, body) = call(
         &g,
@@ -462,6 +462,28 @@ async fn the_diff_api_names_the_voided_invoice_and_the_new_credit_note(backend: 
     ];
     expected.sort();
     assert_eq!(listed, expected, "{}", net_profit[0]);
+
+    // The page: each changed line opens (a `<details>`, no script) to its
+    // records; the changed invoice shows on its old line and its new one.
+    let page =
+        g.s.app
+            .client
+            .get(&format!("/groups/{}/month-end/{m}/diff", g.group.id))
+            .await;
+    assert_eq!(page.status, 200);
+    let changed_lines = &page.body[page.body.find("id=\"diff-lines\"").unwrap()
+        ..page.body.find("id=\"diff-records\"").unwrap()];
+    assert!(changed_lines.contains("<details>"), "{}", page.body);
+    assert!(
+        changed_lines
+            .matches(&format!(
+                "data-line-change=\"changed\" data-xero-id=\"{changed_id}\""
+            ))
+            .count()
+            >= 2,
+        "{}",
+        page.body
+    );
 
     // The snapshot that was sent is as it was.
     assert!(store.month_end_snapshot(v.id).await.unwrap().unwrap() == sent_snapshot);
