@@ -12,6 +12,7 @@ pub mod pack;
 pub mod pack_pdf;
 pub mod pack_xlsx;
 pub mod restatement;
+pub mod restatement_sources;
 pub mod schedule;
 pub mod snapshot;
 mod typst_world;

@@ -193,6 +193,30 @@ macro_rules! replace_lines {
     }};
 }
 
+/// Keeps the state of a credit note or bank transaction that a sync is
+/// about to replace because Xero changed it (inside the caller's
+/// transaction; a closed month's restatement reads it).
+macro_rules! keep_version {
+    ($tx:expr, $org:expr, $kind:expr, $table:literal, $id_col:literal, $date_col:literal, $id:expr, $updated:expr) => {{
+        sqlx::query(concat!(
+            "INSERT INTO document_versions (organisation_id, document_kind, document_id, replaced_at, \
+                 status, document_date, line_amount_types, position, account_code, line_amount, tax_amount) \
+             SELECT d.organisation_id, $3, d.", $id_col, ", $4, d.status, d.", $date_col, ", \
+                 d.line_amount_types, l.position, l.account_code, l.line_amount, l.tax_amount \
+             FROM ", $table, " d LEFT JOIN document_lines l ON l.organisation_id = d.organisation_id \
+               AND l.document_kind = $3 AND l.document_id = d.", $id_col, " \
+             WHERE d.organisation_id = $1 AND d.", $id_col, " = $2 AND d.updated_at_xero <> $5"
+        ))
+        .bind($org)
+        .bind($id)
+        .bind($kind)
+        .bind(Utc::now())
+        .bind($updated)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
 /// Replaces a document's allocations (inside the caller's transaction).
 macro_rules! replace_allocations {
     ($tx:expr, $org:expr, $kind:expr, $id:expr, $allocations:expr) => {{
@@ -256,6 +280,8 @@ impl Store {
                     org,
                     &c.credit_note_id
                 );
+                keep_version!(tx, org, "credit_note", "credit_notes", "credit_note_id", "credit_note_date",
+                    &c.credit_note_id, c.updated_at_xero);
                 sqlx::query(
                     "INSERT INTO credit_notes (organisation_id, credit_note_id, credit_note_type, \
                          credit_note_number, reference, contact_id, contact_name, credit_note_date, status, \
@@ -316,6 +342,8 @@ impl Store {
                     org,
                     &b.bank_transaction_id
                 );
+                keep_version!(tx, org, "bank_transaction", "bank_transactions", "bank_transaction_id",
+                    "transaction_date", &b.bank_transaction_id, b.updated_at_xero);
                 sqlx::query(
                     "INSERT INTO bank_transactions (organisation_id, bank_transaction_id, \
                          bank_transaction_type, reference, contact_id, contact_name, transaction_date, status, \

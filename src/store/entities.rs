@@ -51,7 +51,7 @@ pub struct Release {
 }
 
 /// Every table of synced data, deleted with an organisation's data.
-const SYNCED_TABLES: [&str; 12] = [
+const SYNCED_TABLES: [&str; 13] = [
     "invoice_lines",
     "invoices",
     "document_lines",
@@ -64,6 +64,7 @@ const SYNCED_TABLES: [&str; 12] = [
     "contacts",
     "accounts",
     "report_amounts",
+    "document_versions",
 ];
 
 const ENTITY_COLUMNS: &str = "e.id, e.group_id, e.organisation_id, o.tenant_id, o.name, o.legal_name, \

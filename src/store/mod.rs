@@ -57,7 +57,10 @@ pub use jobs::{Enqueued, JobRow, NewJob, Requeued, StaleJobs};
 pub use month_end::{Commentary, MonthEndConflict, MonthEndStoreError, MonthEndVersion};
 pub use organisations::OrganisationDetails;
 pub use ownership::{Contribution, OwnershipRow};
-pub use pack_delivery::{Delivery, MonthDocument, NewDelivery, PackSchedule, ScheduleWrite, Take};
+pub use pack_delivery::{
+    Delivery, DocumentLine, DocumentState, MonthDocument, NewDelivery, PackSchedule, ScheduleWrite,
+    Take,
+};
 pub use report_amounts::{ReportAmount, ReportKind, RowKind};
 pub use retention::{LOGIN_ATTEMPT_DAYS, Pruned, WEBHOOK_EVENT_DAYS};
 pub use sessions::Session;

@@ -6,7 +6,10 @@
 //! a worker that finds its own delivery still `sending` knows a crash cut
 //! the send short and marks it `uncertain` instead of sending again.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+use super::types::Dec;
 
 use super::audit::{AuditEntry, insert_audit};
 use super::{BeginWrite, Store, StoreResult, on_pool};
@@ -360,22 +363,27 @@ impl Store {
     }
 }
 
-/// A synced invoice, credit note or bank transaction dated in a month, for
-/// a restatement's "what changed".
+/// A synced invoice, credit note or bank transaction dated in a period,
+/// for a restatement's "what changed".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonthDocument {
     /// `invoice`, `credit_note` or `bank_transaction`.
     pub kind: String,
+    pub entity_id: i64,
     pub entity: String,
+    pub organisation_id: i64,
     /// Xero's InvoiceID, CreditNoteID or BankTransactionID.
     pub xero_id: String,
     /// The invoice or credit note number; a bank transaction's reference.
     pub number: Option<String>,
     /// Xero's type (`ACCREC`, `ACCPAYCREDIT`, `SPEND`, ...).
     pub xero_type: String,
+    pub contact_id: Option<String>,
     pub contact_name: Option<String>,
     pub status: String,
-    pub total: rust_decimal::Decimal,
+    pub date: NaiveDate,
+    pub line_amount_types: String,
+    pub total: Decimal,
     pub currency_code: String,
     pub updated_at_xero: DateTime<Utc>,
     /// Xero's clock at the start of the entity's last successful sync that
@@ -383,54 +391,91 @@ pub struct MonthDocument {
     pub synced_xero_time: Option<DateTime<Utc>>,
 }
 
+/// A document's state: as stored now, or as a sync replaced it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentState {
+    pub status: String,
+    pub date: NaiveDate,
+    pub line_amount_types: String,
+    pub lines: Vec<DocumentLine>,
+}
+
+/// A document line's account and amounts (None: Xero sent no amount).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentLine {
+    pub account_code: Option<String>,
+    pub line_amount: Option<Decimal>,
+    pub tax_amount: Option<Decimal>,
+}
+
 type MonthDocumentRow = (
     String,
+    i64,
     String,
+    i64,
     String,
     Option<String>,
     String,
     Option<String>,
+    Option<String>,
     String,
-    super::types::Dec,
+    NaiveDate,
+    String,
+    Dec,
     String,
     DateTime<Utc>,
     Option<DateTime<Utc>>,
 );
 
+type VersionRow = (
+    DateTime<Utc>,
+    String,
+    NaiveDate,
+    String,
+    Option<String>,
+    Option<Dec>,
+    Option<Dec>,
+);
+
 impl Store {
     /// The invoices, credit notes and bank transactions of a group's
-    /// entities dated in `month`, each with its entity's Xero time of the
-    /// last sync finished by `synced_by`.
+    /// entities dated from the first day of `from` to the last of `to`,
+    /// each with its entity's Xero time of the last sync finished by
+    /// `synced_by`.
     pub async fn month_documents(
         &self,
         group_id: i64,
-        month: Month,
+        from: Month,
+        to: Month,
         synced_by: DateTime<Utc>,
     ) -> StoreResult<Vec<MonthDocument>> {
         let rows: Vec<MonthDocumentRow> = on_pool!(self, pool => {
             // The three document tables as one (`d`), with a column naming
             // the kind.
             sqlx::query_as(
-                "SELECT d.kind, o.name, d.xero_id, d.number, d.xero_type, d.contact_name, \
-                 d.status, d.total, d.currency_code, d.updated_at_xero, \
+                "SELECT d.kind, e.id, o.name, e.organisation_id, d.xero_id, d.number, d.xero_type, \
+                 d.contact_id, d.contact_name, d.status, d.doc_date, d.line_amount_types, d.total, \
+                 d.currency_code, d.updated_at_xero, \
                  (SELECT MAX(r.xero_time) FROM sync_runs r WHERE r.organisation_id = e.organisation_id \
                   AND r.state = 'succeeded' AND r.finished_at <= $4) AS synced_xero_time FROM entities e \
                  JOIN organisations o ON o.id = e.organisation_id \
                  JOIN (SELECT 'invoice' AS kind, organisation_id, invoice_id AS xero_id, \
-                   invoice_number AS number, invoice_type AS xero_type, contact_name, status, total, \
-                   currency_code, updated_at_xero, invoice_date AS doc_date FROM invoices \
+                   invoice_number AS number, invoice_type AS xero_type, contact_id, contact_name, status, \
+                   total, currency_code, updated_at_xero, invoice_date AS doc_date, line_amount_types \
+                   FROM invoices \
                   UNION ALL SELECT 'credit_note', organisation_id, credit_note_id, credit_note_number, \
-                   credit_note_type, contact_name, status, total, currency_code, updated_at_xero, \
-                   credit_note_date FROM credit_notes \
+                   credit_note_type, contact_id, contact_name, status, total, currency_code, updated_at_xero, \
+                   credit_note_date, line_amount_types FROM credit_notes \
                   UNION ALL SELECT 'bank_transaction', organisation_id, bank_transaction_id, reference, \
-                   bank_transaction_type, contact_name, status, total, currency_code, updated_at_xero, \
-                   transaction_date FROM bank_transactions) d ON d.organisation_id = e.organisation_id \
+                   bank_transaction_type, contact_id, contact_name, status, total, currency_code, \
+                   updated_at_xero, transaction_date, line_amount_types FROM bank_transactions) d \
+                   ON d.organisation_id = e.organisation_id \
                  WHERE e.group_id = $1 AND d.doc_date >= $2 AND d.doc_date <= $3 \
                  ORDER BY o.name, d.kind, d.doc_date, d.xero_id",
             )
                 .bind(group_id)
-                .bind(month.first_day())
-                .bind(month.last_day())
+                .bind(from.first_day())
+                .bind(to.last_day())
                 .bind(synced_by)
                 .fetch_all(pool)
                 .await?
@@ -439,17 +484,106 @@ impl Store {
             .into_iter()
             .map(|r| MonthDocument {
                 kind: r.0,
-                entity: r.1,
-                xero_id: r.2,
-                number: r.3,
-                xero_type: r.4,
-                contact_name: r.5,
-                status: r.6,
-                total: r.7.0,
-                currency_code: r.8,
-                updated_at_xero: r.9,
-                synced_xero_time: r.10,
+                entity_id: r.1,
+                entity: r.2,
+                organisation_id: r.3,
+                xero_id: r.4,
+                number: r.5,
+                xero_type: r.6,
+                contact_id: r.7,
+                contact_name: r.8,
+                status: r.9,
+                date: r.10,
+                line_amount_types: r.11,
+                total: r.12.0,
+                currency_code: r.13,
+                updated_at_xero: r.14,
+                synced_xero_time: r.15,
             })
             .collect())
+    }
+
+    /// A document's lines as stored now, in order.
+    pub async fn document_lines_now(&self, d: &MonthDocument) -> StoreResult<Vec<DocumentLine>> {
+        type Row = (Option<String>, Option<Dec>, Option<Dec>);
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            if d.kind == "invoice" {
+                sqlx::query_as(
+                    "SELECT account_code, line_amount, tax_amount FROM invoice_lines \
+                     WHERE organisation_id = $1 AND invoice_id = $2 ORDER BY position",
+                )
+                .bind(d.organisation_id)
+                .bind(&d.xero_id)
+                .fetch_all(pool)
+                .await?
+            } else {
+                sqlx::query_as(
+                    "SELECT account_code, line_amount, tax_amount FROM document_lines \
+                     WHERE organisation_id = $1 AND document_kind = $2 AND document_id = $3 \
+                     ORDER BY position",
+                )
+                .bind(d.organisation_id)
+                .bind(&d.kind)
+                .bind(&d.xero_id)
+                .fetch_all(pool)
+                .await?
+            }
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(account_code, a, t)| DocumentLine {
+                account_code,
+                line_amount: a.map(|x| x.0),
+                tax_amount: t.map(|x| x.0),
+            })
+            .collect())
+    }
+
+    /// The state of a document that the first sync after `after` replaced:
+    /// what a month closed at `after` saw. None when no sync replaced it
+    /// since (it was added after, or changed before the versions were kept,
+    /// migration 0024).
+    pub async fn document_state_replaced_after(
+        &self,
+        d: &MonthDocument,
+        after: DateTime<Utc>,
+    ) -> StoreResult<Option<DocumentState>> {
+        let rows: Vec<VersionRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT replaced_at, status, document_date, line_amount_types, account_code, line_amount, \
+                 tax_amount FROM document_versions WHERE organisation_id = $1 AND document_kind = $2 \
+                 AND document_id = $3 AND replaced_at > $4 ORDER BY replaced_at, position",
+            )
+            .bind(d.organisation_id)
+            .bind(&d.kind)
+            .bind(&d.xero_id)
+            .bind(after)
+            .fetch_all(pool)
+            .await?
+        });
+        let Some(first) = rows.first().map(|r| r.0) else {
+            return Ok(None);
+        };
+        let mut state: Option<DocumentState> = None;
+        for (at, status, date, lat, code, amount, tax) in rows {
+            if at != first {
+                break;
+            }
+            let s = state.get_or_insert_with(|| DocumentState {
+                status,
+                date,
+                line_amount_types: lat,
+                lines: Vec::new(),
+            });
+            // A document without lines is kept as one row without any.
+            if code.is_some() || amount.is_some() || tax.is_some() {
+                s.lines.push(DocumentLine {
+                    account_code: code,
+                    line_amount: amount.map(|x| x.0),
+                    tax_amount: tax.map(|x| x.0),
+                });
+            }
+        }
+        Ok(state)
     }
 }

@@ -175,6 +175,7 @@ impl Store {
     /// Voided and deleted invoices are updated like any other, so their new
     /// status is what the engine sees.
     pub async fn upsert_invoices(&self, org: i64, rows: &[InvoiceRow]) -> StoreResult<Changed> {
+        let replaced_at = Utc::now();
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let mut ch = Changed::default();
@@ -185,6 +186,23 @@ impl Store {
                 .bind(org)
                 .bind(&i.invoice_id)
                 .fetch_one(&mut *tx)
+                .await?;
+                // The state this replaces, when Xero changed it (a closed
+                // month's restatement reads it: see `document_versions`).
+                sqlx::query(
+                    "INSERT INTO document_versions (organisation_id, document_kind, document_id, replaced_at, \
+                         status, document_date, line_amount_types, position, account_code, line_amount, tax_amount) \
+                     SELECT i.organisation_id, 'invoice', i.invoice_id, $3, i.status, i.invoice_date, \
+                         i.line_amount_types, l.position, l.account_code, l.line_amount, l.tax_amount \
+                     FROM invoices i LEFT JOIN invoice_lines l \
+                       ON l.organisation_id = i.organisation_id AND l.invoice_id = i.invoice_id \
+                     WHERE i.organisation_id = $1 AND i.invoice_id = $2 AND i.updated_at_xero <> $4",
+                )
+                .bind(org)
+                .bind(&i.invoice_id)
+                .bind(replaced_at)
+                .bind(i.updated_at_xero)
+                .execute(&mut *tx)
                 .await?;
                 sqlx::query(
                     "INSERT INTO invoices (organisation_id, invoice_id, invoice_type, invoice_number, reference, \

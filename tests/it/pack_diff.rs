@@ -1,9 +1,12 @@
 //! A sent month's restatement through the API: after the pack went out, an
-//! invoice of the month is voided and a credit note is added in the
-//! simulator (through Xero's API), the entity syncs, and
+//! invoice of the month is voided, a credit note is added and another
+//! invoice's line moves to another account in the simulator (through
+//! Xero's API), the entity syncs, and
 //! `GET /api/v1/groups/{id}/month-end/{month}/diff` lists the consolidated
-//! lines that moved (decimals as strings) and names both Xero records with
-//! their amounts, while the sent snapshot stays byte for byte as it was.
+//! lines that moved (decimals as strings), names the three Xero records
+//! with their amounts, and opens each line to exactly the records that
+//! moved it (old account and new) and the entity rows of Xero's report,
+//! while the sent snapshot stays byte for byte as it was.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -19,7 +22,7 @@ use crate::month_end::{call, group_with_token};
 crate::backends!(the_diff_api_names_the_voided_invoice_and_the_new_credit_note);
 
 async fn the_diff_api_names_the_voided_invoice_and_the_new_credit_note(backend: Backend) {
-    let g = group_with_token(backend, true).await;
+    let mut g = group_with_token(backend, true).await;
     let store = g.s.app.store().clone();
     let (status, body) = call(
         &g,
@@ -78,6 +81,8 @@ async fn the_diff_api_names_the_voided_invoice_and_the_new_credit_note(backend: 
     // then falls by the invoice's net amount exactly.
     let entities = store.entities_for_group(g.group.id).await.unwrap();
     let names: Vec<String> = entities.iter().map(|e| e.name.clone()).collect();
+    // Every such invoice of an entity, whole (the list leaves line items
+    // out, as Xero's does).
     let find = |tenant: uuid::Uuid| {
         g.s.sim
             .state()
@@ -87,7 +92,7 @@ async fn the_diff_api_names_the_voided_invoice_and_the_new_credit_note(backend: 
                     .unwrap()
                     .invoices
                     .into_iter()
-                    .find(|i| {
+                    .filter(|i| {
                         i.invoice_type == Some(InvoiceType::AccRec)
                             && i.status == Some(InvoiceStatus::Authorised)
                             && i.amount_paid.unwrap_or_default().is_zero()
@@ -102,31 +107,80 @@ async fn the_diff_api_names_the_voided_invoice_and_the_new_credit_note(backend: 
                             })
                     })
                     .map(|i| {
-                        // The list leaves line items out, as Xero's does.
                         let id = i.invoice_id.unwrap().to_string();
-                        let full = l.get_invoice(&id).unwrap().invoices.remove(0);
-                        (
-                            id,
-                            i.total.unwrap(),
-                            i.contact.as_ref().unwrap().contact_id.unwrap().to_string(),
-                            full.line_items
-                                .unwrap()
-                                .into_iter()
-                                .find_map(|x| x.account_code)
-                                .unwrap(),
-                        )
+                        l.get_invoice(&id).unwrap().invoices.remove(0)
                     })
+                    .collect::<Vec<_>>()
             })
             .unwrap()
     };
-    let (entity, (invoice_id, invoice_total, contact_id, account_code)) = entities
+    // Two of them: one is voided, the other has a line moved to another
+    // account.
+    let (entity, (voided_before, changed_before)) = entities
         .iter()
         .filter(|e| e.base_currency.as_str() == "NZD")
         .cloned()
-        .find_map(|e| find(e.tenant_id.parse().unwrap()).map(|x| (e, x)))
-        .expect("an unpaid sales invoice in the sent month");
+        .find_map(|e| {
+            let mut found = find(e.tenant_id.parse().unwrap());
+            (found.len() >= 2).then(|| {
+                let second = found.remove(1);
+                (e, (found.remove(0), second))
+            })
+        })
+        .expect("two unpaid sales invoices in the sent month");
     let tenant: uuid::Uuid = entity.tenant_id.parse().unwrap();
+    let invoice_id = voided_before.invoice_id.unwrap().to_string();
+    let invoice_total = voided_before.total.unwrap();
+    let contact_id = voided_before
+        .contact
+        .as_ref()
+        .unwrap()
+        .contact_id
+        .unwrap()
+        .to_string();
+    let account_code = voided_before
+        .line_items
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find_map(|x| x.account_code.clone())
+        .unwrap();
+    let changed_id = changed_before.invoice_id.unwrap().to_string();
 
+    // The group's chart as the test reads it from the store: an account
+    // code of the entity to its group account (confirmed mappings) and
+    // that account's class.
+    let chart = store.accounts_of(entity.organisation_id).await.unwrap();
+    let mapped = store.mappings(g.group.id).await.unwrap();
+    let group_accounts = store.group_accounts(g.group.id).await.unwrap();
+    let group_of = |code: &str| -> Option<i64> {
+        let a = chart.iter().find(|a| a.code.as_deref() == Some(code))?;
+        if !matches!(a.class.as_deref(), Some("REVENUE" | "EXPENSE")) {
+            return None;
+        }
+        mapped
+            .iter()
+            .find(|x| {
+                x.confirmed
+                    && x.organisation_id == entity.organisation_id
+                    && x.account_id == a.account_id
+            })
+            .map(|x| x.group_account_id)
+    };
+    let first_line = changed_before.line_items.as_ref().unwrap()[0].clone();
+    let from_group = group_of(first_line.account_code.as_deref().unwrap())
+        .expect("the changed invoice's first line is on a mapped P&L account");
+    // Another revenue account of the entity mapped to another group line.
+    let (new_code, to_group) = chart
+        .iter()
+        .filter(|a| a.class.as_deref() == Some("REVENUE"))
+        .filter_map(|a| {
+            let c = a.code.clone()?;
+            let g = group_of(&c)?;
+            (g != from_group).then_some((c, g))
+        })
+        .next()
+        .expect("a revenue account mapped to another group account");
     let token = crate::sync::bookkeeper_token(&g.s).await;
     crate::sync::xero_write(
         &g.s,
@@ -160,6 +214,39 @@ async fn the_diff_api_names_the_voided_invoice_and_the_new_credit_note(backend: 
         .as_str()
         .unwrap_or_else(|| panic!("{written}"))
         .to_string();
+    // The second invoice's first line moves to the other account (Xero
+    // takes the line items whole).
+    let lines: Vec<Value> = changed_before
+        .line_items
+        .as_ref()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(n, li)| {
+            json!({
+                "LineItemID": li.line_item_id.map(|x| x.to_string()),
+                "Description": li.description,
+                "Quantity": li.quantity.map(|x| x.to_string()),
+                "UnitAmount": li.unit_amount.map(|x| x.to_string()),
+                "AccountCode": if n == 0 { Some(new_code.clone()) } else { li.account_code.clone() },
+                "TaxType": li.tax_type,
+            })
+        })
+        .collect();
+    let written = crate::sync::xero_write(
+        &g.s,
+        &token,
+        &entity.tenant_id,
+        reqwest::Method::POST,
+        &format!("Invoices/{changed_id}"),
+        json!({"Invoices": [{"InvoiceID": changed_id, "LineItems": lines}]}),
+    )
+    .await;
+    assert_eq!(
+        written["Invoices"][0]["LineItems"][0]["AccountCode"],
+        new_code.as_str(),
+        "{written}"
+    );
     consol::sync::enqueue(
         &store,
         entity.organisation_id,
@@ -179,9 +266,9 @@ async fn the_diff_api_names_the_voided_invoice_and_the_new_credit_note(backend: 
     assert_eq!(diff["snapshot_hash"], v.snapshot_hash);
     assert_eq!(diff["restated"], true, "{diff}");
 
-    // The two records, and only they, with their amounts as strings.
+    // The three records, and only they, with their amounts as strings.
     let records = diff["records"].as_array().unwrap();
-    assert_eq!(records.len(), 2, "{diff}");
+    assert_eq!(records.len(), 3, "{diff}");
     let voided = records
         .iter()
         .find(|r| r["xero_id"] == invoice_id.as_str())
@@ -199,7 +286,12 @@ async fn the_diff_api_names_the_voided_invoice_and_the_new_credit_note(backend: 
         .unwrap_or_else(|| panic!("the new credit note: {diff}"));
     assert_eq!(added["kind"], "credit_note");
     assert_eq!(added["xero_type"], "ACCRECCREDIT");
-    assert_eq!(added["change"], "added_or_changed");
+    assert_eq!(added["change"], "added");
+    let changed = records
+        .iter()
+        .find(|r| r["xero_id"] == changed_id.as_str())
+        .unwrap_or_else(|| panic!("the changed invoice: {diff}"));
+    assert_eq!(changed["change"], "changed");
     assert_eq!(added["status"], "AUTHORISED");
     assert_eq!(added["total"], "123.45");
 
@@ -245,6 +337,152 @@ async fn the_diff_api_names_the_voided_invoice_and_the_new_credit_note(backend: 
         Decimal::from_str(net_profit[0]["difference"].as_str().unwrap()).unwrap(),
         -(invoice_net + credit),
         "voiding takes the invoice's net amount off, the credit note {credit}: {diff}"
+    );
+
+    // Each line lists exactly the records that moved it, with how much,
+    // recomputed here from the simulator's documents before and after:
+    // a line's net amount (less its tax when amounts include tax), signed
+    // as the document moves profit (sales +, sales credit -), shown as
+    // the line shows it (costs positive on cost lines).
+    let changed_after =
+        g.s.sim
+            .state()
+            .with_ledger(tenant, |l| {
+                l.get_invoice(&changed_id).unwrap().invoices.remove(0)
+            })
+            .unwrap();
+    let line_sign = |group: i64| {
+        let class = &group_accounts.iter().find(|a| a.id == group).unwrap().class;
+        if class == "REVENUE" {
+            Decimal::ONE
+        } else {
+            Decimal::NEGATIVE_ONE
+        }
+    };
+    let on_group = |inv: &consol::xero::Invoice, group: i64| -> Decimal {
+        let inclusive = inv.line_amount_types == Some(consol::xero::LineAmountTypes::Inclusive);
+        inv.line_items
+            .as_ref()
+            .unwrap()
+            .iter()
+            .filter(|li| li.account_code.as_deref().and_then(group_of) == Some(group))
+            .map(|li| {
+                li.line_amount.unwrap()
+                    - if inclusive {
+                        li.tax_amount.unwrap_or_default()
+                    } else {
+                        Decimal::ZERO
+                    }
+            })
+            .sum::<Decimal>()
+            * line_sign(group)
+    };
+    let credit_group = group_of(&account_code).unwrap();
+    let mut groups = vec![from_group, to_group, credit_group];
+    groups.sort();
+    groups.dedup();
+    for group in groups {
+        let mut expected: Vec<(String, Decimal)> = vec![
+            (invoice_id.clone(), -on_group(&voided_before, group)),
+            (
+                credit_note_id.clone(),
+                if group == credit_group {
+                    -credit * line_sign(group)
+                } else {
+                    Decimal::ZERO
+                },
+            ),
+            (
+                changed_id.clone(),
+                on_group(&changed_after, group) - on_group(&changed_before, group),
+            ),
+        ];
+        expected.retain(|(_, a)| !a.is_zero());
+        expected.sort();
+        let line = lines
+            .iter()
+            .find(|l| l["key"] == format!("group:{group}") && l["column"] == "month")
+            .unwrap_or_else(|| panic!("line group:{group} moved: {diff}"));
+        let mut listed: Vec<(String, Decimal)> = line["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["xero_id"].as_str().unwrap().to_string(),
+                    Decimal::from_str(r["amount"].as_str().unwrap()).unwrap(),
+                )
+            })
+            .collect();
+        listed.sort();
+        assert_eq!(listed, expected, "records of group:{group}: {line}");
+        // All in the presentation currency and none intercompany: the
+        // records add up to the line's move, as do the entity's rows of
+        // Xero's report (as Xero reports them: costs positive too).
+        let difference = Decimal::from_str(line["difference"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            expected.iter().map(|x| x.1).sum::<Decimal>(),
+            difference,
+            "{line}"
+        );
+        let rows = line["entity_rows"].as_array().unwrap();
+        assert!(
+            rows.iter().all(|r| r["entity"] == entity.name.as_str()),
+            "{line}"
+        );
+        assert_eq!(
+            rows.iter()
+                .map(|r| {
+                    Decimal::from_str(r["today"].as_str().unwrap()).unwrap()
+                        - Decimal::from_str(r["sent"].as_str().unwrap()).unwrap()
+                })
+                .sum::<Decimal>(),
+            difference,
+            "{line}"
+        );
+        assert!(line["note"].is_null(), "{line}");
+    }
+    // Net profit: the voided invoice and the credit note; the moved line
+    // stayed in revenue, so the changed invoice did not move it.
+    let mut listed: Vec<(String, Decimal)> = net_profit[0]["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["xero_id"].as_str().unwrap().to_string(),
+                Decimal::from_str(r["amount"].as_str().unwrap()).unwrap(),
+            )
+        })
+        .collect();
+    listed.sort();
+    let mut expected = vec![
+        (invoice_id.clone(), -invoice_net),
+        (credit_note_id.clone(), -credit),
+    ];
+    expected.sort();
+    assert_eq!(listed, expected, "{}", net_profit[0]);
+
+    // The page: each changed line opens (a `<details>`, no script) to its
+    // records; the changed invoice shows on its old line and its new one.
+    let page =
+        g.s.app
+            .client
+            .get(&format!("/groups/{}/month-end/{m}/diff", g.group.id))
+            .await;
+    assert_eq!(page.status, 200);
+    let changed_lines = &page.body[page.body.find("id=\"diff-lines\"").unwrap()
+        ..page.body.find("id=\"diff-records\"").unwrap()];
+    assert!(changed_lines.contains("<details>"), "{}", page.body);
+    assert!(
+        changed_lines
+            .matches(&format!(
+                "data-line-change=\"changed\" data-xero-id=\"{changed_id}\""
+            ))
+            .count()
+            >= 2,
+        "{}",
+        page.body
     );
 
     // The snapshot that was sent is as it was.

@@ -165,8 +165,10 @@ pub async fn pack_of(
 
 /// `GET /api/v1/groups/{id}/month-end/{YYYY-MM}/diff`: the closed
 /// version's snapshot against today's data, line by line (decimals as
-/// strings), with the month's Xero records (invoices, credit notes, bank
-/// transactions) changed since the close. The snapshot is only read.
+/// strings), with the Xero records (invoices, credit notes, bank
+/// transactions) of the financial year to date changed since the close.
+/// Each line carries the records that moved it and the entity rows of
+/// Xero's report that moved. The snapshot is only read.
 pub async fn diff(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -197,6 +199,9 @@ pub async fn diff(
                 "sent": l.sent.map(|d| d.to_string()),
                 "today": l.today.map(|d| d.to_string()),
                 "difference": (l.today.unwrap_or_default() - l.sent.unwrap_or_default()).to_string(),
+                "records": l.records,
+                "entity_rows": l.entity_rows,
+                "note": l.note,
             })
         })
         .collect();

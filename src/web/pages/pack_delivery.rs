@@ -434,13 +434,26 @@ struct DiffPage {
     group: Group,
     month: String,
     version: i32,
-    lines: Vec<(String, String, String, String)>,
+    lines: Vec<DiffLine>,
     records: Vec<crate::month_end::restatement::RecordChange>,
 }
 
+/// A changed line as the page shows it, opening to what moved it.
+struct DiffLine {
+    name: String,
+    column: String,
+    sent: String,
+    today: String,
+    records: Vec<crate::month_end::restatement::LineRecord>,
+    entity_rows: Vec<crate::month_end::restatement::EntityRow>,
+    note: String,
+}
+
 /// `GET /groups/{id}/month-end/{month}/diff`: the closed version's
-/// snapshot against today's data, line by line, with the Xero invoices of
-/// the month changed since the close.
+/// snapshot against today's data, line by line, each opening (a
+/// `<details>`, no script) to the Xero records that moved it and the
+/// entity rows of Xero's report that moved, with the Xero records of the
+/// year to date changed since the close.
 pub async fn diff(
     user: CurrentUser,
     state: web::Data<AppState>,
@@ -467,18 +480,21 @@ pub async fn diff(
     };
     let lines = r
         .lines
-        .iter()
+        .into_iter()
         .map(|l| {
             let col = crate::month_end::restatement::COLUMNS
                 .iter()
                 .find(|(k, _)| *k == l.column)
                 .map_or(l.column, |(_, t)| *t);
-            (
-                l.account_name.clone(),
-                col.to_string(),
-                show(l.sent),
-                show(l.today),
-            )
+            DiffLine {
+                name: l.account_name,
+                column: col.to_string(),
+                sent: show(l.sent),
+                today: show(l.today),
+                records: l.records,
+                entity_rows: l.entity_rows,
+                note: l.note.unwrap_or_default(),
+            }
         })
         .collect();
     render(
