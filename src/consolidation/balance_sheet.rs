@@ -12,7 +12,7 @@ use crate::engine::balance_sheet::{
     consolidate_balance_sheet_with,
 };
 use crate::engine::ic_balances::IcBalancesInput;
-use crate::engine::{AccountClass, EntityId, FxRate, GroupAccountId};
+use crate::engine::{AccountClass, AccountSection, EntityId, FxRate, GroupAccountId};
 use crate::store::{EntityView, Group, ReportKind, RowKind, Store, StoreError};
 
 /// Xero's `account` attribute on the Current Year Earnings row.
@@ -100,7 +100,7 @@ pub async fn load(
         .map(|v| v.id);
 
     // Group accounts of the balance-sheet classes.
-    let mut group_accounts: Vec<BsGroupAccount> = store
+    let group_accounts: Vec<BsGroupAccount> = store
         .group_accounts(group.id)
         .await?
         .into_iter()
@@ -111,7 +111,10 @@ pub async fn load(
                 code: g.code,
                 name: g.name,
                 class,
-                section: g.section,
+                // The group account's own Xero balance-sheet section.
+                section: AccountSection::stored(&g.section, class)
+                    .title()
+                    .to_string(),
             })
         })
         .collect();
@@ -161,15 +164,7 @@ pub async fn load(
             .filter_map(|a| Some((a.account_id, a.class.as_deref().and_then(class_of)?)))
             .collect();
         let retained = store.retained_earnings_accounts(v.organisation_id).await?;
-        let (amounts, total_assets, net_assets) = amounts_of(
-            v,
-            &rows,
-            &chart,
-            &retained,
-            &mapped,
-            &mut group_accounts,
-            &bs_ids,
-        );
+        let (amounts, total_assets, net_assets) = amounts_of(v, &rows, &chart, &retained, &mapped);
 
         let ownership = if let Some(o) = stored.get(&v.id) {
             Some(Ownership {
@@ -232,16 +227,13 @@ pub async fn load(
 }
 
 /// An entity's balance-sheet rows as engine amounts, with Xero's Total
-/// Assets and Net Assets. A group account whose section is only "Balance
-/// Sheet" takes the section of Xero's report that its rows sit in.
+/// Assets and Net Assets.
 fn amounts_of(
     v: &EntityView,
     rows: &[crate::store::ReportAmount],
     chart: &HashMap<String, AccountClass>,
     retained: &[String],
     mapped: &HashMap<(i64, String), i64>,
-    group_accounts: &mut [BsGroupAccount],
-    bs_ids: &HashMap<i64, usize>,
 ) -> (
     Vec<BsAmount>,
     Option<rust_decimal::Decimal>,
@@ -282,12 +274,6 @@ fn amounts_of(
                     .filter(|c| !c.is_profit_and_loss())
                     .unwrap_or_else(|| class_of_section(&r.section));
                 let group_account = mapped.get(&(v.organisation_id, id.clone())).copied();
-                if let Some(g) = group_account.and_then(|g| bs_ids.get(&g))
-                    && group_accounts[*g].section == "Balance Sheet"
-                    && !r.section.is_empty()
-                {
-                    group_accounts[*g].section = r.section.clone();
-                }
                 amounts.push(BsAmount {
                     row: BsRow::Account {
                         account_id: id,

@@ -49,25 +49,14 @@ pub fn class_name(c: AccountClass) -> &'static str {
 }
 
 pub fn section_name(s: AccountSection) -> &'static str {
-    match s {
-        AccountSection::Income => "Income",
-        AccountSection::CostOfSales => "Cost of Sales",
-        AccountSection::OtherIncome => "Other Income",
-        AccountSection::OperatingExpenses => "Operating Expenses",
-        AccountSection::OtherExpenses => "Other Expenses",
-        AccountSection::BalanceSheet => "Balance Sheet",
-    }
+    s.title()
 }
 
-fn section_of(s: &str) -> AccountSection {
-    match s {
-        "Income" => AccountSection::Income,
-        "Cost of Sales" => AccountSection::CostOfSales,
-        "Other Income" => AccountSection::OtherIncome,
-        "Operating Expenses" => AccountSection::OperatingExpenses,
-        "Other Expenses" => AccountSection::OtherExpenses,
-        _ => AccountSection::BalanceSheet,
-    }
+/// A stored section for a group account of `class`; one Consol cannot read
+/// (or the single "Balance Sheet" of earlier versions, which migration 0022
+/// replaces) is the class's default section.
+pub fn section_of(s: &str, class: AccountClass) -> AccountSection {
+    AccountSection::stored(s, class)
 }
 
 /// A stored P&L row that is not a summary, as the engine takes it: an
@@ -149,12 +138,13 @@ pub async fn load(
             .await?
             .into_iter()
             .filter_map(|g| {
+                let class = class_of(&g.class)?;
                 Some(GroupAccount {
                     id: GroupAccountId(g.id),
                     code: g.code,
                     name: g.name,
-                    class: class_of(&g.class)?,
-                    section: section_of(&g.section),
+                    class,
+                    section: section_of(&g.section, class),
                 })
             })
             .collect(),
@@ -478,12 +468,13 @@ pub async fn apply_suggestions(
         .await?
         .into_iter()
         .filter_map(|g| {
+            let class = class_of(&g.class)?;
             Some(GroupAccount {
                 id: GroupAccountId(g.id),
                 code: g.code,
                 name: g.name,
-                class: class_of(&g.class)?,
-                section: section_of(&g.section),
+                class,
+                section: section_of(&g.section, class),
             })
         })
         .collect();

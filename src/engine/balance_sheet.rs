@@ -54,7 +54,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::ic_balances::{BsContext, IcBalancesInput, eliminate_ic_balances};
-use super::input::{AccountClass, EntityId, FxRate, GroupAccountId};
+use super::input::{AccountClass, AccountSection, EntityId, FxRate, GroupAccountId};
 use super::money::round_to;
 use super::report::{Column, ColumnKind};
 use crate::domain::{CurrencyCode, Month};
@@ -277,13 +277,49 @@ fn tidy(v: Decimal) -> Decimal {
     if v.is_zero() { Decimal::new(0, DP) } else { v }
 }
 
+/// The lines the report computes (not accounts), in the order each shows
+/// in its section.
+const SPECIAL_LINES: [&str; 7] = [
+    GOODWILL,
+    INTERCOMPANY_DIFFERENCE,
+    EQUITY_AT_ACQUISITION,
+    RETAINED_EARNINGS,
+    CURRENT_YEAR_EARNINGS,
+    TRANSLATION_RESERVE,
+    NON_CONTROLLING_INTEREST,
+];
+
 /// Where each kind of line shows, for the special keys.
-fn special_section(key: &str) -> &'static str {
+fn special_section(key: &str) -> AccountSection {
     match key {
-        GOODWILL => "Non-current Assets",
-        INTERCOMPANY_DIFFERENCE => "Current Assets",
-        _ => "Equity",
+        GOODWILL => AccountSection::NonCurrentAssets,
+        INTERCOMPANY_DIFFERENCE => AccountSection::CurrentAssets,
+        _ => AccountSection::Equity,
     }
+}
+
+/// The section a group account's line shows under: its own, read from
+/// Xero's title; one that does not fit its class (or cannot be read) is
+/// the class's default, so the section subtotals add up to the totals.
+fn bs_section(g: &BsGroupAccount) -> AccountSection {
+    AccountSection::stored(&g.section, g.class)
+}
+
+/// The key of a section's subtotal line: `total:` and the section's title
+/// in snake case (`total:non_current_assets`).
+pub fn section_total_key(section: AccountSection) -> String {
+    let slug: String = section
+        .title()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("total:{slug}")
 }
 
 fn special_name(key: &str) -> &'static str {
@@ -799,72 +835,97 @@ pub fn consolidate_balance_sheet_with(
     }
     warnings.extend(ic.warnings);
 
-    // Lines: accounts by section, then the computed lines and totals.
+    // Lines: under each section of Xero's balance sheet in Xero's order,
+    // its accounts (by code), then the computed lines that belong there,
+    // then its subtotal (`total:<section>`; Equity's is Total Equity);
+    // unmapped accounts after them; the totals last.
     let column_keys: Vec<String> = columns.iter().map(|c| c.key.clone()).collect();
     let mut lines = Vec::new();
-    let mut push =
-        |key: &str, section: &str, code: Option<String>, name: String, grid: &mut Grid| {
-            let mut values = BTreeMap::new();
-            let mut total = Decimal::ZERO;
-            for k in &column_keys {
-                if k == "consolidated" {
-                    continue;
-                }
-                let v = grid.get(key, k);
-                total += v;
-                values.insert(k.clone(), tidy(v));
+    let line = |key: &str, section: &str, code: Option<String>, name: String, grid: &mut Grid| {
+        let mut values = BTreeMap::new();
+        let mut total = Decimal::ZERO;
+        for k in &column_keys {
+            if k == "consolidated" {
+                continue;
             }
-            values.insert("consolidated".into(), tidy(total));
-            grid.add(key, "consolidated", total);
-            lines.push(BsLine {
-                key: key.to_string(),
-                section: section.to_string(),
-                account_code: code,
-                account_name: name,
-                values,
-            });
-        };
-    let mut account_lines: Vec<(String, AccountClass)> =
-        classes.iter().map(|(k, c)| (k.clone(), *c)).collect();
-    let order = |c: AccountClass| match c {
-        AccountClass::Asset => 0,
-        AccountClass::Liability => 1,
-        _ => 2,
+            let v = grid.get(key, k);
+            total += v;
+            values.insert(k.clone(), tidy(v));
+        }
+        values.insert("consolidated".into(), tidy(total));
+        grid.add(key, "consolidated", total);
+        BsLine {
+            key: key.to_string(),
+            section: section.to_string(),
+            account_code: code,
+            account_name: name,
+            values,
+        }
     };
-    account_lines.sort_by_key(|(k, c)| (order(*c), k.clone()));
-    for (key, _) in &account_lines {
-        let (section, code, name) = match key.strip_prefix("group:").and_then(|id| {
-            let id: i64 = id.parse().ok()?;
-            groups.get(&GroupAccountId(id))
-        }) {
-            Some(g) => (g.section.clone(), Some(g.code.clone()), g.name.clone()),
-            None => (
-                "Unmapped".to_string(),
-                None,
-                format!(
-                    "Unmapped account {}",
-                    unmapped_names.get(key).cloned().unwrap_or_default()
+    let account_lines: Vec<(String, AccountClass)> =
+        classes.iter().map(|(k, c)| (k.clone(), *c)).collect();
+    // Each account line's section (None: unmapped), code and name.
+    let mut placed: Vec<(Option<AccountSection>, String, Option<String>, String)> = account_lines
+        .iter()
+        .map(|(key, _)| {
+            match key.strip_prefix("group:").and_then(|id| {
+                let id: i64 = id.parse().ok()?;
+                groups.get(&GroupAccountId(id))
+            }) {
+                Some(g) => (
+                    Some(bs_section(g)),
+                    key.clone(),
+                    Some(g.code.clone()),
+                    g.name.clone(),
                 ),
-            ),
-        };
-        push(key, &section, code, name, &mut grid);
+                None => (
+                    None,
+                    key.clone(),
+                    None,
+                    format!(
+                        "Unmapped account {}",
+                        unmapped_names.get(key).cloned().unwrap_or_default()
+                    ),
+                ),
+            }
+        })
+        .collect();
+    // Unmapped (None) sorts first; it is pushed last below.
+    placed.sort_by(|a, b| (a.0, &a.2, &a.1).cmp(&(b.0, &b.2, &b.1)));
+    for section in AccountSection::ALL
+        .into_iter()
+        .filter(|s| s.is_balance_sheet())
+    {
+        let title = section.title();
+        let first = lines.len();
+        for (_, key, code, name) in placed.iter().filter(|p| p.0 == Some(section)) {
+            lines.push(line(key, title, code.clone(), name.clone(), &mut grid));
+        }
+        for key in SPECIAL_LINES
+            .into_iter()
+            .filter(|k| special_section(k) == section)
+        {
+            lines.push(line(key, title, None, special_name(key).into(), &mut grid));
+        }
+        if lines.len() == first || section == AccountSection::Equity {
+            continue;
+        }
+        let mut values: BTreeMap<String, Decimal> = BTreeMap::new();
+        for l in &lines[first..] {
+            for (k, v) in &l.values {
+                *values.entry(k.clone()).or_default() += v;
+            }
+        }
+        lines.push(BsLine {
+            key: section_total_key(section),
+            section: title.to_string(),
+            account_code: None,
+            account_name: format!("Total {title}"),
+            values: values.into_iter().map(|(k, v)| (k, tidy(v))).collect(),
+        });
     }
-    for key in [
-        GOODWILL,
-        INTERCOMPANY_DIFFERENCE,
-        EQUITY_AT_ACQUISITION,
-        RETAINED_EARNINGS,
-        CURRENT_YEAR_EARNINGS,
-        TRANSLATION_RESERVE,
-        NON_CONTROLLING_INTEREST,
-    ] {
-        push(
-            key,
-            special_section(key),
-            None,
-            special_name(key).into(),
-            &mut grid,
-        );
+    for (_, key, code, name) in placed.iter().filter(|p| p.0.is_none()) {
+        lines.push(line(key, "Unmapped", code.clone(), name.clone(), &mut grid));
     }
     // Totals per column.
     let mut balance_check = BTreeMap::new();

@@ -49,9 +49,17 @@ pub fn line_class(input: &BalanceSheetInput, key: &str) -> Option<AccountClass> 
         })
 }
 
+/// The start of a section subtotal's key (`total:current_assets`).
+const SECTION_TOTAL_PREFIX: &str = "total:";
+
+/// Whether a line is a section's subtotal.
+fn is_total(key: &str) -> bool {
+    key.starts_with(SECTION_TOTAL_PREFIX)
+}
+
 /// The lines a total adds up, each with its sign (+1 or −1), in the
 /// report's order; `None` when `key` is not a total. Net assets is total
-/// assets less total liabilities.
+/// assets less total liabilities; a section's subtotal is its lines.
 pub fn total_parts(
     input: &BalanceSheetInput,
     report: &BalanceSheetReport,
@@ -67,13 +75,25 @@ pub fn total_parts(
                 (TOTAL_LIABILITIES.to_string(), Decimal::NEGATIVE_ONE),
             ]);
         }
+        _ if key.starts_with(SECTION_TOTAL_PREFIX) => {
+            // A section's subtotal adds up the other lines of its section.
+            let section = &report.lines.iter().find(|l| l.key == key)?.section;
+            return Some(
+                report
+                    .lines
+                    .iter()
+                    .filter(|l| &l.section == section && !is_total(&l.key))
+                    .map(|l| (l.key.clone(), Decimal::ONE))
+                    .collect(),
+            );
+        }
         _ => return None,
     };
     Some(
         report
             .lines
             .iter()
-            .filter(|l| l.section != "Totals")
+            .filter(|l| l.section != "Totals" && !is_total(&l.key))
             .filter(|l| {
                 // The report counts anything neither asset nor liability
                 // as equity.

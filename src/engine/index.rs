@@ -6,9 +6,7 @@ use super::hash::FastMap;
 use rust_decimal::Decimal;
 
 use super::error::EngineError;
-use super::input::{
-    AccountSection, Entity, EntityAccount, EntityId, GroupAccount, GroupAccountId, GroupData,
-};
+use super::input::{Entity, EntityAccount, EntityId, GroupAccount, GroupAccountId, GroupData};
 use crate::domain::{CurrencyCode, Month};
 
 pub(crate) struct GroupIndex<'a> {
@@ -40,8 +38,7 @@ impl<'a> KeyInfo<'a> {
     /// The P&L group account the key maps to. Mappings to balance-sheet
     /// group accounts do not count: such accounts show as Unmapped on a P&L.
     pub fn pnl_group(&self) -> Option<(&'a GroupAccount, u32)> {
-        self.group
-            .filter(|(g, _)| g.section != AccountSection::BalanceSheet)
+        self.group.filter(|(g, _)| !g.section.is_balance_sheet())
     }
 }
 

@@ -119,8 +119,9 @@ pub struct EntityAccount {
     pub account_type: XeroAccountType,
 }
 
-/// Where a group account shows on the report. Balance-sheet accounts belong
-/// to the chart too (for a later stage) and never show on the P&L.
+/// Where a group account shows on the report: a section of the P&L, or
+/// (for the balance-sheet classes) the section of Xero's own balance sheet.
+/// The order of the variants is the order the reports show them in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum AccountSection {
     #[serde(rename = "Income")]
@@ -133,8 +134,136 @@ pub enum AccountSection {
     OperatingExpenses,
     #[serde(rename = "Other Expenses")]
     OtherExpenses,
-    #[serde(rename = "Balance Sheet")]
-    BalanceSheet,
+    #[serde(rename = "Bank")]
+    Bank,
+    #[serde(rename = "Current Assets")]
+    CurrentAssets,
+    #[serde(rename = "Fixed Assets")]
+    FixedAssets,
+    #[serde(rename = "Non-current Assets")]
+    NonCurrentAssets,
+    #[serde(rename = "Current Liabilities")]
+    CurrentLiabilities,
+    #[serde(rename = "Non-current Liabilities")]
+    NonCurrentLiabilities,
+    #[serde(rename = "Equity")]
+    Equity,
+}
+
+impl AccountSection {
+    /// Every section, in report order.
+    pub const ALL: [Self; 12] = [
+        Self::Income,
+        Self::CostOfSales,
+        Self::OtherIncome,
+        Self::OperatingExpenses,
+        Self::OtherExpenses,
+        Self::Bank,
+        Self::CurrentAssets,
+        Self::FixedAssets,
+        Self::NonCurrentAssets,
+        Self::CurrentLiabilities,
+        Self::NonCurrentLiabilities,
+        Self::Equity,
+    ];
+
+    /// The section's title, as stored and shown (Xero's own titles for the
+    /// balance sheet's).
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Income => "Income",
+            Self::CostOfSales => "Cost of Sales",
+            Self::OtherIncome => "Other Income",
+            Self::OperatingExpenses => "Operating Expenses",
+            Self::OtherExpenses => "Other Expenses",
+            Self::Bank => "Bank",
+            Self::CurrentAssets => "Current Assets",
+            Self::FixedAssets => "Fixed Assets",
+            Self::NonCurrentAssets => "Non-current Assets",
+            Self::CurrentLiabilities => "Current Liabilities",
+            Self::NonCurrentLiabilities => "Non-current Liabilities",
+            Self::Equity => "Equity",
+        }
+    }
+
+    /// The section of a title, ignoring case and surrounding spaces (Xero
+    /// writes "Non-Current Liabilities" as well as "Non-current").
+    pub fn from_title(title: &str) -> Option<Self> {
+        let t = title.trim();
+        Self::ALL
+            .into_iter()
+            .find(|s| s.title().eq_ignore_ascii_case(t))
+    }
+
+    /// Whether the section is one of the balance sheet's.
+    pub fn is_balance_sheet(self) -> bool {
+        self >= Self::Bank
+    }
+
+    /// Whether a group account of `class` may show under this section.
+    pub fn fits(self, class: AccountClass) -> bool {
+        match class {
+            AccountClass::Revenue => matches!(self, Self::Income | Self::OtherIncome),
+            AccountClass::Expense => matches!(
+                self,
+                Self::CostOfSales | Self::OperatingExpenses | Self::OtherExpenses
+            ),
+            AccountClass::Asset => matches!(
+                self,
+                Self::Bank | Self::CurrentAssets | Self::FixedAssets | Self::NonCurrentAssets
+            ),
+            AccountClass::Liability => {
+                matches!(self, Self::CurrentLiabilities | Self::NonCurrentLiabilities)
+            }
+            AccountClass::Equity => self == Self::Equity,
+        }
+    }
+
+    /// The sections a group account of `class` may show under.
+    pub fn for_class(class: AccountClass) -> impl Iterator<Item = Self> {
+        Self::ALL.into_iter().filter(move |s| s.fits(class))
+    }
+
+    /// The section a group account of `class` takes when nothing better is
+    /// known (a stored section Consol cannot read, or the single "Balance
+    /// Sheet" section of earlier versions with no Xero account to go by).
+    pub fn default_for(class: AccountClass) -> Self {
+        match class {
+            AccountClass::Revenue => Self::Income,
+            AccountClass::Expense => Self::OperatingExpenses,
+            AccountClass::Asset => Self::CurrentAssets,
+            AccountClass::Liability => Self::CurrentLiabilities,
+            AccountClass::Equity => Self::Equity,
+        }
+    }
+
+    /// The section of a stored title for a group account of `class`: the
+    /// title's when it fits the class, else [`Self::default_for`] (which
+    /// reads the single "Balance Sheet" section of earlier versions).
+    pub fn stored(title: &str, class: AccountClass) -> Self {
+        Self::from_title(title)
+            .filter(|s| s.fits(class))
+            .unwrap_or_else(|| Self::default_for(class))
+    }
+
+    /// The balance-sheet section Xero's own report puts an account of this
+    /// Xero `Type` under; `None` for the P&L types and types Consol does
+    /// not know. Accumulated depreciation is a `FIXED` account in Xero;
+    /// `DEPRECIATN` is the expense.
+    pub fn of_balance_sheet_type(account_type: &str) -> Option<Self> {
+        Some(match account_type {
+            "BANK" => Self::Bank,
+            "CURRENT" | "INVENTORY" | "PREPAYMENT" => Self::CurrentAssets,
+            "FIXED" => Self::FixedAssets,
+            "NONCURRENT" => Self::NonCurrentAssets,
+            "CURRLIAB" | "LIABILITY" | "PAYGLIABILITY" | "SUPERANNUATIONLIABILITY" => {
+                Self::CurrentLiabilities
+            }
+            "TERMLIAB" => Self::NonCurrentLiabilities,
+            "EQUITY" => Self::Equity,
+            _ => return None,
+        })
+    }
 }
 
 /// A line of the group's chart of accounts.

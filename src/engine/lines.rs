@@ -49,7 +49,13 @@ pub(crate) fn section_of(s: AccountSection) -> Section {
         AccountSection::OperatingExpenses => Section::OperatingExpenses,
         AccountSection::OtherExpenses => Section::OtherExpenses,
         // Filtered out by the index; shown as Unmapped should one slip by.
-        AccountSection::BalanceSheet => Section::Unmapped,
+        AccountSection::Bank
+        | AccountSection::CurrentAssets
+        | AccountSection::FixedAssets
+        | AccountSection::NonCurrentAssets
+        | AccountSection::CurrentLiabilities
+        | AccountSection::NonCurrentLiabilities
+        | AccountSection::Equity => Section::Unmapped,
     }
 }
 

@@ -148,7 +148,8 @@ pub fn suggest_account_mappings(
 }
 
 /// The report section of an account of an entity's chart, from its Xero
-/// type (and class, for types not named here).
+/// type (and class, for types not named here): a P&L section, or the
+/// section of Xero's balance sheet for the balance-sheet classes.
 pub fn section_for(class: AccountClass, account_type: &XeroAccountType) -> AccountSection {
     match (class, account_type) {
         (_, XeroAccountType::Revenue | XeroAccountType::Sales) => AccountSection::Income,
@@ -160,7 +161,11 @@ pub fn section_for(class: AccountClass, account_type: &XeroAccountType) -> Accou
         ) => AccountSection::OperatingExpenses,
         (AccountClass::Revenue, XeroAccountType::Other(_)) => AccountSection::Income,
         (AccountClass::Expense, XeroAccountType::Other(_)) => AccountSection::OperatingExpenses,
-        _ => AccountSection::BalanceSheet,
+        // A balance-sheet account: the section Xero's balance sheet shows
+        // its type under, when that fits its class.
+        (class, XeroAccountType::Other(t)) => AccountSection::of_balance_sheet_type(t)
+            .filter(|s| s.fits(class))
+            .unwrap_or_else(|| AccountSection::default_for(class)),
     }
 }
 

@@ -109,7 +109,7 @@ fn bs_sheet(
     }
     ws.set_freeze_panes(h + 1, 3)?;
     for (row, line) in (h + 1..).zip(&report.lines) {
-        let total = line.section == "Totals";
+        let total = line.section == "Totals" || line.key.starts_with("total:");
         ws.write_string(row, 0, &line.section)?;
         ws.write_string(row, 1, line.account_code.as_deref().unwrap_or_default())?;
         let (text, amount) = if total {

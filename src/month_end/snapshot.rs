@@ -356,28 +356,28 @@ fn account_type_text(t: &XeroAccountType) -> String {
     }
 }
 
-const SECTIONS: [(AccountSection, &str); 6] = [
-    (AccountSection::Income, "Income"),
-    (AccountSection::CostOfSales, "Cost of Sales"),
-    (AccountSection::OtherIncome, "Other Income"),
-    (AccountSection::OperatingExpenses, "Operating Expenses"),
-    (AccountSection::OtherExpenses, "Other Expenses"),
-    (AccountSection::BalanceSheet, "Balance Sheet"),
-];
-
 fn section_text(s: AccountSection) -> &'static str {
-    SECTIONS
-        .iter()
-        .find(|(k, _)| *k == s)
-        .map_or("Balance Sheet", |(_, t)| t)
+    s.title()
 }
 
-fn section_of(s: &str) -> Result<AccountSection, SnapshotError> {
-    SECTIONS
-        .iter()
-        .find(|(_, t)| *t == s)
-        .map(|(k, _)| *k)
-        .ok_or_else(|| SnapshotError::Input(format!("unknown section '{s}'")))
+/// Snapshots closed before group accounts carried Xero's balance-sheet
+/// sections hold the single section "Balance Sheet" for every
+/// balance-sheet account. The P&L outputs never read a balance-sheet
+/// account's section, so it reads as the class's default section; the
+/// stored text is kept as it was, so the snapshot rebuilds byte for byte.
+const LEGACY_BALANCE_SHEET: &str = "Balance Sheet";
+
+fn section_of(s: &str, class: AccountClass) -> Result<AccountSection, SnapshotError> {
+    match AccountSection::from_title(s) {
+        Some(section) if section.title() == s => Ok(section),
+        None if s == LEGACY_BALANCE_SHEET && !class.is_profit_and_loss() => {
+            Ok(AccountSection::default_for(class))
+        }
+        _ => Err(SnapshotError::Input(format!(
+            "unknown section '{s}' for a {} account",
+            class_text(class)
+        ))),
+    }
 }
 
 const INVOICE_TYPES: [(InvoiceType, &str); 6] = [
@@ -663,12 +663,13 @@ impl SnapshotInputs {
                 .group_accounts
                 .iter()
                 .map(|g| {
+                    let class = class_of(&g.class)?;
                     Ok(GroupAccount {
                         id: GroupAccountId(g.id),
                         code: g.code.clone(),
                         name: g.name.clone(),
-                        class: class_of(&g.class)?,
-                        section: section_of(&g.section)?,
+                        class,
+                        section: section_of(&g.section, class)?,
                     })
                 })
                 .collect::<Result<_, SnapshotError>>()?,
@@ -946,6 +947,53 @@ mod tests {
         assert_eq!(
             v["outputs"]["profit_and_loss"]["month"]["net_profit"]["consolidated"],
             "210.50"
+        );
+    }
+
+    /// A snapshot closed before group accounts carried Xero's balance-sheet
+    /// sections holds "Balance Sheet" for each balance-sheet account (the
+    /// earlier `section_text`); it still reads, rebuilds byte for byte, and
+    /// its outputs are those of the same month with today's sections.
+    #[test]
+    fn a_snapshot_with_the_single_balance_sheet_section_still_rebuilds() {
+        let m = Month::parse("2026-11").unwrap();
+        let loaded = MonthRange::new(Month::parse("2025-04").unwrap(), m).unwrap();
+        let mut data = small_group();
+        data.group_accounts.push(GroupAccount {
+            id: GroupAccountId(11),
+            code: "090".into(),
+            name: "Cash".into(),
+            class: AccountClass::Asset,
+            section: AccountSection::Bank,
+        });
+        let today = Snapshot::build(
+            m,
+            SnapshotInputs::from_group_data(settings(), loaded, vec![], &data),
+        )
+        .unwrap()
+        .canonical()
+        .unwrap();
+        assert_eq!(today.matches("\"section\":\"Bank\"").count(), 1);
+        // The earlier version wrote the same bytes but for the section.
+        let stored = today.replace("\"section\":\"Bank\"", "\"section\":\"Balance Sheet\"");
+        assert!(stored.contains("\"section\":\"Balance Sheet\""));
+        assert!(Snapshot::rebuild(&stored).unwrap() == stored);
+        let old = Snapshot::parse(&stored).unwrap();
+        let new = Snapshot::parse(&today).unwrap();
+        assert_eq!(old.outputs, new.outputs);
+        let back = old.inputs.to_group_data().unwrap();
+        assert_eq!(
+            back.group_accounts[1].section,
+            AccountSection::CurrentAssets
+        );
+        // A P&L account never had that section: it is refused, not guessed.
+        let bad = today.replace("\"section\":\"Income\"", "\"section\":\"Balance Sheet\"");
+        assert!(
+            Snapshot::parse(&bad)
+                .unwrap()
+                .inputs
+                .to_group_data()
+                .is_err()
         );
     }
 

@@ -717,3 +717,96 @@ fn a_cell_opens_to_xeros_rows_at_the_closing_rate_and_the_reserves_parts() {
     assert!(c.complete && c.value == d("178150.00"), "{c:?}");
     assert!(balance_sheet_cell(&input, &r, "nope", "consolidated").is_none());
 }
+
+/// Lines show under the section of Xero's balance sheet their group account
+/// carries, sections in Xero's order, each (but Equity, whose total is
+/// Total Equity) closed by its subtotal; the subtotals add up to Total
+/// Assets and Total Liabilities.
+#[test]
+fn lines_show_under_their_sections_in_xeros_order_with_subtotals() {
+    const RECEIVABLE: i64 = 4;
+    const LOAN: i64 = 5;
+    let mut input = worked("100", "110000", "40000");
+    input.group_accounts.extend([
+        group_account(
+            RECEIVABLE,
+            "610",
+            "Receivables",
+            AccountClass::Asset,
+            "Current Assets",
+        ),
+        // Xero's own capitals: read all the same.
+        group_account(
+            LOAN,
+            "900",
+            "Term loan",
+            AccountClass::Liability,
+            "Non-Current Liabilities",
+        ),
+    ]);
+    let p = &mut input.entities[0];
+    p.amounts
+        .push(account("p-ar", AccountClass::Asset, RECEIVABLE, "500"));
+    p.amounts
+        .push(account("p-loan", AccountClass::Liability, LOAN, "500"));
+    p.xero_total_assets = p.xero_total_assets.map(|t| t + d("500"));
+    let r = consolidate_balance_sheet(&input);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    // Sections in order, each in one run.
+    let mut runs: Vec<&str> = Vec::new();
+    for l in &r.lines {
+        if runs.last() != Some(&l.section.as_str()) {
+            runs.push(&l.section);
+        }
+    }
+    assert_eq!(
+        runs,
+        [
+            "Bank",
+            "Current Assets",
+            "Non-current Assets",
+            "Non-current Liabilities",
+            "Equity",
+            "Totals"
+        ]
+    );
+    let keys: Vec<&str> = r.lines.iter().map(|l| l.key.as_str()).collect();
+    assert_eq!(
+        &keys[..9],
+        [
+            "group:1",
+            "total:bank",
+            "group:4",
+            INTERCOMPANY_DIFFERENCE,
+            "total:current_assets",
+            "group:2",
+            GOODWILL,
+            "total:non_current_assets",
+            "group:5",
+        ]
+    );
+    assert_eq!(keys[9], "total:non_current_liabilities");
+    assert!(!keys.contains(&"total:equity"));
+    // Subtotals: 156,150 of cash (the worked example), 500 of receivables,
+    // nothing left of the investment, the 500 loan.
+    assert_eq!(consolidated(&r, "total:bank"), d("156150.00"));
+    assert_eq!(consolidated(&r, "total:current_assets"), d("500.00"));
+    assert_eq!(consolidated(&r, "total:non_current_assets"), d("0.00"));
+    assert_eq!(
+        consolidated(&r, "total:non_current_liabilities"),
+        d("500.00")
+    );
+    for c in r.columns.iter().map(|c| c.key.as_str()) {
+        let assets = value(&r, "total:bank", c)
+            + value(&r, "total:current_assets", c)
+            + value(&r, "total:non_current_assets", c);
+        assert_eq!(assets, value(&r, TOTAL_ASSETS, c), "{c}");
+        assert_eq!(
+            value(&r, "total:non_current_liabilities", c),
+            value(&r, TOTAL_LIABILITIES, c),
+            "{c}"
+        );
+    }
+    assert_eq!(consolidated(&r, NET_ASSETS), d("156150.00"));
+    assert!(r.balance_check.values().all(|v| v.is_zero()));
+}

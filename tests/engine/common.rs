@@ -66,7 +66,14 @@ pub fn account(
 pub fn group_account(id: i64, code: &str, name: &str, section: AccountSection) -> GroupAccount {
     let class = match section {
         AccountSection::Income | AccountSection::OtherIncome => AccountClass::Revenue,
-        AccountSection::BalanceSheet => AccountClass::Asset,
+        AccountSection::Bank
+        | AccountSection::CurrentAssets
+        | AccountSection::FixedAssets
+        | AccountSection::NonCurrentAssets => AccountClass::Asset,
+        AccountSection::CurrentLiabilities | AccountSection::NonCurrentLiabilities => {
+            AccountClass::Liability
+        }
+        AccountSection::Equity => AccountClass::Equity,
         _ => AccountClass::Expense,
     };
     GroupAccount {

@@ -200,7 +200,7 @@ fn build(s: &Spec) -> GroupData {
         AccountSection::OtherIncome,
         AccountSection::OperatingExpenses,
         AccountSection::OtherExpenses,
-        AccountSection::BalanceSheet,
+        AccountSection::CurrentAssets,
     ];
     g.group_accounts = sections
         .iter()
@@ -422,7 +422,16 @@ fn reference(g: &GroupData) -> Cells {
             .iter()
             .find(|x| x.entity == e && x.account_id == key)
             .and_then(|x| g.group_accounts.iter().find(|ga| ga.id == x.group_account))
-            .filter(|ga| ga.section != AccountSection::BalanceSheet);
+            .filter(|ga| {
+                matches!(
+                    ga.section,
+                    AccountSection::Income
+                        | AccountSection::CostOfSales
+                        | AccountSection::OtherIncome
+                        | AccountSection::OperatingExpenses
+                        | AccountSection::OtherExpenses
+                )
+            });
         match mapped {
             Some(ga) => format!("group:{}", ga.id.0),
             None => format!("unmapped:{}:{key}", e.0),

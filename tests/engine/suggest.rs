@@ -74,7 +74,7 @@ fn group_chart_from_an_entity_chart() {
             AccountSection::CostOfSales,
             AccountSection::OtherIncome,
             AccountSection::OperatingExpenses,
-            AccountSection::BalanceSheet,
+            AccountSection::CurrentAssets,
             AccountSection::OperatingExpenses,
         ]
     );
@@ -141,4 +141,92 @@ fn organisation_name_normalisation() {
     assert_eq!(normalise_organisation_name("Widgets plc"), "widgets");
     assert_eq!(normalise_organisation_name("Widgets LLP"), "widgets");
     assert_eq!(normalise_organisation_name("Ltd"), "ltd");
+}
+
+/// Balance-sheet accounts take the section of Xero's balance sheet their
+/// type shows under (Xero's BalanceSheet report: Bank, Current Assets,
+/// Fixed Assets, Non-current Assets, Current Liabilities, Non-current
+/// Liabilities, Equity); an unknown type, or one that does not fit the
+/// class, takes the class's default.
+#[test]
+fn balance_sheet_accounts_take_xeros_section_of_their_type() {
+    let cases = [
+        ("BANK", AccountClass::Asset, AccountSection::Bank),
+        (
+            "CURRENT",
+            AccountClass::Asset,
+            AccountSection::CurrentAssets,
+        ),
+        (
+            "INVENTORY",
+            AccountClass::Asset,
+            AccountSection::CurrentAssets,
+        ),
+        (
+            "PREPAYMENT",
+            AccountClass::Asset,
+            AccountSection::CurrentAssets,
+        ),
+        ("FIXED", AccountClass::Asset, AccountSection::FixedAssets),
+        (
+            "NONCURRENT",
+            AccountClass::Asset,
+            AccountSection::NonCurrentAssets,
+        ),
+        (
+            "CURRLIAB",
+            AccountClass::Liability,
+            AccountSection::CurrentLiabilities,
+        ),
+        (
+            "LIABILITY",
+            AccountClass::Liability,
+            AccountSection::CurrentLiabilities,
+        ),
+        (
+            "TERMLIAB",
+            AccountClass::Liability,
+            AccountSection::NonCurrentLiabilities,
+        ),
+        ("EQUITY", AccountClass::Equity, AccountSection::Equity),
+        // Unknown to Consol: the class's default.
+        (
+            "SOMETHINGNEW",
+            AccountClass::Asset,
+            AccountSection::CurrentAssets,
+        ),
+        (
+            "SOMETHINGNEW",
+            AccountClass::Liability,
+            AccountSection::CurrentLiabilities,
+        ),
+        // A type that does not fit the class: the class's default.
+        (
+            "BANK",
+            AccountClass::Liability,
+            AccountSection::CurrentLiabilities,
+        ),
+    ];
+    for (t, class, want) in cases {
+        assert_eq!(
+            section_for(class, &XeroAccountType::from_xero(t)),
+            want,
+            "{t} {class:?}"
+        );
+    }
+    let accounts = vec![
+        {
+            let mut a = account(1, "b", "090", "Business Bank", AccountClass::Asset);
+            a.account_type = XeroAccountType::from_xero("BANK");
+            a
+        },
+        {
+            let mut a = account(1, "l", "900", "Term Loan", AccountClass::Liability);
+            a.account_type = XeroAccountType::from_xero("TERMLIAB");
+            a
+        },
+    ];
+    let chart = group_chart_from_entity(&accounts, 1);
+    let sections: Vec<&str> = chart.accounts.iter().map(|a| a.section.title()).collect();
+    assert_eq!(sections, ["Bank", "Non-current Liabilities"]);
 }

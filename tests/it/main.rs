@@ -12,6 +12,7 @@ mod browser_balance_sheet;
 mod browser_month_end;
 mod bs_export;
 mod bs_reports;
+mod bs_sections;
 mod cli;
 mod connect;
 mod connections;

@@ -10,21 +10,12 @@ use serde_json::{Value, json};
 use super::setup::{RowErrors, rows_invalid};
 use super::{ApiError, ApiUser};
 use crate::consolidation::{self, chart::ChartStart, class_of};
-use crate::engine::AccountClass;
+use crate::engine::AccountSection;
 use crate::store::{GroupRole, NewGroupAccount};
 use crate::web::AppState;
 
 /// Most group accounts one request may add.
 const MAX_CHART_ROWS: usize = 5_000;
-
-/// The sections a group account of each class may show under.
-fn sections_for(class: AccountClass) -> &'static [&'static str] {
-    match class {
-        AccountClass::Revenue => &["Income", "Other Income"],
-        AccountClass::Expense => &["Cost of Sales", "Operating Expenses", "Other Expenses"],
-        AccountClass::Asset | AccountClass::Liability | AccountClass::Equity => &["Balance Sheet"],
-    }
-}
 
 fn body_json(body: &[u8]) -> Result<Value, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -55,21 +46,28 @@ fn chart_row(v: &Value) -> Result<NewGroupAccount, Vec<String>> {
     if class.is_none() {
         errors.push("class: one of REVENUE, EXPENSE, ASSET, LIABILITY, EQUITY".to_string());
     }
-    let section = text("section").unwrap_or("");
+    // Sections are Xero's titles; case is forgiven, the stored title is
+    // Consol's own spelling.
+    let section = text("section")
+        .and_then(AccountSection::from_title)
+        .filter(|s| class.is_some_and(|c| s.fits(c)));
     if let Some(c) = class
-        && !sections_for(c).contains(&section)
+        && section.is_none()
     {
+        let allowed: Vec<&str> = AccountSection::for_class(c)
+            .map(AccountSection::title)
+            .collect();
         errors.push(format!(
             "section: for this class, one of {}",
-            sections_for(c).join(", ")
+            allowed.join(", ")
         ));
     }
-    match (class, errors.is_empty()) {
-        (Some(c), true) => Ok(NewGroupAccount {
+    match (class, section, errors.is_empty()) {
+        (Some(c), Some(s), true) => Ok(NewGroupAccount {
             code: code.to_string(),
             name: name.to_string(),
             class: consolidation::class_name(c).to_string(),
-            section: section.to_string(),
+            section: s.title().to_string(),
         }),
         _ => Err(errors),
     }

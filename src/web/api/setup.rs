@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{ApiError, ApiUser};
-use crate::consolidation::{class_of, decided_contacts, entity_of, section_name};
+use crate::consolidation::{class_of, decided_contacts, entity_of};
 use crate::domain::{CurrencyCode, Month, MonthRange};
 use crate::engine::{
     self, AccountSection, Contact, Entity, EntityAccount, EntityId, GroupAccount, GroupAccountId,
@@ -463,16 +463,6 @@ pub async fn put_fx_rates(
 
 // ---------------------------------------------------------------- mappings
 
-/// Every section, to read a stored section name back.
-const SECTIONS: [AccountSection; 6] = [
-    AccountSection::Income,
-    AccountSection::CostOfSales,
-    AccountSection::OtherIncome,
-    AccountSection::OperatingExpenses,
-    AccountSection::OtherExpenses,
-    AccountSection::BalanceSheet,
-];
-
 #[derive(Debug, Clone, Serialize)]
 pub struct GroupAccountJson {
     pub id: i64,
@@ -538,15 +528,13 @@ pub async fn mappings_view(store: &Store, group: &Group) -> Result<MappingsView,
     let engine_chart: Vec<GroupAccount> = chart
         .iter()
         .filter_map(|g| {
+            let class = class_of(&g.class)?;
             Some(GroupAccount {
                 id: GroupAccountId(g.id),
                 code: g.code.clone(),
                 name: g.name.clone(),
-                class: class_of(&g.class)?,
-                section: SECTIONS
-                    .into_iter()
-                    .find(|s| section_name(*s) == g.section)
-                    .unwrap_or(AccountSection::BalanceSheet),
+                class,
+                section: AccountSection::stored(&g.section, class),
             })
         })
         .collect();
@@ -644,10 +632,15 @@ pub async fn mappings_view(store: &Store, group: &Group) -> Result<MappingsView,
             .into_iter()
             .map(|g| GroupAccountJson {
                 id: g.id,
+                // As the reports read it: a section that does not fit the
+                // class reads as the class's default.
+                section: match class_of(&g.class) {
+                    Some(c) => AccountSection::stored(&g.section, c).title().to_string(),
+                    None => g.section,
+                },
                 code: g.code,
                 name: g.name,
                 class: g.class,
-                section: g.section,
             })
             .collect(),
         accounts: rows,

@@ -105,7 +105,7 @@ fn rows_of(report: &BalanceSheetReport, comparison: Option<&Comparison>, places:
             });
         }
         rows.push(Row {
-            class: if l.section == "Totals" {
+            class: if l.section == "Totals" || l.key.starts_with("total:") {
                 "total"
             } else {
                 "line"

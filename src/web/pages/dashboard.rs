@@ -193,13 +193,11 @@ async fn balance(state: &AppState, group: &Group, at: Month) -> Result<BalanceSu
             .sum::<Decimal>()
     };
     let places = group.presentation_currency.minor_units();
-    // Bank accounts sit in Xero's "Bank" section of the balance sheet.
-    let cash: Decimal = report
-        .lines
-        .iter()
-        .filter(|l| l.section.eq_ignore_ascii_case("bank"))
-        .filter_map(|l| l.values.get(CONSOLIDATED))
-        .sum();
+    // Bank accounts sit in Xero's "Bank" section of the balance sheet,
+    // whose subtotal the report carries (none: no bank account).
+    let cash: Decimal = consolidated(&crate::engine::balance_sheet::section_total_key(
+        crate::engine::AccountSection::Bank,
+    ));
     Ok(BalanceSummary {
         at: at.to_string(),
         net_assets: accounting(consolidated(NET_ASSETS), places),
