@@ -25,6 +25,7 @@ mod export;
 mod helpers;
 mod ic_balances;
 mod jobs;
+mod large_group;
 mod lifecycle;
 mod load;
 mod month_end;
