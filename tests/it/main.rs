@@ -27,6 +27,7 @@ mod helpers;
 mod ic_balances;
 mod ic_balances_cases;
 mod jobs;
+mod large_group;
 mod lifecycle;
 mod load;
 mod month_end;

@@ -87,6 +87,10 @@ pub struct SimConfig {
     /// Whether the demo carries issue 11's real-life cases (on by default;
     /// see [`DemoOptions::real_life_cases`]).
     pub real_life_cases: bool,
+    /// Months of demo history (see [`DemoOptions::months`]; 24 by
+    /// default). Fewer make a quicker first sync for tests that need many
+    /// entities rather than long books.
+    pub months: u32,
 }
 
 impl Default for SimConfig {
@@ -103,6 +107,7 @@ impl Default for SimConfig {
             real_time: false,
             workers: 2,
             real_life_cases: true,
+            months: 24,
         }
     }
 }
@@ -221,6 +226,7 @@ fn build_state(cfg: &SimConfig) -> anyhow::Result<Shared> {
                 scale: cfg.scale.max(1),
                 copies: cfg.copies.max(1),
                 real_life_cases: cfg.real_life_cases,
+                months: cfg.months.max(1),
                 ..DemoOptions::new(cfg.seed, cfg.today)
             });
             let st = Arc::new(SimState::new(

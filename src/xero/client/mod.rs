@@ -226,6 +226,10 @@ impl XeroApi {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            // Where a call's time goes (the load benchmark sums these from
+            // the debug log): waiting for a slot under the limits, then
+            // waiting for Xero's answer (headers in).
+            let asked = std::time::Instant::now();
             let mut slot = self.limiter.acquire(limit_key).await.map_err(|_| {
                 XeroError::DayBudgetExhausted {
                     endpoint: endpoint.clone(),
@@ -248,8 +252,15 @@ impl XeroApi {
             }
             calls += 1;
             trace.made_one();
+            let waited = asked.elapsed();
             let sent = req.send().await;
             slot.answered();
+            tracing::debug!(
+                %endpoint,
+                limiter_wait_ms = waited.as_millis() as u64,
+                answer_ms = (asked.elapsed() - waited).as_millis() as u64,
+                "Xero call"
+            );
             if let Ok(resp) = &sent {
                 slot.observe_minute_remaining(
                     header_i64(resp.headers(), "x-minlimit-remaining"),
