@@ -11,11 +11,14 @@ use crate::domain::Month;
 use crate::engine::ProfitAndLossReport;
 use crate::store::DataVersion;
 
+/// A month's report and the version it was built from.
+type Built = (DataVersion, Arc<ProfitAndLossReport>);
+
 /// The months built, the newest version of each (an older version can
 /// never be asked for again).
 #[derive(Default)]
 pub(crate) struct Months {
-    built: Mutex<HashMap<(i64, Month), (DataVersion, Arc<ProfitAndLossReport>)>>,
+    built: Mutex<HashMap<(i64, Month), Built>>,
 }
 
 impl Months {

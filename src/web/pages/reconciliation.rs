@@ -151,7 +151,7 @@ pub async fn page(
                 .iter()
                 .map(|e| (e.id.0, e.name.clone()))
                 .collect();
-            engine::reconcile_intercompany(&run.data(), period).map(|rec| (rec, names))
+            engine::reconcile_intercompany(run.data(), period).map(|rec| (rec, names))
         })
         .await?
         .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?;
