@@ -27,6 +27,11 @@ use crate::xero::report_parser::is_account_id;
 /// pair in the reconciliation.
 const RECONCILE_MARGIN_DAYS: i64 = 45;
 
+// The unrealised-profit hold reads documents up to twice its window from a
+// seller's date: the widening must reach that far, or a month's hold would
+// depend on the period loaded.
+const _: () = assert!(2 * engine::HOLD_WINDOW_DAYS <= RECONCILE_MARGIN_DAYS);
+
 pub fn class_of(s: &str) -> Option<AccountClass> {
     Some(match s.trim().to_ascii_uppercase().as_str() {
         "REVENUE" => AccountClass::Revenue,

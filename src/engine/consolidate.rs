@@ -77,12 +77,28 @@ pub fn consolidate(data: &GroupData, period: MonthRange) -> Result<Consolidation
         })
         .collect();
 
+    // Every list of the report is in an order a sum of single months can
+    // rebuild (`assemble`): by entity then month, by month keeping the
+    // input's order within it, or by line.
     let mut warnings = missing_rate_warnings(&ws);
     warnings.extend(missing_pnl_warnings(&ws));
     warnings.extend(rejected_warnings(&ws));
-    warnings.extend(unmapped_warnings(&ws, &lines));
+    warnings.extend(unmapped_warnings(&ws, &lines, &layout.order));
     let tie_out = tie_out(&ws, &mut warnings)?;
-    warnings.append(&mut ws.warnings);
+    let (mut unknown, mut rest): (Vec<Warning>, Vec<Warning>) = std::mem::take(&mut ws.warnings)
+        .into_iter()
+        .partition(|w| matches!(w, Warning::UnknownSourceAccount { .. }));
+    unknown.sort_by_cached_key(|w| match w {
+        Warning::UnknownSourceAccount {
+            entity, account_id, ..
+        } => (idx.position.get(entity).copied(), account_id.clone()),
+        _ => (None, String::new()),
+    });
+    rest.sort_by_key(Warning::month);
+    warnings.append(&mut unknown);
+    warnings.append(&mut rest);
+    ws.summary_rows
+        .sort_by_key(|s| (idx.position.get(&s.entity).copied(), s.month));
 
     let report = ProfitAndLossReport {
         currency: idx.presentation,
@@ -166,16 +182,18 @@ fn missing_rate_warnings(ws: &Workspace<'_, '_>) -> Vec<Warning> {
     out
 }
 
-fn unmapped_warnings(ws: &Workspace<'_, '_>, lines: &Lines<'_>) -> Vec<Warning> {
+/// An unmapped account's warning per Unmapped line, in report order.
+fn unmapped_warnings(ws: &Workspace<'_, '_>, lines: &Lines<'_>, order: &[u32]) -> Vec<Warning> {
     let mut out = Vec::new();
-    for (li, id) in lines.ids.iter().enumerate() {
+    for &li in order {
+        let li = li as usize;
         if let LineId::Unmapped {
             entity_pos,
             key,
             code,
             name,
             unknown,
-        } = id
+        } = &lines.ids[li]
         {
             if *unknown {
                 continue; // Reported as an unknown source account.
@@ -315,9 +333,11 @@ fn missing_pnl_warnings(ws: &Workspace<'_, '_>) -> Vec<Warning> {
     out
 }
 
-/// A warning for every intercompany record the loader could not read.
+/// A warning for every intercompany record the loader could not read, by
+/// month (in the loader's order within a month).
 fn rejected_warnings(ws: &Workspace<'_, '_>) -> Vec<Warning> {
-    ws.idx
+    let mut out: Vec<Warning> = ws
+        .idx
         .data
         .rejected
         .iter()
@@ -331,7 +351,9 @@ fn rejected_warnings(ws: &Workspace<'_, '_>) -> Vec<Warning> {
             field: r.field.clone(),
             value: r.value.clone(),
         })
-        .collect()
+        .collect();
+    out.sort_by_key(Warning::month);
+    out
 }
 
 fn rates_used(ws: &Workspace<'_, '_>) -> Vec<RateUsed> {

@@ -104,10 +104,19 @@ pub(crate) fn intercompany_invoices<'a>(
 pub(crate) fn for_each_intercompany_invoice<'a, E>(
     idx: &GroupIndex<'a>,
     period: MonthRange,
+    f: impl FnMut(IcInvoice<'a>) -> Result<(), E>,
+) -> Result<(), E> {
+    for_each_intercompany_between(idx, period.from().first_day(), period.to().last_day(), f)
+}
+
+/// [`for_each_intercompany_invoice`] for the documents dated `first` to
+/// `last`, both included.
+pub(crate) fn for_each_intercompany_between<'a, E>(
+    idx: &GroupIndex<'a>,
+    first: chrono::NaiveDate,
+    last: chrono::NaiveDate,
     mut f: impl FnMut(IcInvoice<'a>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let first = period.from().first_day();
-    let last = period.to().last_day();
     for inv in &idx.data.invoices {
         // Cheapest tests first: the date, type and status sit in the invoice
         // itself; the contact lookup has to read its ContactID.

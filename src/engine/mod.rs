@@ -76,6 +76,7 @@
 //! - **Hashing.** Lookup tables use a small multiply-rotate hasher (see
 //!   `hash.rs`): the keys are Xero and store ids, not attacker-chosen.
 
+mod assemble;
 pub mod attribution;
 pub mod balance_sheet;
 pub mod bs_cell;
@@ -100,6 +101,7 @@ mod unrealised;
 mod warnings;
 mod workspace;
 
+pub use assemble::{AssembleError, assemble};
 pub use consolidate::{Consolidation, consolidate};
 pub use error::EngineError;
 pub use input::*;
@@ -118,4 +120,5 @@ pub use suggest::{
     group_chart_from_entity, normalise_name, normalise_organisation_name, section_for,
     suggest_account_mappings, suggest_intercompany_contacts,
 };
+pub use unrealised::HOLD_WINDOW_DAYS;
 pub use warnings::{IntercompanyIssue, Severity, Warning};

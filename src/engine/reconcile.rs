@@ -165,7 +165,7 @@ fn side(idx: &GroupIndex<'_>, inv: &IcInvoice<'_>) -> Side {
     }
 }
 
-fn number_key(n: &Option<String>) -> Option<String> {
+pub(crate) fn number_key(n: &Option<String>) -> Option<String> {
     n.as_deref()
         .map(|s| s.trim().to_lowercase())
         .filter(|s| !s.is_empty())

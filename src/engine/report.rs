@@ -81,6 +81,57 @@ impl ColumnValues {
         }
     }
 
+    /// Column by column `self + other` (same columns), kept sparse when
+    /// both are sparse over the same columns. A zero sum is written as a
+    /// plain zero of the sum's scale, as the engine writes its zeros.
+    pub(crate) fn plus(&self, other: &ColumnValues) -> ColumnValues {
+        let add = |a: Decimal, b: Decimal| {
+            let s = a + b;
+            if s.is_zero() {
+                Decimal::new(0, s.scale())
+            } else {
+                s
+            }
+        };
+        match (&self.values, &other.values) {
+            (Values::Sparse { zero, cells: a }, Values::Sparse { zero: z2, cells: b })
+                if a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.0 == y.0) =>
+            {
+                Self {
+                    keys: self.keys.clone(),
+                    values: Values::Sparse {
+                        zero: add(*zero, *z2),
+                        cells: a.iter().zip(b).map(|(x, y)| (x.0, add(x.1, y.1))).collect(),
+                    },
+                }
+            }
+            _ => Self {
+                keys: self.keys.clone(),
+                values: Values::Dense(
+                    (0..self.keys.len())
+                        .map(|i| add(self.at(i), other.at(i)))
+                        .collect(),
+                ),
+            },
+        }
+    }
+
+    /// Zero in every column, in the same form (`zero` is the engine's zero
+    /// of the presentation currency).
+    pub(crate) fn zeros_like(&self, zero: Decimal) -> ColumnValues {
+        let values = match &self.values {
+            Values::Dense(v) => Values::Dense(vec![zero; v.len()]),
+            Values::Sparse { cells, .. } => Values::Sparse {
+                zero,
+                cells: cells.iter().map(|(c, _)| (*c, zero)).collect(),
+            },
+        };
+        Self {
+            keys: self.keys.clone(),
+            values,
+        }
+    }
+
     /// The value of the column at `index`.
     pub fn at(&self, index: usize) -> Decimal {
         match &self.values {

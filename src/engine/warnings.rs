@@ -149,6 +149,38 @@ pub enum Warning {
 }
 
 impl Warning {
+    /// The month the warning is of; `None` for warnings of the period
+    /// (unmapped and unknown accounts).
+    pub fn month(&self) -> Option<Month> {
+        match self {
+            Self::MissingRate { month, .. }
+            | Self::NetProfitTieOut { month, .. }
+            | Self::MissingPnl { month, .. }
+            | Self::NotTiedOut { month, .. }
+            | Self::GrossProfitTieOut { month, .. }
+            | Self::UnreadableRecord { month, .. }
+            | Self::UnrealisedIntercompanyProfit { month, .. }
+            | Self::Intercompany { month, .. } => Some(*month),
+            Self::UnmappedAccount { .. } | Self::UnknownSourceAccount { .. } => None,
+        }
+    }
+
+    /// The entity the warning is about.
+    pub fn entity(&self) -> EntityId {
+        match self {
+            Self::MissingRate { entity, .. }
+            | Self::UnmappedAccount { entity, .. }
+            | Self::NetProfitTieOut { entity, .. }
+            | Self::UnknownSourceAccount { entity, .. }
+            | Self::MissingPnl { entity, .. }
+            | Self::NotTiedOut { entity, .. }
+            | Self::GrossProfitTieOut { entity, .. }
+            | Self::UnreadableRecord { entity, .. }
+            | Self::UnrealisedIntercompanyProfit { entity, .. }
+            | Self::Intercompany { entity, .. } => *entity,
+        }
+    }
+
     pub fn severity(&self) -> Severity {
         match self {
             Self::MissingRate { severity, .. }

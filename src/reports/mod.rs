@@ -12,6 +12,11 @@
 //! last hour once their group's data has settled after a sync or a set-up
 //! change, so the next view finds them built.
 //!
+//! A P&L is put together from materialised months ([`months`]): each
+//! month of the group is built once per data version, by a single-month
+//! engine run, and every period's P&L is its months added up
+//! (`engine::assemble`), all of one version.
+//!
 //! A statement is a key kind and a build function: the P&L of a period
 //! ([`Statement::ProfitAndLoss`]) and the balance sheet at a month end
 //! ([`Statement::BalanceSheet`], with its intercompany balances
@@ -20,6 +25,7 @@
 //! the refresher and the gate.
 
 pub mod gate;
+mod months;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -42,13 +48,26 @@ const KEPT: usize = 8;
 /// under it (a sync writing page after page).
 const ATTEMPTS: usize = 3;
 
-/// A consolidated P&L and the data it was built from, of one data version.
+/// A consolidated P&L of one data version, put together from its months;
+/// the engine's input for the period (drill-downs, exports) is loaded on
+/// demand by [`Reports::with_run`], once.
 #[derive(Debug)]
 pub struct PnlRun {
     pub version: DataVersion,
     pub period: MonthRange,
-    pub data: GroupData,
     pub report: ProfitAndLossReport,
+    data: OnceCell<GroupData>,
+}
+
+impl PnlRun {
+    /// The engine's input the report was built from, for the functions
+    /// [`Reports::with_run`] runs (it loads the input before it calls
+    /// them; a run reached otherwise has none, and asking is a bug).
+    pub fn data(&self) -> &GroupData {
+        self.data
+            .get()
+            .expect("Reports::with_run loads a run's data before it calls its function")
+    }
 }
 
 /// A consolidated balance sheet at a month end and the engine input it was
@@ -117,6 +136,8 @@ pub struct Reports {
     /// Reports asked for, by (group, from, to): the group as asked, and
     /// when.
     watched: Mutex<HashMap<Asked, (Group, Instant)>>,
+    /// The P&L's months, which every period's P&L is put together from.
+    months: months::Months,
 }
 
 #[derive(Default)]
@@ -138,6 +159,7 @@ impl Reports {
             gate,
             built: Mutex::new(Built::default()),
             watched: Mutex::new(HashMap::new()),
+            months: months::Months::default(),
         }
     }
 
@@ -309,8 +331,44 @@ impl Reports {
         T: Send + 'static,
         F: FnOnce(&PnlRun) -> T + Send + 'static,
     {
-        let run = self.profit_and_loss(store, group, period).await?;
+        let mut attempt = 1;
+        let run = loop {
+            let run = self.profit_and_loss(store, group, period).await?;
+            match self.load_data(store, group, &run, attempt < ATTEMPTS).await {
+                Ok(()) => break run,
+                Err(ReportError::Moved) => attempt += 1,
+                Err(e) => return Err(e),
+            }
+        };
         self.off_workers(move || f(&run)).await
+    }
+
+    /// Loads the engine's input of `run`'s period, of `run`'s version (when
+    /// the version moved meanwhile: `Moved`, unless `!keep`, as in
+    /// [`Self::build`]).
+    async fn load_data(
+        &self,
+        store: &Store,
+        group: &Group,
+        run: &PnlRun,
+        keep: bool,
+    ) -> Result<(), ReportError> {
+        run.data
+            .get_or_try_init(|| async {
+                let _turn = self.gate.enter().await?;
+                let data = consolidation::load(store, group, run.period).await?;
+                if keep && store.data_version(group.id).await?.as_ref() != Some(&run.version) {
+                    return Err(ReportError::Moved);
+                }
+                Ok(data)
+            })
+            .await
+            .map(|_| ())
+    }
+
+    /// How many months of the group's P&L are built at `version`.
+    pub fn months_built(&self, group: i64, version: &DataVersion) -> usize {
+        self.months.count(group, version)
     }
 
     /// [`Self::with_run`] for the balance sheet at the end of `at`: a
@@ -361,21 +419,9 @@ impl Reports {
                 let period = MonthRange::new(from, to).map_err(|e| {
                     ReportError::Task(format!("a report of an impossible period: {e}"))
                 })?;
-                let data = consolidation::load(store, group, period).await?;
-                if keep && store.data_version(group.id).await?.as_ref() != Some(&version) {
-                    return Err(ReportError::Moved);
-                }
-                let run = tokio::task::spawn_blocking(move || {
-                    let report = engine::consolidate(&data, period)?.report;
-                    Ok::<_, engine::EngineError>(PnlRun {
-                        version,
-                        period,
-                        data,
-                        report,
-                    })
-                })
-                .await
-                .map_err(|e| ReportError::Task(e.to_string()))??;
+                let run = self
+                    .put_together(store, group, period, version, keep)
+                    .await?;
                 Ok(Run::Pnl(Arc::new(run)))
             }
             Statement::BalanceSheet { at } => {
@@ -397,6 +443,75 @@ impl Reports {
                 Ok(Run::BalanceSheet(Arc::new(run)))
             }
         }
+    }
+
+    /// The P&L of `period` at `version` from its months: those not built
+    /// at `version` are built from one load of the range they span (a
+    /// single-month engine run each: no month's figures depend on the
+    /// period, and a month's lines cannot be cut out of a longer run), then
+    /// every month of the period is put together. All months are of the
+    /// one version: a build whose version moved while loading is not kept
+    /// (`Moved`, or, when `!keep`, used for this answer only).
+    async fn put_together(
+        &self,
+        store: &Store,
+        group: &Group,
+        period: MonthRange,
+        version: DataVersion,
+        keep: bool,
+    ) -> Result<PnlRun, ReportError> {
+        let mut have: Vec<(Month, Option<Arc<ProfitAndLossReport>>)> = period
+            .months()
+            .map(|m| (m, self.months.get(group.id, m, &version)))
+            .collect();
+        let missing: Vec<Month> = have
+            .iter()
+            .filter(|(_, r)| r.is_none())
+            .map(|(m, _)| *m)
+            .collect();
+        if let (Some(&first), Some(&last)) = (missing.first(), missing.last()) {
+            let range = MonthRange::new(first, last)
+                .map_err(|e| ReportError::Task(format!("a report of an impossible period: {e}")))?;
+            let data = consolidation::load(store, group, range).await?;
+            let same = store.data_version(group.id).await?.as_ref() == Some(&version);
+            if keep && !same {
+                return Err(ReportError::Moved);
+            }
+            let built = tokio::task::spawn_blocking(move || {
+                missing
+                    .into_iter()
+                    .map(|m| {
+                        engine::consolidate(&data, MonthRange::single(m))
+                            .map(|c| (m, Arc::new(c.report)))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await
+            .map_err(|e| ReportError::Task(e.to_string()))??;
+            for (m, r) in built {
+                if same {
+                    self.months.put(group.id, m, version.clone(), r.clone());
+                }
+                if let Some(slot) = have.iter_mut().find(|(x, _)| *x == m) {
+                    slot.1 = Some(r);
+                }
+            }
+        }
+        let parts: Vec<Arc<ProfitAndLossReport>> =
+            have.into_iter().filter_map(|(_, r)| r).collect();
+        let report = tokio::task::spawn_blocking(move || {
+            let refs: Vec<&ProfitAndLossReport> = parts.iter().map(|r| r.as_ref()).collect();
+            engine::assemble(&refs)
+        })
+        .await
+        .map_err(|e| ReportError::Task(e.to_string()))?
+        .map_err(|e| ReportError::Task(e.to_string()))?;
+        Ok(PnlRun {
+            version,
+            period,
+            report,
+            data: OnceCell::new(),
+        })
     }
 
     /// The cell of `key`, made empty when new. Older versions of the

@@ -336,3 +336,46 @@ fn a_bill_to_the_balance_sheet_without_its_sale_holds_nothing() {
             .any(|w| matches!(w, Warning::UnrealisedIntercompanyProfit { .. }))
     );
 }
+
+/// The hold of a pair does not depend on the period asked: H's sale of 31
+/// March and T's bill of 2 April (put on stock) are held in March, in a
+/// March report as in a March-to-April one (before, a March report paired
+/// within March only and held nothing).
+#[test]
+fn a_pair_straddling_a_period_end_is_held_in_the_sellers_month_in_every_period() {
+    let mut g = worked_example();
+    bought_into_stock(&mut g);
+    g.invoices[0].date = date("2026-03-31");
+    g.invoices[1].date = date("2026-04-02");
+    let alone = consolidate(&g, march()).unwrap().report;
+    // As in the worked example: 1,111.11 of H's Sales eliminated and held.
+    assert_eq!(cell(&alone, "group:10", "eliminations"), "-1111.11");
+    assert_eq!(
+        cell(&alone, "unrealised_intercompany_profit", "eliminations"),
+        "1111.11"
+    );
+    assert_eq!(
+        alone.net_profit.get("eliminations").unwrap().to_string(),
+        "0.00"
+    );
+    let both = consolidate(&g, range("2026-03", "2026-04")).unwrap().report;
+    let held = |r: &ProfitAndLossReport, month: &str| {
+        r.month(m(month))
+            .and_then(|x| x.line("unrealised_intercompany_profit"))
+            .map(|l| l.values.get("eliminations").unwrap().to_string())
+    };
+    assert_eq!(held(&both, "2026-03").as_deref(), Some("1111.11"));
+    assert_eq!(held(&both, "2026-04").as_deref(), Some("0.00"));
+    assert_eq!(
+        cell(&both, "unrealised_intercompany_profit", "eliminations"),
+        "1111.11"
+    );
+    // And the April report holds nothing: the seller's document is March's.
+    let april = consolidate(&g, range("2026-04", "2026-04")).unwrap().report;
+    assert!(april.line("unrealised_intercompany_profit").is_none());
+    // Dated 23 days apart, beyond the hold's window, they do not pair.
+    g.invoices[0].date = date("2026-03-10");
+    let apart = consolidate(&g, march()).unwrap().report;
+    assert!(apart.line("unrealised_intercompany_profit").is_none());
+    assert_eq!(HOLD_WINDOW_DAYS, 22);
+}

@@ -38,6 +38,7 @@ mod pack_diff;
 mod pack_held;
 mod pack_mail;
 mod pack_time_zone;
+mod report_months;
 mod reports;
 mod retention;
 mod setup;

@@ -138,7 +138,7 @@ pub async fn profit_and_loss(
         let bytes = state
             .reports
             .with_run(&state.store, &group, period, move |run| {
-                export::profit_and_loss_xlsx(&run.data, period, &name)
+                export::profit_and_loss_xlsx(run.data(), period, &name)
             })
             .await?
             .map_err(|e| internal("xlsx export", e))?;
@@ -200,12 +200,12 @@ pub async fn intercompany(
         .reports
         .with_run(&state.store, &group, period, move |run| {
             let names: HashMap<engine::EntityId, String> = run
-                .data
+                .data()
                 .entities
                 .iter()
                 .map(|e| (e.id, e.name.clone()))
                 .collect();
-            engine::reconcile_intercompany(&run.data, period).map(|rec| (rec, names))
+            engine::reconcile_intercompany(run.data(), period).map(|rec| (rec, names))
         })
         .await?
         .map_err(|e| internal("reconciliation", e))?;
@@ -253,7 +253,7 @@ pub async fn cell(
     let prov = state
         .reports
         .with_run(&state.store, &group, period, move |run| {
-            let result = engine::consolidate(&run.data, period)?;
+            let result = engine::consolidate(run.data(), period)?;
             Ok::<_, engine::EngineError>(
                 result
                     .provenance

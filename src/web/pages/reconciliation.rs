@@ -146,12 +146,12 @@ pub async fn page(
         .reports
         .with_run(&state.store, &page.group, period, move |run| {
             let names: HashMap<i64, String> = run
-                .data
+                .data()
                 .entities
                 .iter()
                 .map(|e| (e.id.0, e.name.clone()))
                 .collect();
-            engine::reconcile_intercompany(&run.data, period).map(|rec| (rec, names))
+            engine::reconcile_intercompany(run.data(), period).map(|rec| (rec, names))
         })
         .await?
         .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?;

@@ -908,7 +908,7 @@ pub async fn cell(
     let page = state
         .reports
         .with_run(&state.store, &group.clone(), period, move |run| {
-            cell_page(&run.data, period, nav, group, &q)
+            cell_page(run.data(), period, nav, group, &q)
         })
         .await??;
     render(StatusCode::OK, &page)
