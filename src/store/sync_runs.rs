@@ -354,15 +354,26 @@ impl Store {
 impl Store {
     /// Connected organisations in some group with no sync run created since
     /// `since` (nothing queued, running or recently finished).
+    ///
+    /// A run still queued or running makes its organisation not due, however
+    /// long ago it was queued: connecting a hundred organisations queues a
+    /// hundred first syncs that wait for a worker longer than the interval,
+    /// and queuing a second run behind each only doubles the work. A run in
+    /// progress for more than a day is taken for one a crash left behind and
+    /// no longer holds its organisation back.
     pub async fn organisations_due_for_sync(&self, since: DateTime<Utc>) -> StoreResult<Vec<i64>> {
+        let stale = Utc::now() - chrono::Duration::days(1);
         on_pool!(self, pool => {
             Ok(sqlx::query_scalar(
                 "SELECT o.id FROM organisations o WHERE o.connection_state = 'connected' \
                  AND EXISTS (SELECT 1 FROM entities e WHERE e.organisation_id = o.id) \
                  AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.organisation_id = o.id AND r.created_at > $1) \
+                 AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.organisation_id = o.id \
+                     AND r.state IN ('queued', 'running') AND r.created_at > $2) \
                  ORDER BY o.id",
             )
             .bind(since)
+            .bind(stale)
             .fetch_all(pool)
             .await?)
         })

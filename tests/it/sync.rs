@@ -22,7 +22,54 @@ crate::backends!(
     a_webhook_brings_voided_and_deleted_invoices,
     forged_webhooks_are_refused,
     a_queued_sync_wakes_the_idle_worker_of_its_process,
+    a_sync_still_waiting_is_not_queued_again,
 );
+
+/// The scheduler does not queue a second sync behind one still waiting for a
+/// worker, however long ago it was queued (connecting a hundred
+/// organisations queued a repeat run for some while their first ones waited);
+/// once the run is over, the organisation is due again.
+async fn a_sync_still_waiting_is_not_queued_again(backend: Backend) {
+    let mut s = spawn_with_sim(backend).await;
+    connect_demo_group(&mut s, None).await;
+    sync::worker(s.app.store().clone(), s.xero.clone())
+        .drain()
+        .await
+        .unwrap();
+    let store = s.app.store();
+    // Asked with `since` = now, every organisation whose runs are all over
+    // is due (none was created after now).
+    let due = store.organisations_due_for_sync(Utc::now()).await.unwrap();
+    assert!(due.len() >= 4, "the synced organisations are due: {due:?}");
+    let org = due[0];
+    // A run queued two hours ago that no worker has taken yet.
+    let queued_at = Utc::now() - chrono::Duration::hours(2);
+    let waiting = store
+        .create_sync_run(org, "incremental", queued_at)
+        .await
+        .unwrap();
+    let due = store.organisations_due_for_sync(Utc::now()).await.unwrap();
+    assert!(
+        !due.contains(&org),
+        "a waiting run holds its organisation back"
+    );
+    assert!(due.len() >= 3, "the others stay due: {due:?}");
+    store
+        .start_sync_run(waiting, None, Utc::now())
+        .await
+        .unwrap();
+    let due = store.organisations_due_for_sync(Utc::now()).await.unwrap();
+    assert!(!due.contains(&org), "so does a running one");
+    store
+        .finish_sync_run(waiting, None, Utc::now())
+        .await
+        .unwrap();
+    let due = store.organisations_due_for_sync(Utc::now()).await.unwrap();
+    assert!(
+        due.contains(&org),
+        "once it is over, the organisation is due"
+    );
+}
 
 /// A worker of the same process starts a queued sync at once, not at its
 /// next poll (a minute here, so only the wake-up can start it in time).
