@@ -200,6 +200,27 @@ async fn a_started_chart_carries_xeros_sections_and_the_balance_sheet_shows_them
     assert!(headings.is_sorted(), "{runs:?}");
     assert!(page.body.contains("Total Bank"));
 
+    // The mappings page names each group account's section, so a user
+    // choosing where an account goes sees where it will show.
+    let mappings = g.s.app.client.get(&format!("/groups/{gid}/mappings")).await;
+    assert_eq!(mappings.status, 200);
+    let options: Vec<&str> = mappings
+        .body
+        .split("<option")
+        .skip(1)
+        .filter_map(|o| Some(&o[o.find('>')? + 1..o.find("</option>")?]))
+        .collect();
+    for (code, (_, section)) in &chart {
+        let option = options
+            .iter()
+            .find(|o| o.starts_with(&format!("{code} ")))
+            .unwrap_or_else(|| panic!("group account {code} not offered"));
+        assert!(
+            option.ends_with(&format!(" · {section}")),
+            "{code}: {option}"
+        );
+    }
+
     // Accounts stored by an earlier version with the single "Balance
     // Sheet" get back the sections of their mapped Xero accounts from
     // migration 0022, and the group's audit log says so.
