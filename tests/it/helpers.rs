@@ -1150,3 +1150,34 @@ pub async fn start_connect(client: &mut Client, group_id: i64) -> Page {
         )
         .await
 }
+
+/// xorshift64*: randomised test steps reproducible from their seed.
+pub struct Cases(pub u64);
+
+impl Cases {
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n as u64) as usize
+    }
+}
+
+/// A set-up change: one of the group's mappings, chosen by `cases`, has
+/// its confirmation flipped (audited as `user_id`'s).
+pub async fn toggle_a_mapping(store: &Store, group: i64, user_id: i64, cases: &mut Cases) {
+    let mappings = store.mappings(group).await.unwrap();
+    let m = &mappings[cases.below(mappings.len())];
+    store
+        .set_mappings(
+            group,
+            &[consol::store::MappingRow {
+                confirmed: !m.confirmed,
+                ..m.clone()
+            }],
+            Some(user_id),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+}

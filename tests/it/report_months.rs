@@ -9,26 +9,14 @@ use consol::consolidation;
 use consol::domain::{CurrencyCode, MonthRange};
 use consol::engine;
 use consol::reports::Reports;
-use consol::store::{MappingRow, RateRow, Store};
+use consol::store::{RateRow, Store};
 use consol::sync::SyncKind;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, SyncedGroup, synced_demo_group, window};
+use crate::helpers::{Backend, Cases, SyncedGroup, synced_demo_group, toggle_a_mapping, window};
 
 crate::backends!(months_put_together_equal_a_fresh_run_after_syncs_set_up_and_rates);
-
-/// xorshift64*: the cases are reproducible from their seed.
-struct Cases(u64);
-
-impl Cases {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n as u64) as usize
-    }
-}
 
 async fn fresh(store: &Store, group: &consol::store::Group, period: MonthRange) -> Value {
     let data = consolidation::load(store, group, period).await.unwrap();
@@ -106,22 +94,7 @@ async fn months_put_together_equal_a_fresh_run_after_syncs_set_up_and_rates(back
                     .await
                     .unwrap();
             }
-            1 => {
-                let mappings = store.mappings(group.id).await.unwrap();
-                let m = &mappings[cases.below(mappings.len())];
-                store
-                    .set_mappings(
-                        group.id,
-                        &[MappingRow {
-                            confirmed: !m.confirmed,
-                            ..m.clone()
-                        }],
-                        Some(user_id),
-                        Utc::now(),
-                    )
-                    .await
-                    .unwrap();
-            }
+            1 => toggle_a_mapping(store, group.id, user_id, &mut cases).await,
             _ => {
                 let average = Decimal::new(5000 + cases.below(10_000) as i64, 4);
                 store

@@ -12,10 +12,10 @@ use consol::consolidation;
 use consol::domain::{CurrencyCode, Month, MonthRange};
 use consol::engine;
 use consol::reports::Reports;
-use consol::store::{MappingRow, NewGroup, RateRow, ReportKind, Store};
+use consol::store::{NewGroup, RateRow, ReportKind, Store};
 use rust_decimal::Decimal;
 
-use crate::helpers::{Backend, SyncedGroup, synced_demo_group, window};
+use crate::helpers::{Backend, Cases, SyncedGroup, synced_demo_group, toggle_a_mapping, window};
 
 crate::backends!(
     the_data_version_moves_with_syncs_set_up_and_rates,
@@ -25,22 +25,6 @@ crate::backends!(
 
 /// A small deterministic generator: the property test's cases are
 /// reproducible from their seed.
-struct Cases(u64);
-
-impl Cases {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 async fn version(store: &Store, group: i64) -> consol::store::DataVersion {
     store.data_version(group).await.unwrap().unwrap()
 }
@@ -202,22 +186,7 @@ async fn built_reports_equal_a_fresh_engine_run_after_any_changes(backend: Backe
                         .await
                         .unwrap();
                 }
-                1 => {
-                    let mappings = store.mappings(group.id).await.unwrap();
-                    let m = &mappings[cases.below(mappings.len())];
-                    store
-                        .set_mappings(
-                            group.id,
-                            &[MappingRow {
-                                confirmed: !m.confirmed,
-                                ..m.clone()
-                            }],
-                            Some(user_id),
-                            Utc::now(),
-                        )
-                        .await
-                        .unwrap();
-                }
+                1 => toggle_a_mapping(store, group.id, user_id, &mut cases).await,
                 _ => {
                     let e = &entities[cases.below(entities.len())];
                     let delta = Decimal::new(cases.below(100_000) as i64 - 50_000, 2);
