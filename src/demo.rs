@@ -119,11 +119,12 @@ pub async fn run(
         .await?
         .map(|(g, _)| g)
         .context("the demo group disappeared")?;
-    let (mappings, contacts) =
-        consolidation::apply_suggestions(&store, &group, true, None, Utc::now()).await?;
-    let rates = demo_rates(&store, &group).await?;
-    let subsidiaries = demo_balance_sheet_setup(&store, &group, None).await?;
-    demo_currency_gains(&store, &group).await?;
+    let SetUp {
+        mappings,
+        contacts,
+        rates,
+        subsidiaries,
+    } = set_up_group(&store, &group).await?;
     println!(
         "Set up the group: {mappings} account mappings, {contacts} intercompany contacts, {rates} FX rates, {subsidiaries} subsidiaries' ownership, an intercompany loan."
     );
@@ -148,6 +149,32 @@ pub async fn run(
     store.close().await;
     sim.stop().await;
     Ok(())
+}
+
+/// What [`set_up_group`] set.
+pub struct SetUp {
+    pub mappings: usize,
+    pub contacts: usize,
+    pub rates: usize,
+    pub subsidiaries: usize,
+}
+
+/// The demo group's set-up after its first sync, as a finance team would
+/// do it once: the suggested chart, mappings and intercompany contacts
+/// confirmed, the rates, ownership and the intercompany loan's accounts and
+/// lines, and the currency gains row's line.
+pub async fn set_up_group(store: &Store, group: &crate::store::Group) -> anyhow::Result<SetUp> {
+    let (mappings, contacts) =
+        consolidation::apply_suggestions(store, group, true, None, Utc::now()).await?;
+    let rates = demo_rates(store, group).await?;
+    let subsidiaries = demo_balance_sheet_setup(store, group, None).await?;
+    demo_currency_gains(store, group).await?;
+    Ok(SetUp {
+        mappings,
+        contacts,
+        rates,
+        subsidiaries,
+    })
 }
 
 /// The month-end part of the demo: the month before the last closed and
@@ -420,30 +447,16 @@ const CURRENCY_GAINS: &str = "Foreign Currency Gains and Losses";
 /// leaves the month unmapped and it cannot be closed.
 async fn demo_currency_gains(store: &Store, group: &crate::store::Group) -> anyhow::Result<()> {
     let now = Utc::now();
-    let find = |accounts: &[crate::store::GroupAccountRow]| {
-        accounts
-            .iter()
-            .find(|g| g.name == CURRENCY_GAINS)
-            .map(|g| g.id)
-    };
-    let line = match find(&store.group_accounts(group.id).await?) {
-        Some(id) => id,
-        None => {
-            let new = crate::store::NewGroupAccount {
-                code: "FXGL".into(),
-                name: CURRENCY_GAINS.into(),
-                class: "EXPENSE".into(),
-                section: "Operating Expenses".into(),
-            };
-            if let Err(codes) =
-                consolidation::chart::add_accounts(store, group.id, &[new], None, now).await?
-            {
-                bail!("the group chart already has the code {}", codes.join(", "));
-            }
-            find(&store.group_accounts(group.id).await?)
-                .context("the currency gains line was not added")?
-        }
-    };
+    let line = ensure_group_account(
+        store,
+        group.id,
+        "FXGL",
+        CURRENCY_GAINS,
+        "EXPENSE",
+        "Operating Expenses",
+        None,
+    )
+    .await?;
     let mapped: std::collections::HashSet<(i64, String)> = store
         .mappings(group.id)
         .await?
@@ -476,6 +489,91 @@ async fn demo_currency_gains(store: &Store, group: &crate::store::Group) -> anyh
     if !rows.is_empty() {
         store.set_mappings(group.id, &rows, None, now).await?;
     }
+    Ok(())
+}
+
+/// The id of the group account named `name`, added to the chart (audited)
+/// if it is not there yet, so a second run of the demo finds it.
+async fn ensure_group_account(
+    store: &Store,
+    group_id: i64,
+    code: &str,
+    name: &str,
+    class: &str,
+    section: &str,
+    by: Option<i64>,
+) -> anyhow::Result<i64> {
+    let find = |accounts: Vec<crate::store::GroupAccountRow>| {
+        accounts.into_iter().find(|g| g.name == name).map(|g| g.id)
+    };
+    if let Some(id) = find(store.group_accounts(group_id).await?) {
+        return Ok(id);
+    }
+    let new = crate::store::NewGroupAccount {
+        code: code.into(),
+        name: name.into(),
+        class: class.into(),
+        section: section.into(),
+    };
+    if let Err(codes) =
+        consolidation::chart::add_accounts(store, group_id, &[new], by, Utc::now()).await?
+    {
+        bail!("the group chart already has the code {}", codes.join(", "));
+    }
+    find(store.group_accounts(group_id).await?)
+        .with_context(|| format!("the group account {name} was not added"))
+}
+
+/// The demo group's lines for the intercompany loan: the parent's chart
+/// names its side after the borrower and the borrower's side has no copy
+/// in it, so left to the suggestions the borrower's payable sits under
+/// Unmapped. A finance team keeps intercompany loans on lines of their own,
+/// in the sections Xero reports the two accounts in (a `NONCURRENT` asset,
+/// a `TERMLIAB` liability), which the eliminations then empty.
+pub const LOAN_RECEIVABLE_LINE: (&str, &str) = ("ICLR", "Intercompany loans receivable");
+/// The borrower's side (see [`LOAN_RECEIVABLE_LINE`]).
+pub const LOAN_PAYABLE_LINE: (&str, &str) = ("ICLP", "Intercompany loans payable");
+
+/// Maps the lender's and the borrower's loan accounts (confirmed) to the
+/// group's intercompany loan lines, adding the lines if they are missing.
+async fn demo_loan_lines(
+    store: &Store,
+    group_id: i64,
+    lender: (i64, String),
+    borrower: (i64, String),
+    by: Option<i64>,
+) -> anyhow::Result<()> {
+    let (code, name) = LOAN_RECEIVABLE_LINE;
+    let receivable = ensure_group_account(
+        store,
+        group_id,
+        code,
+        name,
+        "ASSET",
+        "Non-current Assets",
+        by,
+    )
+    .await?;
+    let (code, name) = LOAN_PAYABLE_LINE;
+    let payable = ensure_group_account(
+        store,
+        group_id,
+        code,
+        name,
+        "LIABILITY",
+        "Non-current Liabilities",
+        by,
+    )
+    .await?;
+    let rows = [(lender, receivable), (borrower, payable)].map(
+        |((organisation_id, account_id), group_account_id)| MappingRow {
+            organisation_id,
+            account_id,
+            group_account_id,
+            confirmed: true,
+        },
+    );
+    store.set_mappings(group_id, &rows, by, Utc::now()).await?;
     Ok(())
 }
 
@@ -512,7 +610,9 @@ pub async fn demo_rates(store: &Store, group: &crate::store::Group) -> anyhow::R
 /// its first synced month end (Thistle & Co 80%, the others wholly), with
 /// its Net Assets then as equity at acquisition at that month's closing
 /// rate and the parent's investment account; and the loan between Kea
-/// Holdings and Wattle Trading marked intercompany on both sides. Call it
+/// Holdings and Wattle Trading marked intercompany on both sides and mapped
+/// to the group's "Intercompany loans receivable" and "Intercompany loans
+/// payable" lines (added to the chart if missing). Call it
 /// after the first sync and [`demo_rates`]. Returns the subsidiaries set.
 pub async fn demo_balance_sheet_setup(
     store: &Store,
@@ -610,6 +710,15 @@ pub async fn demo_balance_sheet_setup(
         store
             .set_intercompany_accounts(group.id, &loans, &[], &describe, by, Utc::now())
             .await?;
+        let [lender, borrower] = loans;
+        demo_loan_lines(
+            store,
+            group.id,
+            (parent.organisation_id, lender.account_id),
+            (w.organisation_id, borrower.account_id),
+            by,
+        )
+        .await?;
     }
     Ok(rows.len())
 }

@@ -891,6 +891,20 @@ pub async fn api_token(store: &Store, user_id: i64, token: &str) {
         .unwrap();
 }
 
+/// `GET` of an API path (from `/api/v1/...`) on `address` with a bearer
+/// token, read as JSON; panics with the body when it is not JSON.
+pub async fn get_json(address: &str, token: &str, path: &str) -> serde_json::Value {
+    let resp = reqwest::Client::new()
+        .get(format!("{address}{path}"))
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body = resp.text().await.unwrap();
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {status} {e}: {body}"))
+}
+
 /// The months a sync keeps: the 24 complete months before this one.
 pub fn window() -> Vec<consol::domain::Month> {
     let last = consol::domain::Month::of(chrono::Utc::now().date_naive()).prev();

@@ -20,6 +20,7 @@ mod consolidate;
 mod db_faults;
 mod demo;
 mod demo_books;
+mod demo_loan;
 mod documents;
 mod errors;
 mod export;
