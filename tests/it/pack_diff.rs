@@ -16,16 +16,33 @@ use consol::month_end::delivery::{self, Deliverer};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::helpers::Backend;
+use consol::domain::Month;
+use consol::store::MonthEndVersion;
+
+use crate::helpers::{Backend, SyncedGroup};
 use crate::month_end::{call, group_with_token};
 
-crate::backends!(the_diff_api_names_the_voided_invoice_and_the_new_credit_note);
+crate::backends!(
+    the_diff_api_names_the_voided_invoice_and_the_new_credit_note,
+    a_manual_journal_moves_a_line_with_no_record_behind_it,
+    an_intercompany_sale_to_inventory_moves_the_unrealised_profit_line,
+);
 
-async fn the_diff_api_names_the_voided_invoice_and_the_new_credit_note(backend: Backend) {
-    let mut g = group_with_token(backend, true).await;
+/// A month closed and its pack sent by the schedule's worker.
+struct Sent {
+    month: Month,
+    version: MonthEndVersion,
+    snapshot: String,
+    /// The pack's outbox, for the test to remove.
+    outbox: std::path::PathBuf,
+}
+
+/// Sets a pack schedule due now, and lets the scheduler close and send
+/// the due month to an outbox of its own.
+async fn send_a_month(g: &SyncedGroup) -> Sent {
     let store = g.s.app.store().clone();
     let (status, body) = call(
-        &g,
+        g,
         "PUT",
         "/pack-schedule",
         Some(json!({
@@ -66,6 +83,24 @@ async fn the_diff_api_names_the_voided_invoice_and_the_new_credit_note(backend: 
         .unwrap()
         .unwrap();
     let sent_snapshot = store.month_end_snapshot(v.id).await.unwrap().unwrap();
+
+    Sent {
+        month: m,
+        version: v,
+        snapshot: sent_snapshot,
+        outbox,
+    }
+}
+
+async fn the_diff_api_names_the_voided_invoice_and_the_new_credit_note(backend: Backend) {
+    let mut g = group_with_token(backend, true).await;
+    let store = g.s.app.store().clone();
+    let Sent {
+        month: m,
+        version: v,
+        snapshot: sent_snapshot,
+        outbox,
+    } = send_a_month(&g).await;
 
     // Before any change: nothing differs.
     let (status, diff) = call(&g, "GET", &format!("/month-end/{m}/diff"), None).await;
@@ -504,4 +539,304 @@ async fn the_diff_api_names_the_voided_invoice_and_the_new_credit_note(backend: 
     assert_eq!(status, 404, "{body}");
     let (status, body) = call(&g, "GET", "/month-end/2026-13/diff", None).await;
     assert_eq!(status, 422, "{body}");
+}
+
+/// Syncs one organisation (incremental, as the scheduler would).
+async fn sync_entity(g: &SyncedGroup, organisation_id: i64) {
+    let store = g.s.app.store();
+    consol::sync::enqueue(store, organisation_id, consol::sync::SyncKind::Incremental)
+        .await
+        .unwrap();
+    consol::sync::worker(store.clone(), g.s.xero.clone())
+        .drain()
+        .await
+        .unwrap();
+}
+
+/// The month column's changed line `key` of a diff.
+fn month_line<'d>(diff: &'d Value, key: &str) -> &'d Value {
+    diff["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["key"] == key && l["column"] == "month")
+        .unwrap_or_else(|| panic!("line {key} moved: {diff}"))
+}
+
+fn dec(v: &Value) -> Decimal {
+    Decimal::from_str(
+        v.as_str()
+            .unwrap_or_else(|| panic!("a decimal is a JSON string, not {v}")),
+    )
+    .unwrap()
+}
+
+/// A manual journal posted in Xero after the pack went out moves an
+/// expense line and net profit with no invoice, credit note or bank
+/// transaction behind it: each moved line says so, lists no record, and
+/// opens to the entity's row of Xero's report that moved by the journal's
+/// amount.
+async fn a_manual_journal_moves_a_line_with_no_record_behind_it(backend: Backend) {
+    let g = group_with_token(backend, true).await;
+    let store = g.s.app.store().clone();
+    let sent = send_a_month(&g).await;
+    let m = sent.month;
+    let entities = store.entities_for_group(g.group.id).await.unwrap();
+    // The parent reports in the presentation currency: no translation.
+    let kea = entities.iter().find(|e| e.is_parent).unwrap();
+    assert_eq!(kea.base_currency, g.group.presentation_currency);
+    // General Expenses, and the group line its confirmed mapping puts it on.
+    let code = "429";
+    let account = store
+        .accounts_of(kea.organisation_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.code.as_deref() == Some(code))
+        .unwrap();
+    let group_line = store
+        .mappings(g.group.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|x| {
+            x.confirmed
+                && x.organisation_id == kea.organisation_id
+                && x.account_id == account.account_id
+        })
+        .unwrap()
+        .group_account_id;
+
+    // Debit the expense, credit the bank: Xero's manual journal lines are
+    // in base currency, debits positive.
+    let amount = Decimal::from_str("250.00").unwrap();
+    let token = crate::sync::bookkeeper_token(&g.s).await;
+    let written = crate::sync::xero_write(
+        &g.s,
+        &token,
+        &kea.tenant_id,
+        reqwest::Method::PUT,
+        "ManualJournals",
+        json!({"ManualJournals": [{
+            "Narration": "Accrued audit fee",
+            "Date": format!("{m}-20"),
+            "Status": "POSTED",
+            "JournalLines": [
+                {"LineAmount": amount.to_string(), "AccountCode": code},
+                {"LineAmount": (-amount).to_string(), "AccountCode": "090"},
+            ],
+        }]}),
+    )
+    .await;
+    assert_eq!(
+        written["ManualJournals"][0]["Status"], "POSTED",
+        "{written}"
+    );
+    // The journal as the simulator keeps it: its line on the expense
+    // account is what Xero's report moves by.
+    let journalled: Decimal =
+        g.s.sim
+            .state()
+            .with_ledger(kea.tenant_id.parse().unwrap(), |l| {
+                l.get_manual_journals(&Default::default())
+                    .unwrap()
+                    .manual_journals
+                    .into_iter()
+                    .filter(|j| j.narration.as_deref() == Some("Accrued audit fee"))
+                    .flat_map(|j| j.journal_lines.unwrap_or_default())
+                    .filter(|x| x.account_code.as_deref() == Some(code))
+                    .map(|x| x.line_amount.unwrap())
+                    .sum()
+            })
+            .unwrap();
+    assert_eq!(journalled, amount);
+    sync_entity(&g, kea.organisation_id).await;
+
+    let (status, diff) = call(&g, "GET", &format!("/month-end/{m}/diff"), None).await;
+    assert_eq!(status, 200, "{diff}");
+    assert_eq!(diff["restated"], true, "{diff}");
+    // No document changed.
+    assert!(diff["records"].as_array().unwrap().is_empty(), "{diff}");
+    // The expense line rose by the journal (costs shown positive), net
+    // profit fell by it; neither has a record behind it.
+    let expense = month_line(&diff, &format!("group:{group_line}"));
+    let net_profit = month_line(&diff, "net_profit");
+    assert_eq!(dec(&expense["difference"]), journalled, "{expense}");
+    assert_eq!(dec(&net_profit["difference"]), -journalled, "{net_profit}");
+    let note = "Changed in Xero's report; no invoice, credit note or bank transaction \
+                behind it (a manual journal?).";
+    for l in [expense, net_profit] {
+        assert!(l["records"].as_array().unwrap().is_empty(), "{l}");
+        assert_eq!(l["note"], note, "{l}");
+        // The entity's row of Xero's report that moved, as Xero reports
+        // it (an expense positive).
+        let rows = l["entity_rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{l}");
+        assert_eq!(rows[0]["entity"], kea.name.as_str());
+        assert_eq!(rows[0]["account_code"], code);
+        assert_eq!(rows[0]["account_id"], account.account_id.as_str());
+        assert_eq!(
+            dec(&rows[0]["today"]) - dec(&rows[0]["sent"]),
+            journalled,
+            "{l}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&sent.outbox);
+}
+
+/// An intercompany sale the buyer books to Inventory after the pack went
+/// out: the seller's revenue is eliminated (its line does not move), the
+/// sale is held on the unrealised-profit line, and that line lists the
+/// seller's invoice, marked intercompany, with its net amount.
+async fn an_intercompany_sale_to_inventory_moves_the_unrealised_profit_line(backend: Backend) {
+    let g = group_with_token(backend, true).await;
+    let store = g.s.app.store().clone();
+    let sent = send_a_month(&g).await;
+    let m = sent.month;
+    let gid = g.group.id;
+    let entities = store.entities_for_group(gid).await.unwrap();
+    // Kea Holdings (NZD, the presentation currency) sells to Thistle & Co
+    // in NZD, as its management fees to Thistle are: no translation.
+    let kea = entities.iter().find(|e| e.is_parent).unwrap();
+    let thistle = entities
+        .iter()
+        .find(|e| e.base_currency.as_str() == "GBP")
+        .unwrap();
+    let contacts = store.intercompany_contacts(gid).await.unwrap();
+    let contact = |org: i64, counterpart: i64| {
+        contacts
+            .iter()
+            .find(|c| {
+                c.confirmed && c.organisation_id == org && c.counterpart_entity_id == counterpart
+            })
+            .unwrap_or_else(|| panic!("no intercompany contact of {org} for {counterpart}"))
+            .contact_id
+            .clone()
+    };
+    let (kea_contact, thistle_contact) = (
+        contact(kea.organisation_id, thistle.id),
+        contact(thistle.organisation_id, kea.id),
+    );
+    let number = "ICINV-RESTATED";
+    let token = crate::sync::bookkeeper_token(&g.s).await;
+    let write = |tenant: String, invoice: Value| {
+        let (g, token) = (&g, token.clone());
+        async move {
+            let written = crate::sync::xero_write(
+                &g.s,
+                &token,
+                &tenant,
+                reqwest::Method::PUT,
+                "Invoices",
+                json!({ "Invoices": [invoice] }),
+            )
+            .await;
+            written["Invoices"][0]["InvoiceID"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{written}"))
+                .to_string()
+        }
+    };
+    let invoice = |kind: &str, contact: &str, account: &str| {
+        json!({
+            "Type": kind,
+            "InvoiceNumber": number,
+            "Contact": {"ContactID": contact},
+            "Date": format!("{m}-18"),
+            "DueDate": format!("{m}-28"),
+            "Status": "AUTHORISED",
+            "CurrencyCode": "NZD",
+            "LineAmountTypes": "NoTax",
+            "LineItems": [{"Description": "Goods for stock", "Quantity": 4,
+                           "UnitAmount": "312.50", "AccountCode": account}],
+        })
+    };
+    let sale = write(
+        kea.tenant_id.clone(),
+        invoice("ACCREC", &kea_contact, "200"),
+    )
+    .await;
+    let bill = write(
+        thistle.tenant_id.clone(),
+        invoice("ACCPAY", &thistle_contact, "630"),
+    )
+    .await;
+    sync_entity(&g, kea.organisation_id).await;
+    sync_entity(&g, thistle.organisation_id).await;
+    // The sale's net amount, from the simulator's invoice.
+    let net =
+        g.s.sim
+            .state()
+            .with_ledger(kea.tenant_id.parse().unwrap(), |l| {
+                l.get_invoice(&sale).unwrap().invoices[0]
+                    .line_items
+                    .as_ref()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.line_amount.unwrap())
+                    .sum::<Decimal>()
+            })
+            .unwrap();
+    assert_eq!(net, Decimal::from(1250));
+
+    let (status, diff) = call(&g, "GET", &format!("/month-end/{m}/diff"), None).await;
+    assert_eq!(status, 200, "{diff}");
+    // Both documents are new since the close.
+    let mut added: Vec<(String, String)> = diff["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["change"], "added", "{r}");
+            (
+                r["xero_id"].as_str().unwrap().to_string(),
+                r["xero_type"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    added.sort();
+    let mut want = vec![
+        (sale.clone(), "ACCREC".to_string()),
+        (bill, "ACCPAY".to_string()),
+    ];
+    want.sort();
+    assert_eq!(added, want, "{diff}");
+    // The seller's revenue line: the sale and its elimination cancel.
+    let sales = store
+        .accounts_of(kea.organisation_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.code.as_deref() == Some("200"))
+        .unwrap()
+        .account_id;
+    let revenue_line = store
+        .mappings(gid)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|x| x.confirmed && x.organisation_id == kea.organisation_id && x.account_id == sales)
+        .unwrap()
+        .group_account_id;
+    assert!(
+        !diff["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["key"] == format!("group:{revenue_line}") && l["column"] == "month"),
+        "the eliminated sale moved its revenue line: {diff}"
+    );
+    // The unrealised-profit line holds the whole sale, and lists the
+    // seller's invoice, marked intercompany, with its net amount; the
+    // buyer's bill is on Inventory and moves no P&L line.
+    let held = month_line(&diff, "unrealised_intercompany_profit");
+    assert_eq!(dec(&held["difference"]), net, "{held}");
+    let records = held["records"].as_array().unwrap();
+    assert_eq!(records.len(), 1, "{held}");
+    assert_eq!(records[0]["xero_id"], sale.as_str());
+    assert_eq!(records[0]["intercompany"], true, "{held}");
+    assert_eq!(records[0]["entity"], kea.name.as_str());
+    assert_eq!(dec(&records[0]["amount"]), net, "{held}");
+    assert!(held["note"].is_null(), "{held}");
+    let _ = std::fs::remove_dir_all(&sent.outbox);
 }
