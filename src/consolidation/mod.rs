@@ -7,6 +7,7 @@
 pub mod balance_sheet;
 pub mod bs_compare;
 pub mod chart;
+pub mod fingerprint;
 pub mod ic_balances;
 
 use std::collections::HashMap;

@@ -15,7 +15,10 @@
 //! A P&L is put together from materialised months ([`months`]): each
 //! month of the group is built once per data version, by a single-month
 //! engine run, and every period's P&L is its months added up
-//! (`engine::assemble`), all of one version.
+//! (`engine::assemble`), all of one version. When the version moves, a
+//! month whose inputs' fingerprint (`consolidation::fingerprint`) did not
+//! change is relabelled to the new version rather than run again: its
+//! report is what a run at the new version would give.
 //!
 //! A statement is a key kind and a build function: the P&L of a period
 //! ([`Statement::ProfitAndLoss`]) and the balance sheet at a month end
@@ -34,7 +37,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
 use crate::consolidation::bs_compare::{CompareWith, Comparison};
-use crate::consolidation::{self, bs_compare};
+use crate::consolidation::{self, bs_compare, fingerprint};
 use crate::domain::{Month, MonthRange};
 use crate::engine::balance_sheet::{BalanceSheetInput, BalanceSheetReport};
 use crate::engine::{self, GroupData, ProfitAndLossReport};
@@ -371,6 +374,19 @@ impl Reports {
         self.months.count(group, version)
     }
 
+    /// How many single-month engine runs the service has made per month
+    /// of the group's P&L (for tests: a month whose inputs did not change
+    /// is relabelled, not run).
+    pub fn month_runs(&self, group: i64) -> std::collections::BTreeMap<Month, u64> {
+        self.months.runs(group)
+    }
+
+    /// How many groups' months are kept (at most
+    /// [`months::GROUPS_KEPT`]).
+    pub fn month_groups_kept(&self) -> usize {
+        self.months.groups()
+    }
+
     /// [`Self::with_run`] for the balance sheet at the end of `at`: a
     /// cell's sources or a workbook, from the input the report was built
     /// from.
@@ -477,20 +493,45 @@ impl Reports {
             if keep && !same {
                 return Err(ReportError::Moved);
             }
+            let (data, fingerprints) = tokio::task::spawn_blocking(move || {
+                let f = fingerprint::month_fingerprints(&data, &missing);
+                (data, f)
+            })
+            .await
+            .map_err(|e| ReportError::Task(e.to_string()))?;
+            // A month whose inputs are those of the month kept is that
+            // month's report, relabelled; the others are run.
+            let mut to_run = Vec::new();
+            for (m, f) in fingerprints {
+                match self.months.get_same(group.id, m, &f) {
+                    Some(r) => {
+                        if same {
+                            self.months.put(group.id, m, version.clone(), f, r.clone());
+                        }
+                        if let Some(slot) = have.iter_mut().find(|(x, _)| *x == m) {
+                            slot.1 = Some(r);
+                        }
+                    }
+                    None => to_run.push((m, f)),
+                }
+            }
+            for (m, _) in &to_run {
+                self.months.ran(group.id, *m);
+            }
             let built = tokio::task::spawn_blocking(move || {
-                missing
+                to_run
                     .into_iter()
-                    .map(|m| {
+                    .map(|(m, f)| {
                         engine::consolidate(&data, MonthRange::single(m))
-                            .map(|c| (m, Arc::new(c.report)))
+                            .map(|c| (m, f, Arc::new(c.report)))
                     })
                     .collect::<Result<Vec<_>, _>>()
             })
             .await
             .map_err(|e| ReportError::Task(e.to_string()))??;
-            for (m, r) in built {
+            for (m, f, r) in built {
                 if same {
-                    self.months.put(group.id, m, version.clone(), r.clone());
+                    self.months.put(group.id, m, version.clone(), f, r.clone());
                 }
                 if let Some(slot) = have.iter_mut().find(|(x, _)| *x == m) {
                     slot.1 = Some(r);

@@ -1,27 +1,85 @@
 //! The materialised months: per (group, month) the single-month P&L of
-//! the group at the data version it was built from. A P&L of any period
-//! is its months put together (`engine::assemble`), so a request adds up
-//! months instead of running the engine, and a month built once serves
-//! every period holding it until the group's data version moves.
+//! the group, the data version it is labelled with and the fingerprint of
+//! the inputs it was built from (`consolidation::fingerprint`). A P&L of
+//! any period is its months put together (`engine::assemble`), so a request
+//! adds up months instead of running the engine, and a month built once
+//! serves every period holding it until the group's data version moves.
+//! When it moves, a month whose fingerprint is unchanged is relabelled to
+//! the new version instead of being run again.
+//!
+//! Bounded: the months of at most [`GROUPS_KEPT`] groups are kept, the
+//! group asked for least recently dropped first. A group's months are a
+//! few hundred kB at a hundred entities (a report per month, no loaded
+//! data), and a server serves few groups, so the bound is there for a
+//! server with many groups, not to save memory in the common case.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+use crate::consolidation::fingerprint::Fingerprint;
 use crate::domain::Month;
 use crate::engine::ProfitAndLossReport;
 use crate::store::DataVersion;
 
-/// A month's report and the version it was built from.
-type Built = (DataVersion, Arc<ProfitAndLossReport>);
+/// How many groups' months are kept.
+pub(crate) const GROUPS_KEPT: usize = 8;
+
+/// A month's report, its version and its inputs' fingerprint.
+struct Built {
+    version: DataVersion,
+    fingerprint: Fingerprint,
+    report: Arc<ProfitAndLossReport>,
+}
+
+#[derive(Default)]
+struct Group {
+    months: HashMap<Month, Built>,
+    /// Single-month engine runs per month (for tests: which months a
+    /// change rebuilt).
+    runs: BTreeMap<Month, u64>,
+    /// When the group was last asked for, as a tick of [`Inner::clock`].
+    used: u64,
+}
+
+#[derive(Default)]
+struct Inner {
+    groups: HashMap<i64, Group>,
+    clock: u64,
+}
+
+impl Inner {
+    /// The group's months, marked as used now; the least recently used
+    /// other group is dropped when a new one would pass the bound.
+    fn group(&mut self, group: i64) -> &mut Group {
+        self.clock += 1;
+        if !self.groups.contains_key(&group) && self.groups.len() >= GROUPS_KEPT {
+            let oldest = self
+                .groups
+                .iter()
+                .min_by_key(|(_, g)| g.used)
+                .map(|(id, _)| *id);
+            if let Some(id) = oldest {
+                self.groups.remove(&id);
+            }
+        }
+        let g = self.groups.entry(group).or_default();
+        g.used = self.clock;
+        g
+    }
+}
 
 /// The months built, the newest version of each (an older version can
 /// never be asked for again).
 #[derive(Default)]
 pub(crate) struct Months {
-    built: Mutex<HashMap<(i64, Month), Built>>,
+    inner: Mutex<Inner>,
 }
 
 impl Months {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// The month's report at `version`, if it is built.
     pub fn get(
         &self,
@@ -29,25 +87,72 @@ impl Months {
         month: Month,
         version: &DataVersion,
     ) -> Option<Arc<ProfitAndLossReport>> {
-        let built = self.built.lock().unwrap_or_else(|p| p.into_inner());
-        built
-            .get(&(group, month))
-            .filter(|(v, _)| v == version)
-            .map(|(_, r)| r.clone())
+        self.lock()
+            .group(group)
+            .months
+            .get(&month)
+            .filter(|b| b.version == *version)
+            .map(|b| b.report.clone())
     }
 
-    /// Keeps a month built at `version`, in place of any other version.
-    pub fn put(&self, group: i64, month: Month, version: DataVersion, r: Arc<ProfitAndLossReport>) {
-        let mut built = self.built.lock().unwrap_or_else(|p| p.into_inner());
-        built.insert((group, month), (version, r));
+    /// The month's report built from inputs of `fingerprint`, of whichever
+    /// version: the same inputs make the same report.
+    pub fn get_same(
+        &self,
+        group: i64,
+        month: Month,
+        fingerprint: &Fingerprint,
+    ) -> Option<Arc<ProfitAndLossReport>> {
+        self.lock()
+            .group(group)
+            .months
+            .get(&month)
+            .filter(|b| b.fingerprint == *fingerprint)
+            .map(|b| b.report.clone())
+    }
+
+    /// Keeps a month at `version`, in place of any other version.
+    pub fn put(
+        &self,
+        group: i64,
+        month: Month,
+        version: DataVersion,
+        fingerprint: Fingerprint,
+        report: Arc<ProfitAndLossReport>,
+    ) {
+        self.lock().group(group).months.insert(
+            month,
+            Built {
+                version,
+                fingerprint,
+                report,
+            },
+        );
+    }
+
+    /// Counts a single-month engine run of the month.
+    pub fn ran(&self, group: i64, month: Month) {
+        *self.lock().group(group).runs.entry(month).or_default() += 1;
+    }
+
+    /// Single-month engine runs so far per month of `group` (for tests).
+    pub fn runs(&self, group: i64) -> BTreeMap<Month, u64> {
+        self.lock()
+            .groups
+            .get(&group)
+            .map(|g| g.runs.clone())
+            .unwrap_or_default()
     }
 
     /// How many months of `group` are built at `version` (for tests).
     pub fn count(&self, group: i64, version: &DataVersion) -> usize {
-        let built = self.built.lock().unwrap_or_else(|p| p.into_inner());
-        built
-            .iter()
-            .filter(|((g, _), (v, _))| *g == group && v == version)
-            .count()
+        self.lock().groups.get(&group).map_or(0, |g| {
+            g.months.values().filter(|b| b.version == *version).count()
+        })
+    }
+
+    /// The groups whose months are kept (for tests).
+    pub fn groups(&self) -> usize {
+        self.lock().groups.len()
     }
 }
