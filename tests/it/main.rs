@@ -38,6 +38,7 @@ mod pack_diff;
 mod pack_held;
 mod pack_mail;
 mod pack_time_zone;
+mod page_cost;
 mod report_months;
 mod reports;
 mod retention;
