@@ -56,6 +56,7 @@ impl Application {
             settings,
             xero,
             reports: reports.clone(),
+            pages: Default::default(),
         };
         // Keeps the reports people look at built as their data changes.
         let refresher = tokio::runtime::Handle::try_current()
