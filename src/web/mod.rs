@@ -40,6 +40,8 @@ pub struct AppState {
     pub reports: Arc<crate::reports::Reports>,
     /// Page parts built from a report, kept per data version.
     pub pages: Arc<page_cache::PageCaches>,
+    /// `/healthz`'s own connection to the database (`Store::health_check_store`).
+    pub health: Store,
 }
 
 /// Registers every route. Used by the server and by tests alike.

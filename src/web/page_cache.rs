@@ -63,10 +63,24 @@ impl<K: Eq + Hash + Clone, V> PageCache<K, V> {
     }
 }
 
-/// The caches of the pages that keep built parts; one per server
+/// The caches of the pages that keep built parts, and the bound on pages
+/// rendered at once off the async workers; one per server
 /// (`AppState::pages`).
-#[derive(Default)]
 pub struct PageCaches {
     pub dashboard: PageCache<super::pages::dashboard::FiguresKey, super::pages::dashboard::Figures>,
     pub pnl: PageCache<super::pages::reports::TableKey, super::pages::reports::Table>,
+    /// As many renders at once as the machine has cores: more only makes
+    /// each slower (`pages::render_off_workers`).
+    pub renders: tokio::sync::Semaphore,
+}
+
+impl Default for PageCaches {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self {
+            dashboard: PageCache::default(),
+            pnl: PageCache::default(),
+            renders: tokio::sync::Semaphore::new(cores),
+        }
+    }
 }

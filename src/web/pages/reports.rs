@@ -868,7 +868,7 @@ pub async fn profit_and_loss(
             },
         );
     }
-    render(StatusCode::OK, &page)
+    super::render_off_workers(&state, StatusCode::OK, page).await
 }
 
 /// "code name" of a report line, or the name alone.
