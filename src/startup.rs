@@ -56,6 +56,8 @@ impl Application {
             settings,
             xero,
             reports: reports.clone(),
+            pages: Default::default(),
+            health: store.health_check_store(),
         };
         // Keeps the reports people look at built as their data changes.
         let refresher = tokio::runtime::Handle::try_current()

@@ -233,6 +233,36 @@ impl Store {
         Ok(Self::Postgres(pool))
     }
 
+    /// A store of its own single connection to the same database, for
+    /// `/healthz`: a check that waited for a pool connection behind busy
+    /// pages would report a slow server, not whether the database answers.
+    /// Connects on first use. An in-memory SQLite database (a new one per
+    /// connection) keeps the pool, which is the only way to reach it.
+    pub fn health_check_store(&self) -> Store {
+        match self {
+            Store::Sqlite(p) => {
+                let opts = p.connect_options();
+                if opts.get_filename() == Path::new(":memory:") {
+                    return self.clone();
+                }
+                Store::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(1)
+                        .min_connections(0)
+                        .acquire_timeout(Duration::from_secs(5))
+                        .connect_lazy_with((*opts).clone()),
+                )
+            }
+            Store::Postgres(p) => Store::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(0)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect_lazy_with((*p.connect_options()).clone()),
+            ),
+        }
+    }
+
     pub async fn migrate(&self) -> StoreResult<()> {
         match self {
             Store::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,

@@ -7,6 +7,7 @@ mod csrf;
 pub(crate) mod error;
 pub mod format;
 mod headers;
+mod page_cache;
 mod pages;
 pub(crate) mod session;
 pub mod webhooks;
@@ -37,6 +38,10 @@ pub struct AppState {
     pub xero: Arc<XeroServices>,
     /// The report service: every consolidated report goes through it.
     pub reports: Arc<crate::reports::Reports>,
+    /// Page parts built from a report, kept per data version.
+    pub pages: Arc<page_cache::PageCaches>,
+    /// `/healthz`'s own connection to the database (`Store::health_check_store`).
+    pub health: Store,
 }
 
 /// Registers every route. Used by the server and by tests alike.

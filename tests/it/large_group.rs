@@ -27,7 +27,8 @@ use crate::helpers::{Backend, set_up_like_the_demo, synced_demo_group_with};
 backends!(a_hundred_entities_fit_their_pages_and_the_api_keeps_them_all);
 
 /// Copies of each demo organisation besides the original: 5 × 20 = 100.
-const COPIES: usize = 19;
+pub(crate) const COPIES: usize = 19;
+
 const MAX_PAGE: usize = 1024 * 1024;
 /// Months of the demo's books: three (the fewest that hold its real-life
 /// cases) instead of 24 keep the real sync of the five originals short on
@@ -37,7 +38,7 @@ const HISTORY_MONTHS: u32 = 3;
 
 /// Copies organisation `org` as a new one (tenant `-copy-n`, name " copy
 /// n") with its chart and report amounts; returns the new id.
-async fn copy_organisation(store: &Store, org: i64, n: usize) -> i64 {
+pub(crate) async fn copy_organisation(store: &Store, org: i64, n: usize) -> i64 {
     const ORG: &str = "INSERT INTO organisations (tenant_id, name, legal_name, short_code, \
          base_currency, country_code, financial_year_end_day, financial_year_end_month, \
          period_lock_date, connection_state, last_synced_at, created_at, updated_at) \

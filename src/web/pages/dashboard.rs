@@ -8,6 +8,8 @@
 //! consolidated figures, the largest entities by revenue and the rest as
 //! one row, instead of a row and a line per entity.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -16,7 +18,7 @@ use crate::domain::{Month, MonthRange};
 use crate::engine::balance_sheet::NET_ASSETS;
 use crate::engine::{CONSOLIDATED, Column, ColumnKind, ProfitAndLossReport, Severity, Warning};
 use crate::reports::ReportError;
-use crate::store::{EntityView, Group};
+use crate::store::{DataVersion, EntityView, Group};
 use crate::web::format::accounting;
 use crate::web::{AppState, WebError};
 
@@ -35,6 +37,7 @@ pub struct BalanceSummary {
     pub balances: bool,
 }
 
+#[derive(Clone)]
 pub struct KpiRow {
     pub name: String,
     pub revenue: String,
@@ -69,17 +72,61 @@ pub struct Dashboard {
     pub summary_note: Option<String>,
 }
 
-fn monthly(report: &ProfitAndLossReport, m: Month, key: &str, column: &str) -> Decimal {
-    let Some(month) = report.month(m) else {
-        return Decimal::ZERO;
-    };
-    if key == "net_profit" {
-        return month.net_profit.get(column).unwrap_or_default();
+/// A report's monthly figures by index: every month's lines are in the
+/// report's line order and its values in the report's column order, so a
+/// figure is found by position instead of by searching the lines and the
+/// columns for each (a hundred entities' columns × 13 months × keys).
+struct Monthly<'a> {
+    report: &'a ProfitAndLossReport,
+    lines: HashMap<&'a str, usize>,
+    columns: HashMap<&'a str, usize>,
+}
+
+impl<'a> Monthly<'a> {
+    fn of(report: &'a ProfitAndLossReport) -> Self {
+        Self {
+            report,
+            lines: report
+                .lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (l.key.as_str(), i))
+                .collect(),
+            columns: report
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.key.as_str(), i))
+                .collect(),
+        }
     }
-    month
-        .line(key)
-        .and_then(|l| l.values.get(column))
-        .unwrap_or_default()
+
+    /// The figure of line `key` (or `net_profit`) in `column` for month
+    /// `m`; zero when the month, line or column is not in the report.
+    fn get(&self, m: Month, key: &str, column: &str) -> Decimal {
+        let Some(month) = self.report.month(m) else {
+            return Decimal::ZERO;
+        };
+        let values = if key == "net_profit" {
+            Some(&month.net_profit)
+        } else {
+            // By position when the month's line there is this one; by
+            // search otherwise (a month built with fewer lines).
+            self.lines
+                .get(key)
+                .and_then(|i| month.lines.get(*i))
+                .filter(|l| l.key == key)
+                .or_else(|| month.line(key))
+                .map(|l| &l.values)
+        };
+        let Some(values) = values else {
+            return Decimal::ZERO;
+        };
+        match self.columns.get(column) {
+            Some(i) if values.len() == self.report.columns.len() => values.at(*i),
+            _ => values.get(column).unwrap_or_default(),
+        }
+    }
 }
 
 /// A series of the table and the charts: one column, or several summed.
@@ -130,7 +177,7 @@ fn series_of(
     (out, Some(note))
 }
 
-fn chart(report: &ProfitAndLossReport, series: &[Series], months: &[Month], key: &str) -> String {
+fn chart(figures: &Monthly, series: &[Series], months: &[Month], key: &str) -> String {
     let series: Vec<_> = series
         .iter()
         .map(|s| {
@@ -142,7 +189,7 @@ fn chart(report: &ProfitAndLossReport, series: &[Series], months: &[Month], key:
                     .map(|m| {
                         s.columns
                             .iter()
-                            .map(|c| monthly(report, *m, key, c))
+                            .map(|c| figures.get(*m, key, c))
                             .sum::<Decimal>()
                             .to_string()
                     })
@@ -155,6 +202,95 @@ fn chart(report: &ProfitAndLossReport, series: &[Series], months: &[Month], key:
         "series": series,
     })
     .to_string()
+}
+
+/// What the dashboard's figures are a function of: the group, the trend
+/// and KPI periods, the data versions of their reports and the currency's
+/// decimal places.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct FiguresKey {
+    group: i64,
+    trend: MonthRange,
+    kpi: MonthRange,
+    version: DataVersion,
+    /// The KPI period's own report's version, when it is not the trend's.
+    kpi_version: Option<DataVersion>,
+    places: u32,
+}
+
+/// The dashboard's parts built from its reports alone, kept per
+/// [`FiguresKey`] (`web::page_cache`).
+pub struct Figures {
+    kpis: Vec<KpiRow>,
+    revenue_chart: String,
+    profit_chart: String,
+    summary_note: Option<String>,
+    /// The trend report's warnings counted: missing rates, unmapped
+    /// accounts, intercompany lines needing attention, Net Profit tie-outs.
+    missing: usize,
+    unmapped: usize,
+    ic: usize,
+    tie: usize,
+}
+
+/// The KPIs of `kpi_period` (from `kpi_report`) and the charts of the
+/// trend's `months` (from `report`).
+fn figures(
+    report: &ProfitAndLossReport,
+    months: &[Month],
+    kpi_report: &ProfitAndLossReport,
+    kpi_period: MonthRange,
+    places: u32,
+) -> Figures {
+    let trend = Monthly::of(report);
+    let kpi = Monthly::of(kpi_report);
+    let kpi_months: Vec<Month> = kpi_period.months().collect();
+    let sum = |key: &str, col: &str| -> Decimal {
+        kpi_months.iter().map(|m| kpi.get(*m, key, col)).sum()
+    };
+    let (series, summary_note) = series_of(&kpi_report.columns, |c| sum("total:income", c));
+    let kpis: Vec<KpiRow> = series
+        .iter()
+        .map(|s| {
+            let total = |key: &str| s.columns.iter().map(|c| sum(key, c)).sum::<Decimal>();
+            let revenue = total("total:income");
+            let cos = total("total:cost_of_sales");
+            let margin = if revenue.is_zero() {
+                "-".to_string()
+            } else {
+                format!(
+                    "{}%",
+                    ((revenue - cos) * Decimal::ONE_HUNDRED / revenue).round_dp(1)
+                )
+            };
+            KpiRow {
+                name: s.name.clone(),
+                revenue: accounting(revenue, places),
+                gross_margin: margin,
+                operating_expenses: accounting(total("total:operating_expenses"), places),
+                net_profit: accounting(total("net_profit"), places),
+                consolidated: s.consolidated,
+            }
+        })
+        .collect();
+    // The charts summarise the trend's columns the same way.
+    let (trend_series, _) = series_of(&report.columns, |c| {
+        months
+            .iter()
+            .map(|m| trend.get(*m, "total:income", c))
+            .sum()
+    });
+    let count = |f: &dyn Fn(&Warning) -> bool| report.warnings.iter().filter(|w| f(w)).count();
+    Figures {
+        kpis,
+        revenue_chart: chart(&trend, &trend_series, months, "total:income"),
+        profit_chart: chart(&trend, &trend_series, months, "net_profit"),
+        summary_note,
+        missing: count(&|w| matches!(w, Warning::MissingRate { .. })),
+        unmapped: count(&|w| matches!(w, Warning::UnmappedAccount { .. })),
+        ic: count(&|w| matches!(w, Warning::Intercompany { .. }) && w.severity() != Severity::Info),
+        tie: count(&|w| matches!(w, Warning::NetProfitTieOut { .. })),
+    }
 }
 
 /// The consolidated report of `period` from the report service, or `None`
@@ -242,68 +378,42 @@ pub async fn build(
             None => return Ok(None),
         }
     };
-    let kpi_report = other.as_ref().map_or(report, |r| &r.report);
-    let kpi_months: Vec<Month> = kpi_period.months().collect();
     let places = group.presentation_currency.minor_units();
-    let sum = |key: &str, col: &str| -> Decimal {
-        kpi_months
-            .iter()
-            .map(|m| monthly(kpi_report, *m, key, col))
-            .sum()
+    let key = FiguresKey {
+        group: group.id,
+        trend,
+        kpi: kpi_period,
+        version: run.version.clone(),
+        kpi_version: other.as_ref().map(|r| r.version.clone()),
+        places,
     };
-    let (series, summary_note) = series_of(&kpi_report.columns, |c| sum("total:income", c));
-    let kpis: Vec<KpiRow> = series
-        .iter()
-        .map(|s| {
-            let total = |key: &str| s.columns.iter().map(|c| sum(key, c)).sum::<Decimal>();
-            let revenue = total("total:income");
-            let cos = total("total:cost_of_sales");
-            let margin = if revenue.is_zero() {
-                "-".to_string()
-            } else {
-                format!(
-                    "{}%",
-                    ((revenue - cos) * Decimal::ONE_HUNDRED / revenue).round_dp(1)
-                )
-            };
-            KpiRow {
-                name: s.name.clone(),
-                revenue: accounting(revenue, places),
-                gross_margin: margin,
-                operating_expenses: accounting(total("total:operating_expenses"), places),
-                net_profit: accounting(total("net_profit"), places),
-                consolidated: s.consolidated,
-            }
-        })
-        .collect();
-    // The charts summarise the trend's columns the same way.
-    let (trend_series, _) = series_of(&report.columns, |c| {
-        months
-            .iter()
-            .map(|m| monthly(report, *m, "total:income", c))
-            .sum()
+    let built = state.pages.dashboard.get_or_build(&key, || {
+        let kpi_report = other.as_ref().map_or(report, |r| &r.report);
+        figures(report, &months, kpi_report, kpi_period, places)
     });
+    let Figures {
+        missing,
+        unmapped,
+        ic,
+        tie,
+        ..
+    } = *built;
 
     let id = group.id;
     let mut attention = Vec::new();
     let mut attend = |text: String, href: Option<String>| attention.push(Attention { text, href });
-    let count = |f: &dyn Fn(&Warning) -> bool| report.warnings.iter().filter(|w| f(w)).count();
-    let missing = count(&|w| matches!(w, Warning::MissingRate { .. }));
     if missing > 0 {
         attend(
             format!("{missing} missing FX rates in the last 13 months."),
             Some(format!("/groups/{id}/rates")),
         );
     }
-    let unmapped = count(&|w| matches!(w, Warning::UnmappedAccount { .. }));
     if unmapped > 0 {
         attend(
             format!("{unmapped} accounts with amounts are not mapped to the group chart."),
             Some(format!("/groups/{id}/mappings")),
         );
     }
-    let ic =
-        count(&|w| matches!(w, Warning::Intercompany { .. }) && w.severity() != Severity::Info);
     if ic > 0 {
         attend(
             format!("{ic} intercompany invoice lines need attention."),
@@ -314,7 +424,6 @@ pub async fn build(
             )),
         );
     }
-    let tie = count(&|w| matches!(w, Warning::NetProfitTieOut { .. }));
     if tie > 0 {
         attend(
             format!("{tie} entity-months do not tie to Xero's Net Profit."),
@@ -381,11 +490,11 @@ pub async fn build(
         kpi_to: kpi_period.to().to_string(),
         choices,
         selected,
-        kpis,
-        revenue_chart: chart(report, &trend_series, &months, "total:income"),
-        profit_chart: chart(report, &trend_series, &months, "net_profit"),
+        kpis: built.kpis.clone(),
+        revenue_chart: built.revenue_chart.clone(),
+        profit_chart: built.profit_chart.clone(),
         attention,
         balance,
-        summary_note,
+        summary_note: built.summary_note.clone(),
     }))
 }

@@ -341,9 +341,10 @@ pub async fn show(
         .get((group.financial_year_end_month as usize).wrapping_sub(1))
         .copied()
         .unwrap_or("?");
-    render(
+    super::render_off_workers(
+        &state,
         StatusCode::OK,
-        &GroupPage {
+        GroupPage {
             nav: Nav::of(&user),
             group,
             role,
@@ -357,6 +358,7 @@ pub async fn show(
             syncing,
         },
     )
+    .await
 }
 
 #[derive(Deserialize)]

@@ -51,3 +51,29 @@ pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, 
         .content_type("text/html; charset=utf-8")
         .body(html))
 }
+
+/// [`render`] on the blocking pool, a bounded number at once
+/// (`PageCaches::renders`): a large page's template is milliseconds of
+/// CPU, which on an actix worker would hold up every request that worker
+/// serves (`/healthz`, sign-in, static files) behind it. Not within the
+/// report service's gate: a page whose reports are built renders even
+/// while cold reports hold every turn at heavy work.
+pub async fn render_off_workers<T: Template + Send + 'static>(
+    state: &super::AppState,
+    status: StatusCode,
+    page: T,
+) -> Result<HttpResponse, WebError> {
+    let _turn = state
+        .pages
+        .renders
+        .acquire()
+        .await
+        .map_err(|_| WebError::internal("page rendering has shut down"))?;
+    let html = tokio::task::spawn_blocking(move || page.render())
+        .await
+        .map_err(|e| WebError::Internal(anyhow::anyhow!("page rendering: {e}")))?
+        .map_err(|e| WebError::Internal(anyhow::anyhow!("template: {e}")))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}

@@ -2,6 +2,8 @@
 //! eliminations and the consolidated column, the rates used and every
 //! warning. Rendered on the server, so the table needs no JavaScript.
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -13,7 +15,7 @@ use super::periods::{self, ChoiceGroup, Preset};
 use super::{Nav, render};
 use crate::domain::{Month, MonthRange};
 use crate::engine::{ColumnKind, LineKind, ProfitAndLossReport, Warning};
-use crate::store::{Group, GroupRole};
+use crate::store::{DataVersion, Group, GroupRole};
 use crate::web::format::{accounting, accounting_exact};
 use crate::web::{AppState, CurrentUser, WebError};
 
@@ -66,9 +68,10 @@ struct ReportPage {
     from: String,
     to: String,
     currency: String,
-    headings: Vec<(String, &'static str)>,
-    rows: Vec<Row>,
-    rates: Vec<(String, String, String)>,
+    /// The table, rates and warnings built from the report (kept per data
+    /// version in `web::page_cache`).
+    table: Arc<Table>,
+    /// The table's warnings and, first, the stale connections'.
     warnings: Vec<WarningView>,
     error: Option<String>,
     presets: Vec<Preset>,
@@ -326,13 +329,24 @@ fn add_comparison(
     }
 }
 
-/// The report's rows, and beside each the key of its report line (none for
+/// The report's rows with a cell for each column `shown` (by the report's
+/// column index), and beside each the key of its report line (none for
 /// section headings).
 fn rows_of(
     report: &ProfitAndLossReport,
+    shown: &[bool],
     places: u32,
     group_id: i64,
 ) -> (Vec<Row>, Vec<Option<String>>) {
+    // Only the columns shown get cells: past twelve entities most are
+    // hidden, and a cell of each of a hundred columns per line is most of
+    // the page's work.
+    let columns: Vec<(usize, &crate::engine::Column)> = report
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| shown.get(*i).copied().unwrap_or(true))
+        .collect();
     let mut keys = Vec::new();
     let period = MonthRange::new(report.period.from, report.period.to).ok();
     let mut out = Vec::new();
@@ -369,11 +383,16 @@ fn rows_of(
                 LineKind::GrossProfit | LineKind::NetProfit => 0,
                 _ => number,
             },
-            cells: report
-                .columns
+            cells: columns
                 .iter()
-                .map(|c| {
-                    let v = line.values.get(&c.key).unwrap_or_default();
+                .map(|(i, c)| {
+                    // A line's values are in the report's column order
+                    // (`ColumnValues`): by position, not a search per cell.
+                    let v = if line.values.len() == report.columns.len() {
+                        line.values.at(*i)
+                    } else {
+                        line.values.get(&c.key).unwrap_or_default()
+                    };
                     Cell {
                         text: accounting(v, places),
                         negative: v.is_sign_negative() && !v.is_zero(),
@@ -389,6 +408,7 @@ fn rows_of(
 
 /// A warning on the page: what is wrong and what to do, and a link to
 /// where it is fixed.
+#[derive(Clone)]
 struct WarningView {
     text: String,
     href: Option<String>,
@@ -571,6 +591,97 @@ fn warning_text(
     WarningView { text, href }
 }
 
+/// What the P&L page's table is a function of: the group, the period and
+/// its report's data version, the comparison (its report's version,
+/// period and title), the columns shown, the view and the currency's
+/// decimal places.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct TableKey {
+    group: i64,
+    period: MonthRange,
+    version: DataVersion,
+    compare: Option<(DataVersion, MonthRange, String)>,
+    shown: Vec<bool>,
+    totals_only: bool,
+    places: u32,
+}
+
+/// The P&L page's parts built from its reports alone.
+#[derive(Default)]
+pub struct Table {
+    headings: Vec<(String, &'static str)>,
+    rows: Vec<Row>,
+    rates: Vec<(String, String, String)>,
+    warnings: Vec<WarningView>,
+    /// Warnings left off the list.
+    more_warnings: usize,
+}
+
+/// The table of `report` with the columns `shown` (by column index), the
+/// comparison's columns after them, the rates it used and its warnings.
+fn table_of(
+    report: &ProfitAndLossReport,
+    other: Option<(&ProfitAndLossReport, &str)>,
+    shown: &[bool],
+    totals_only: bool,
+    places: u32,
+    group_id: i64,
+    period: MonthRange,
+) -> Table {
+    let mut headings: Vec<(String, &'static str)> = report
+        .columns
+        .iter()
+        .zip(shown)
+        .filter(|(_, shown)| **shown)
+        .map(|(c, _)| (c.name.clone(), column_class(c.kind)))
+        .collect();
+    let (mut rows, keys) = rows_of(report, shown, places, group_id);
+    if let Some((other, title)) = other {
+        add_comparison(&mut rows, &keys, report, other, places, group_id);
+        headings.push((title.to_string(), "cmp"));
+        headings.push(("Variance".into(), "cmp"));
+        headings.push(("Variance %".into(), "cmp"));
+    }
+    if totals_only {
+        rows.retain(|r| r.class != "account" && r.class != "section");
+    }
+    let rates = report
+        .rates
+        .iter()
+        .map(|r| {
+            (
+                r.currency.to_string(),
+                r.month.to_string(),
+                r.average.to_string(),
+            )
+        })
+        .collect();
+    let names = report
+        .columns
+        .iter()
+        .filter_map(|c| c.entity.map(|e| (e.0, c.name.clone())))
+        .collect();
+    let shown_warnings = report
+        .warnings
+        .iter()
+        .filter(|w| w.severity() != crate::engine::Severity::Info);
+    let more_warnings = shown_warnings
+        .clone()
+        .count()
+        .saturating_sub(WARNINGS_LISTED);
+    let warnings = shown_warnings
+        .take(WARNINGS_LISTED)
+        .map(|w| warning_text(w, &names, group_id, period))
+        .collect();
+    Table {
+        headings,
+        rows,
+        rates,
+        warnings,
+        more_warnings,
+    }
+}
+
 pub async fn profit_and_loss(
     req: actix_web::HttpRequest,
     user: CurrentUser,
@@ -617,9 +728,7 @@ pub async fn profit_and_loss(
         from: query.from.clone().unwrap_or_default(),
         to: query.to.clone().unwrap_or_default(),
         group,
-        headings: Vec::new(),
-        rows: Vec::new(),
-        rates: Vec::new(),
+        table: Arc::new(Table::default()),
         warnings: Vec::new(),
         error: None,
         presets: periods::presets(last, fye),
@@ -649,29 +758,16 @@ pub async fn profit_and_loss(
         .await?;
     let report = &run.report;
     let places = page.group.presentation_currency.minor_units();
-    page.headings = report
-        .columns
-        .iter()
-        .map(|c| (c.name.clone(), column_class(c.kind)))
-        .collect();
-    let (mut rows, keys) = rows_of(report, places, page.group.id);
-    if let Some((other_period, title)) = comparison(period, &compare) {
-        let other = state
-            .reports
-            .profit_and_loss(&state.store, &page.group, other_period)
-            .await?;
-        add_comparison(
-            &mut rows,
-            &keys,
-            report,
-            &other.report,
-            places,
-            page.group.id,
-        );
-        page.headings.push((title, "cmp"));
-        page.headings.push(("Variance".into(), "cmp"));
-        page.headings.push(("Variance %".into(), "cmp"));
-    }
+    let other = match comparison(period, &compare) {
+        Some((other_period, title)) => Some((
+            state
+                .reports
+                .profit_and_loss(&state.store, &page.group, other_period)
+                .await?,
+            title,
+        )),
+        None => None,
+    };
     // Views: entity columns not chosen and collapsed sections are left
     // out on the server, so the table needs no JavaScript.
     let owners: std::collections::HashMap<i64, i64> = state
@@ -688,13 +784,28 @@ pub async fn profit_and_loss(
             (ColumnKind::Entity, Some(e)) => choice.shows(e.0, &owners),
             _ => true,
         })
-        .chain(std::iter::repeat(true))
-        .take(page.headings.len())
         .collect();
-    let mut i = 0;
-    page.headings.retain(|_| {
-        i += 1;
-        shown[i - 1]
+    let key = TableKey {
+        group: page.group.id,
+        period,
+        version: run.version.clone(),
+        compare: other
+            .as_ref()
+            .map(|(o, title)| (o.version.clone(), o.period, title.clone())),
+        shown: shown.clone(),
+        totals_only,
+        places,
+    };
+    let table = state.pages.pnl.get_or_build(&key, || {
+        table_of(
+            report,
+            other.as_ref().map(|(o, title)| (&o.report, title.as_str())),
+            &shown,
+            totals_only,
+            places,
+            page.group.id,
+            period,
+        )
     });
     let named: Vec<(i64, String)> = views.iter().map(|v| (v.id, v.name.clone())).collect();
     let mut choices = vec![
@@ -731,47 +842,9 @@ pub async fn profit_and_loss(
             views.len()
         ));
     }
-    for row in &mut rows {
-        if !row.cells.is_empty() {
-            let mut i = 0;
-            row.cells.retain(|_| {
-                i += 1;
-                shown.get(i - 1).copied().unwrap_or(true)
-            });
-        }
-    }
-    if totals_only {
-        rows.retain(|r| r.class != "account" && r.class != "section");
-    }
-    page.rows = rows;
-    page.rates = report
-        .rates
-        .iter()
-        .map(|r| {
-            (
-                r.currency.to_string(),
-                r.month.to_string(),
-                r.average.to_string(),
-            )
-        })
-        .collect();
-    let names = report
-        .columns
-        .iter()
-        .filter_map(|c| c.entity.map(|e| (e.0, c.name.clone())))
-        .collect();
-    let shown_warnings = report
-        .warnings
-        .iter()
-        .filter(|w| w.severity() != crate::engine::Severity::Info);
-    page.more_warnings = shown_warnings
-        .clone()
-        .count()
-        .saturating_sub(WARNINGS_LISTED);
-    page.warnings = shown_warnings
-        .take(WARNINGS_LISTED)
-        .map(|w| warning_text(w, &names, page.group.id, period))
-        .collect();
+    page.more_warnings = table.more_warnings;
+    page.warnings = table.warnings.clone();
+    page.table = table;
     // An entity whose connection is lost keeps its last synced figures:
     // say they are stale, and why.
     for e in views {
@@ -795,7 +868,7 @@ pub async fn profit_and_loss(
             },
         );
     }
-    render(StatusCode::OK, &page)
+    super::render_off_workers(&state, StatusCode::OK, page).await
 }
 
 /// "code name" of a report line, or the name alone.

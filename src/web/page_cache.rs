@@ -1,0 +1,86 @@
+//! What a page builds from a report and nothing else (the dashboard's
+//! figures and charts, the P&L page's table), kept per data version so
+//! the next view of the same report only renders it: a busy page costs
+//! its template, not a walk over a hundred entity columns. Keys carry the
+//! report's data version, so a changed mapping or rate is never served
+//! from an older build; what depends on the viewer (the CSRF token, the
+//! user) or on the clock stays per request.
+
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+
+/// How many builds each page keeps (a few groups, periods and views).
+const KEPT: usize = 16;
+
+/// A small cache of built page parts, oldest dropped first past [`KEPT`].
+pub struct PageCache<K, V> {
+    entries: Mutex<Vec<(K, Arc<V>)>>,
+}
+
+impl<K, V> Default for PageCache<K, V> {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl<K: Eq + Hash + Clone, V> PageCache<K, V> {
+    /// The part built for `key`, or `build()` kept under it. A build that
+    /// races another for the same key keeps the first; both are the same
+    /// function of the same report.
+    pub fn get_or_build(&self, key: &K, build: impl FnOnce() -> V) -> Arc<V> {
+        if let Some(v) = self.get(key) {
+            return v;
+        }
+        let v = Arc::new(build());
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, kept)) = entries.iter().find(|(k, _)| k == key) {
+            return kept.clone();
+        }
+        while entries.len() >= KEPT {
+            entries.remove(0);
+        }
+        entries.push((key.clone(), v.clone()));
+        v
+    }
+
+    fn get(&self, key: &K) -> Option<Arc<V>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// How many builds are kept (for tests).
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The caches of the pages that keep built parts, and the bound on pages
+/// rendered at once off the async workers; one per server
+/// (`AppState::pages`).
+pub struct PageCaches {
+    pub dashboard: PageCache<super::pages::dashboard::FiguresKey, super::pages::dashboard::Figures>,
+    pub pnl: PageCache<super::pages::reports::TableKey, super::pages::reports::Table>,
+    /// As many renders at once as the machine has cores: more only makes
+    /// each slower (`pages::render_off_workers`).
+    pub renders: tokio::sync::Semaphore,
+}
+
+impl Default for PageCaches {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self {
+            dashboard: PageCache::default(),
+            pnl: PageCache::default(),
+            renders: tokio::sync::Semaphore::new(cores),
+        }
+    }
+}
