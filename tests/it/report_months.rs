@@ -39,7 +39,7 @@ async fn months_put_together_equal_a_fresh_run_after_syncs_set_up_and_rates(back
     let mut built_before: Option<MonthRange> = None;
     // Steps after which some month of the previous period was kept.
     let mut relabelled = 0;
-    for step in 0..5 {
+    for step in 0..4 {
         // A month of the previous period when there is one, so that the
         // period asked again below holds the change.
         let month = match built_before {
