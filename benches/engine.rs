@@ -405,7 +405,10 @@ fn digest(data: &GroupData) {
         println!("{from}..{to} report {}", sha256_hex(&report));
         let mut keys: Vec<&str> = c.provenance.line_keys().collect();
         keys.sort_unstable();
-        println!("{from}..{to} line keys {}", sha256_hex(keys.join("\n").as_bytes()));
+        println!(
+            "{from}..{to} line keys {}",
+            sha256_hex(keys.join("\n").as_bytes())
+        );
         for column in ["eliminations", "consolidated", "entity:1", "entity:57"] {
             let mut cells = Vec::new();
             for line in &c.report.lines {

@@ -39,11 +39,11 @@ pub fn consolidate(data: &GroupData, period: MonthRange) -> Result<Consolidation
     let mut lines = Lines::new(ws.months.len(), ws.columns, data.group_accounts.len());
 
     translate_entities(&mut ws, &mut lines)?;
-    let mut pending = Pending::default();
     // One pass over the invoices finds the intercompany documents of the
     // hold's wider window; those of the period are eliminated, in input
     // order, and the hold pairs among all of them.
     let ic = super::unrealised::hold_window_documents(&idx, period);
+    let mut pending = Pending::with_capacity(ic.iter().map(|i| i.invoice.lines.len()).sum());
     for inv in ic.iter().filter(|i| period.contains(i.month)) {
         eliminate(&mut ws, &mut lines, &mut pending, inv)?;
     }
