@@ -6,7 +6,8 @@
 //! end with 24 months of history (issue 12).
 //!
 //! Run with `cargo bench --bench engine`; `CONSOL_BENCH=balance-sheet` runs
-//! only the balance sheet.
+//! only the balance sheet; `CONSOL_BENCH=digest` times nothing and prints
+//! digests of the engine's output on the same data (see [`digest`]).
 
 use std::time::{Duration, Instant};
 
@@ -373,12 +374,67 @@ fn bench_balance_sheet(iterations: usize) {
     );
 }
 
+/// SHA-256 of `bytes`, hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `CONSOL_BENCH=digest`: instead of timing, prints a SHA-256 of each part
+/// of what the engine gives for the bench's data (reports of several
+/// periods as JSON, the provenance of every account line in the
+/// eliminations, consolidated and some entity columns, the
+/// reconciliation), so that a faster engine can be shown to give the same
+/// output, byte for byte, as the one before it. Compare the lines printed
+/// by two builds with `diff`.
+fn digest(data: &GroupData) {
+    let m = |y, m| Month::new(y, m).unwrap();
+    let periods = [
+        (m(2025, 4), m(2026, 3)),
+        (m(2024, 4), m(2024, 4)),
+        (m(2025, 5), m(2025, 5)),
+        (m(2024, 4), m(2027, 3)),
+    ];
+    for (from, to) in periods {
+        let period = MonthRange::new(from, to).expect("ordered");
+        let c = consolidate(data, period).expect("consistent data");
+        let report = serde_json::to_vec(&c.report).expect("serialises");
+        println!("{from}..{to} report {}", sha256_hex(&report));
+        let mut keys: Vec<&str> = c.provenance.line_keys().collect();
+        keys.sort_unstable();
+        println!(
+            "{from}..{to} line keys {}",
+            sha256_hex(keys.join("\n").as_bytes())
+        );
+        for column in ["eliminations", "consolidated", "entity:1", "entity:57"] {
+            let mut cells = Vec::new();
+            for line in &c.report.lines {
+                if let Some(cell) = c.provenance.cell(&line.key, column) {
+                    serde_json::to_writer(&mut cells, &cell).expect("serialises");
+                    cells.push(b'\n');
+                }
+            }
+            println!("{from}..{to} cells {column} {}", sha256_hex(&cells));
+        }
+        let r = reconcile_intercompany(data, period).expect("consistent data");
+        let r = serde_json::to_vec(&r).expect("serialises");
+        println!("{from}..{to} reconciliation {}", sha256_hex(&r));
+    }
+}
+
 fn main() {
     let iterations = std::env::var("CONSOL_BENCH_ITERATIONS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(ITERATIONS)
         .max(1);
+    if std::env::var("CONSOL_BENCH").as_deref() == Ok("digest") {
+        digest(&generate());
+        return;
+    }
     bench_balance_sheet(iterations);
     if std::env::var("CONSOL_BENCH").as_deref() == Ok("balance-sheet") {
         return;

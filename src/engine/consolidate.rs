@@ -10,7 +10,6 @@ use super::eliminate::{Pending, apply as apply_eliminations, eliminate};
 use super::error::EngineError;
 use super::index::GroupIndex;
 use super::input::GroupData;
-use super::intercompany::for_each_intercompany_invoice;
 use super::layout::{build_values, order_lines, report_line};
 use super::lines::{LineId, Lines, display_sign, from_units};
 use super::provenance::Provenance;
@@ -40,11 +39,15 @@ pub fn consolidate(data: &GroupData, period: MonthRange) -> Result<Consolidation
     let mut lines = Lines::new(ws.months.len(), ws.columns, data.group_accounts.len());
 
     translate_entities(&mut ws, &mut lines)?;
-    let mut pending = Pending::default();
-    for_each_intercompany_invoice(&idx, period, |inv| {
-        eliminate(&mut ws, &mut lines, &mut pending, &inv)
-    })?;
-    super::unrealised::hold(&mut ws, &mut lines, &mut pending, period);
+    // One pass over the invoices finds the intercompany documents of the
+    // hold's wider window; those of the period are eliminated, in input
+    // order, and the hold pairs among all of them.
+    let ic = super::unrealised::hold_window_documents(&idx, period);
+    let mut pending = Pending::with_capacity(ic.iter().map(|i| i.invoice.lines.len()).sum());
+    for inv in ic.iter().filter(|i| period.contains(i.month)) {
+        eliminate(&mut ws, &mut lines, &mut pending, inv)?;
+    }
+    super::unrealised::hold(&mut ws, &mut lines, &mut pending, period, &ic);
     apply_eliminations(&mut ws, &mut lines, pending)?;
     lines.fill_consolidated();
 

@@ -47,6 +47,15 @@ pub(crate) struct Pending<'a> {
 const UNREALISED_KEY: &str = "\u{0}unrealised";
 
 impl<'a> Pending<'a> {
+    /// Room for the eliminations of about `lines` invoice lines, so that
+    /// the table is not grown and rehashed as they arrive.
+    pub(crate) fn with_capacity(lines: usize) -> Self {
+        Self {
+            groups: Vec::with_capacity(lines),
+            at: FastMap::with_capacity_and_hasher(lines, Default::default()),
+        }
+    }
+
     /// Adds `amount` (base currency, as an effect on profit) of a seller's
     /// line to the unrealised intercompany profit of its entity and month.
     pub(crate) fn hold_unrealised(
@@ -174,6 +183,8 @@ pub(crate) fn apply<'a>(
 ) -> Result<(), EngineError> {
     let minor = ws.idx.minor_units;
     let col = ws.elimination_column;
+    ws.provenance
+        .reserve_eliminations(pending.groups.iter().map(|g| g.items.len()).sum());
     for g in pending.groups {
         let Some(rate) = ws.entity_rates[g.entity_pos][g.month] else {
             continue;

@@ -72,6 +72,16 @@ pub(crate) struct ProvenanceBuilder<'a> {
 }
 
 impl<'a> ProvenanceBuilder<'a> {
+    /// Makes room for `n` more entity items at once.
+    pub fn reserve_entity_items(&mut self, n: usize) {
+        self.entity_items.reserve(n);
+    }
+
+    /// Makes room for `n` more eliminated lines at once.
+    pub fn reserve_eliminations(&mut self, n: usize) {
+        self.eliminations.reserve(n);
+    }
+
     pub fn push_entity(&mut self, line: u32, col: u32, entity_pos: u32, slot: u32) {
         self.entity_items.push((line, col, entity_pos, slot));
     }

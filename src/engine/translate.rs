@@ -22,6 +22,10 @@ struct EntityState<'a> {
     line: Vec<u32>,
     /// The chart account of each slot, if the chart has it.
     account: Vec<Option<&'a EntityAccount>>,
+    /// How a row of the slot without a section of its own counts in Gross
+    /// Profit (by the section Xero shows its account's type in; 0 when it
+    /// does not, or has no account), worked out once per slot.
+    gross_sign: Vec<i8>,
     rows: EntityRows<'a>,
 }
 
@@ -98,6 +102,10 @@ pub(crate) fn translate_entities<'a>(
                         st.line.push(resolved.line);
                         st.rows.profit_sign.push(resolved.profit_sign);
                         st.account.push(info.account);
+                        st.gross_sign.push(
+                            info.account
+                                .map_or(0, |a| ReportSection::of_account(a).gross_profit_sign()),
+                        );
                         st.rows.base.resize((s + 1) * n, Decimal::ZERO);
                         st.rows.first.resize((s + 1) * n, None);
                         st.slot_of.insert(key, s as u32);
@@ -124,10 +132,13 @@ pub(crate) fn translate_entities<'a>(
         };
         // Gross Profit as Xero counts it: by the section the row sat in, or
         // for a known account by the section Xero shows its type in.
-        let gross_section = section.or_else(|| st.account[slot].map(ReportSection::of_account));
-        match gross_section.map(ReportSection::gross_profit_sign) {
-            Some(1) => ws.computed_gross_profit[pos][m] += row.amount,
-            Some(-1) => ws.computed_gross_profit[pos][m] -= row.amount,
+        let gross_sign = match section {
+            Some(s) => s.gross_profit_sign(),
+            None => st.gross_sign[slot],
+        };
+        match gross_sign {
+            1 => ws.computed_gross_profit[pos][m] += row.amount,
+            -1 => ws.computed_gross_profit[pos][m] -= row.amount,
             _ => {}
         }
         let i = slot * n + m;
@@ -145,6 +156,8 @@ pub(crate) fn translate_entities<'a>(
 
     let minor = idx.minor_units;
     ws.provenance.entities = Vec::with_capacity(states.len());
+    ws.provenance
+        .reserve_entity_items(states.iter().map(|st| st.line.len()).sum());
     for (pos, st) in states.into_iter().enumerate() {
         let rates = &ws.entity_rates[pos];
         for (slot, &line) in st.line.iter().enumerate() {

@@ -111,21 +111,12 @@ fn best<'r, 'a>(
         .map(|(_, o)| o)
 }
 
-/// Holds the seller's profit on sales the buyer put on the balance sheet.
-///
-/// A seller document of the period pairs with the buyer document that is
-/// its best match when it is that buyer document's best match too. Both
-/// best matches look only [`HOLD_WINDOW_DAYS`] either side, so a pair
-/// depends on documents within twice that of the seller's date and never
-/// on the period asked: a month's hold is the same in every report that
-/// holds the month, and is booked in the seller document's month.
-pub(crate) fn hold<'a>(
-    ws: &mut Workspace<'_, 'a>,
-    lines: &mut Lines<'a>,
-    pending: &mut Pending<'a>,
+/// The intercompany documents [`hold`] pairs among for `period`: those
+/// dated up to twice [`HOLD_WINDOW_DAYS`] either side of it, in input order.
+pub(crate) fn hold_window_documents<'a>(
+    idx: &GroupIndex<'a>,
     period: MonthRange,
-) {
-    let idx = ws.idx;
+) -> Vec<IcInvoice<'a>> {
     let reach = chrono::Duration::days(2 * HOLD_WINDOW_DAYS);
     let mut ic = Vec::new();
     let done = for_each_intercompany_between(
@@ -140,6 +131,26 @@ pub(crate) fn hold<'a>(
     if let Err(never) = done {
         match never {}
     }
+    ic
+}
+
+/// Holds the seller's profit on sales the buyer put on the balance sheet.
+///
+/// A seller document of the period pairs with the buyer document that is
+/// its best match when it is that buyer document's best match too. Both
+/// best matches look only [`HOLD_WINDOW_DAYS`] either side, so a pair
+/// depends on documents within twice that of the seller's date and never
+/// on the period asked: a month's hold is the same in every report that
+/// holds the month, and is booked in the seller document's month. `ic` is
+/// [`hold_window_documents`] of the period.
+pub(crate) fn hold<'a>(
+    ws: &mut Workspace<'_, 'a>,
+    lines: &mut Lines<'a>,
+    pending: &mut Pending<'a>,
+    period: MonthRange,
+    ic: &[IcInvoice<'a>],
+) {
+    let idx = ws.idx;
     let mut pairs = Vec::new();
     for kind in [DocumentKind::Invoice, DocumentKind::BankTransaction] {
         let (sellers, buyers): (Vec<&IcInvoice<'_>>, Vec<&IcInvoice<'_>>) = ic
