@@ -156,3 +156,71 @@ impl Months {
         self.lock().groups.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{CurrencyCode, MonthRange};
+    use crate::engine::{self, GroupData};
+
+    /// The report of a group with nothing in it, for one month.
+    fn a_report(m: Month) -> Arc<ProfitAndLossReport> {
+        let data = GroupData {
+            group: engine::Group {
+                presentation_currency: CurrencyCode::parse("NZD").unwrap(),
+                financial_year_end_month: 3,
+            },
+            entities: vec![],
+            entity_accounts: vec![],
+            group_accounts: vec![],
+            mappings: vec![],
+            pnl: vec![],
+            net_profits: vec![],
+            rates: vec![],
+            intercompany_contacts: vec![],
+            invoices: vec![],
+            rejected: vec![],
+        };
+        Arc::new(
+            engine::consolidate(&data, MonthRange::single(m))
+                .unwrap()
+                .report,
+        )
+    }
+
+    fn version(group: i64) -> DataVersion {
+        DataVersion {
+            group,
+            organisations: vec![],
+        }
+    }
+
+    #[test]
+    fn past_the_bound_the_group_asked_for_least_recently_is_dropped() {
+        let months = Months::default();
+        let m = Month::parse("2026-10").unwrap();
+        let r = a_report(m);
+        let kept = GROUPS_KEPT as i64;
+        for g in 0..kept {
+            months.put(g, m, version(g), [g as u8; 32], r.clone());
+        }
+        // Group 0 is asked for again, so group 1 is now the least recent.
+        assert!(months.get(0, m, &version(0)).is_some());
+        months.put(100, m, version(100), [100; 32], r);
+        assert_eq!(
+            months.groups(),
+            GROUPS_KEPT,
+            "no more groups than the bound"
+        );
+        assert_eq!(months.count(1, &version(1)), 0, "group 1 is dropped");
+        assert_eq!(
+            months.count(0, &version(0)),
+            1,
+            "group 0 was asked for lately"
+        );
+        assert_eq!(months.count(100, &version(100)), 1);
+        for g in 2..kept {
+            assert_eq!(months.count(g, &version(g)), 1, "group {g} is kept");
+        }
+    }
+}
