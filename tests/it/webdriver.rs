@@ -149,7 +149,16 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("{css} never appeared on {}", self.url().await);
+        // What the page says instead (an error page, a busy answer), so a
+        // failure under load tells why.
+        let shown = self
+            .execute("return document.body ? document.body.innerText.slice(0, 600) : '';")
+            .await;
+        panic!(
+            "{css} never appeared on {}; the page shows: {}",
+            self.url().await,
+            shown.as_str().unwrap_or_default()
+        );
     }
 
     pub async fn click(&self, css: &str) {
