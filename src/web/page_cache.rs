@@ -6,7 +6,6 @@
 //! from an older build; what depends on the viewer (the CSRF token, the
 //! user) or on the clock stays per request.
 
-use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 /// How many builds each page keeps (a few groups, periods and views).
@@ -25,7 +24,7 @@ impl<K, V> Default for PageCache<K, V> {
     }
 }
 
-impl<K: Eq + Hash + Clone, V> PageCache<K, V> {
+impl<K: Eq + Clone, V> PageCache<K, V> {
     /// The part built for `key`, or `build()` kept under it. A build that
     /// races another for the same key keeps the first; both are the same
     /// function of the same report.

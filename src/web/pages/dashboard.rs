@@ -207,7 +207,7 @@ fn chart(figures: &Monthly, series: &[Series], months: &[Month], key: &str) -> S
 /// What the dashboard's figures are a function of: the group, the trend
 /// and KPI periods, the data versions of their reports and the currency's
 /// decimal places.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct FiguresKey {
     group: i64,
     trend: MonthRange,

@@ -595,7 +595,7 @@ fn warning_text(
 /// its report's data version, the comparison (its report's version,
 /// period and title), the columns shown, the view and the currency's
 /// decimal places.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct TableKey {
     group: i64,
     period: MonthRange,
