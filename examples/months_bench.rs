@@ -7,10 +7,16 @@
 //! ```
 //!
 //! It works on a copy of the demo's SQLite database (the file given is
-//! not changed): each of the group's organisations is copied N times in
-//! the database (organisation row, chart, P&L amounts, confirmed mappings,
-//! as `tests/it/large_group.rs` does; 19 gives 100 entities), then it
-//! times, for the 12 months to the last month with amounts:
+//! not changed): the group's organisations are copied N times in the
+//! database, a copy of the whole group each time (organisation rows,
+//! charts, P&L amounts, confirmed mappings, as `tests/it/large_group.rs`
+//! does; 19 gives 100 entities), with their contacts, invoices, credit
+//! notes and bank transactions (lines included) and the group's
+//! intercompany contacts, each pointing at the same counterpart's entity
+//! within the copy: 20 × the demo's 14 confirmed contacts is 280, about
+//! what `load_bench`'s 101-entity group confirms, so the intercompany
+//! documents weigh in the load as they do there. Then it times, for the
+//! 12 months to the last month with amounts:
 //!
 //! - `consolidation::load` of the range (the SQLite reads);
 //! - the 12 single-month engine runs on that load;
@@ -24,6 +30,7 @@
 //! Each figure is the median of `--runs` (5) repeats, on a fresh report
 //! service for the service's figures.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -33,6 +40,7 @@ use consol::domain::{Month, MonthRange};
 use consol::engine;
 use consol::reports::Reports;
 use consol::store::Store;
+use sha2::{Digest, Sha256};
 
 const ORG: &str = "INSERT INTO organisations (tenant_id, name, legal_name, short_code, \
      base_currency, country_code, financial_year_end_day, financial_year_end_month, \
@@ -41,20 +49,58 @@ const ORG: &str = "INSERT INTO organisations (tenant_id, name, legal_name, short
      country_code, financial_year_end_day, financial_year_end_month, period_lock_date, \
      connection_state, last_synced_at, created_at, updated_at \
      FROM organisations WHERE id = $1 RETURNING id";
-const ACCOUNTS: &str = "INSERT INTO accounts (organisation_id, account_id, code, name, \
-     account_type, class, status, reporting_code, system_account, updated_at_xero) \
-     SELECT $2, account_id, code, name, account_type, class, status, reporting_code, \
-     system_account, updated_at_xero FROM accounts WHERE organisation_id = $1";
-const AMOUNTS: &str = "INSERT INTO report_amounts (organisation_id, report, month, row_key, \
-     account_id, section, label, row_kind, amount, sync_run_id) \
-     SELECT $2, report, month, row_key, account_id, section, label, row_kind, amount, \
-     sync_run_id FROM report_amounts WHERE organisation_id = $1";
+/// The synced tables a copied organisation takes every row of, with the
+/// organisation's id replaced: what a load of the P&L reads (chart,
+/// amounts, intercompany documents and their lines) and the contacts
+/// they name.
+const COPIED: [&str; 8] = [
+    "accounts",
+    "report_amounts",
+    "contacts",
+    "invoices",
+    "invoice_lines",
+    "credit_notes",
+    "bank_transactions",
+    "document_lines",
+];
 const ENTITY: &str = "INSERT INTO entities (group_id, organisation_id, is_parent, added_at) \
-     SELECT group_id, $2, 0, added_at FROM entities WHERE organisation_id = $1 AND group_id = $3";
+     SELECT group_id, $2, 0, added_at FROM entities WHERE organisation_id = $1 AND group_id = $3 \
+     RETURNING id";
 const MAPPINGS: &str = "INSERT INTO account_mappings (group_id, organisation_id, account_id, \
      group_account_id, confirmed, updated_by, updated_at) \
      SELECT group_id, $2, account_id, group_account_id, confirmed, updated_by, updated_at \
      FROM account_mappings WHERE organisation_id = $1 AND group_id = $3";
+const CONTACTS: &str = "SELECT organisation_id, contact_id, counterpart_entity_id, confirmed, \
+     rejected, updated_by, updated_at FROM intercompany_contacts WHERE group_id = $1";
+const CONTACT: &str = "INSERT INTO intercompany_contacts (group_id, organisation_id, contact_id, \
+     counterpart_entity_id, confirmed, rejected, updated_by, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// `INSERT ... SELECT` of every row of `table` of organisation `$1` as
+/// organisation `$2`, the columns read from the table itself so that a
+/// column added by a later migration is copied too.
+async fn copy_sql(pool: &sqlx::SqlitePool, table: &str) -> anyhow::Result<String> {
+    let columns: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT name FROM pragma_table_info('{table}')"
+    )))
+    .fetch_all(pool)
+    .await?;
+    let select: Vec<&str> = columns
+        .iter()
+        .map(|c| {
+            if c == "organisation_id" {
+                "$2"
+            } else {
+                c.as_str()
+            }
+        })
+        .collect();
+    Ok(format!(
+        "INSERT INTO {table} ({}) SELECT {} FROM {table} WHERE organisation_id = $1",
+        columns.join(", "),
+        select.join(", ")
+    ))
+}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -83,34 +129,78 @@ async fn main() -> anyhow::Result<()> {
         .fetch_one(pool)
         .await?;
     let group = store.group_by_id(group_id).await?.context("a group")?;
-    let orgs: Vec<i64> = store
-        .entities_for_group(group.id)
-        .await?
-        .iter()
-        .map(|e| e.organisation_id)
-        .collect();
-    for org in &orgs {
-        for n in 0..copies {
+    let views = store.entities_for_group(group.id).await?;
+    let orgs: Vec<i64> = views.iter().map(|e| e.organisation_id).collect();
+    let mut copy = Vec::new();
+    for table in COPIED {
+        copy.push(copy_sql(pool, table).await?);
+    }
+    type IcRow = (i64, String, i64, bool, bool, Option<i64>, String);
+    let ic: Vec<IcRow> = sqlx::query_as(CONTACTS)
+        .bind(group.id)
+        .fetch_all(pool)
+        .await?;
+    for n in 0..copies {
+        let mut tx = pool.begin().await?;
+        // The copy's organisation and entity of each original entity.
+        let mut org_of = HashMap::new();
+        let mut entity_of = HashMap::new();
+        for view in &views {
+            let org = view.organisation_id;
             let id: i64 = sqlx::query_scalar(ORG)
                 .bind(org)
                 .bind(format!("-copy-{n}"))
                 .bind(format!(" copy {n}"))
-                .fetch_one(pool)
+                .fetch_one(&mut *tx)
                 .await?;
-            for sql in [ACCOUNTS, AMOUNTS] {
-                sqlx::query(sql).bind(org).bind(id).execute(pool).await?;
-            }
-            for sql in [ENTITY, MAPPINGS] {
-                sqlx::query(sql)
+            for sql in &copy {
+                sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
                     .bind(org)
                     .bind(id)
-                    .bind(group.id)
-                    .execute(pool)
+                    .execute(&mut *tx)
                     .await?;
             }
+            let entity: i64 = sqlx::query_scalar(ENTITY)
+                .bind(org)
+                .bind(id)
+                .bind(group.id)
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query(MAPPINGS)
+                .bind(org)
+                .bind(id)
+                .bind(group.id)
+                .execute(&mut *tx)
+                .await?;
+            org_of.insert(org, id);
+            entity_of.insert(view.id, entity);
         }
+        for (org, contact, counterpart, confirmed, rejected, by, at) in &ic {
+            let (Some(org), Some(counterpart)) = (org_of.get(org), entity_of.get(counterpart))
+            else {
+                continue;
+            };
+            sqlx::query(CONTACT)
+                .bind(group.id)
+                .bind(org)
+                .bind(contact)
+                .bind(counterpart)
+                .bind(confirmed)
+                .bind(rejected)
+                .bind(by)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
     }
     let entities = store.entities_for_group(group.id).await?.len();
+    let confirmed = store
+        .intercompany_contacts(group.id)
+        .await?
+        .iter()
+        .filter(|c| c.confirmed)
+        .count();
     let last: String = sqlx::query_scalar("SELECT MAX(month) FROM report_amounts")
         .fetch_one(pool)
         .await?;
@@ -118,9 +208,12 @@ async fn main() -> anyhow::Result<()> {
     let first = last.plus(-11);
     let period = MonthRange::new(first, last).map_err(|e| anyhow::anyhow!("{e}"))?;
     let months: Vec<Month> = period.months().collect();
-    println!("{entities} entities, {period:?}, median of {runs} runs");
+    println!(
+        "{entities} entities, {confirmed} confirmed intercompany contacts, {period:?}, median of {runs} runs"
+    );
 
     let (mut load, mut run, mut assemble, mut digest) = (vec![], vec![], vec![], vec![]);
+    let (mut documents, mut report_digest) = (0, String::new());
     for _ in 0..runs {
         let t = Instant::now();
         let data = consolidation::load(&store, &group, period).await?;
@@ -133,12 +226,19 @@ async fn main() -> anyhow::Result<()> {
         run.push(t.elapsed());
         let t = Instant::now();
         let refs: Vec<_> = parts.iter().collect();
-        engine::assemble(&refs)?;
+        let report = engine::assemble(&refs)?;
         assemble.push(t.elapsed());
+        documents = data.invoices.len() + data.rejected.len();
+        // Whatever the loader's changes, the report must stay this one.
+        report_digest = Sha256::digest(format!("{report:?}").as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let t = Instant::now();
         fingerprint::month_fingerprints(&data, &months);
         digest.push(t.elapsed());
     }
+    println!("{documents} intercompany documents loaded; report SHA-256 {report_digest}");
     println!("load of the 12 months:        {}", ms(median(load)));
     println!("12 single-month engine runs:  {}", ms(median(run)));
     println!("assemble:                     {}", ms(median(assemble)));
