@@ -21,7 +21,9 @@ use crate::engine::{
     InvoiceStatus, InvoiceType, LineAmountTypes, PnlAmount, ReportSection, SourceRow,
     XeroAccountType, XeroNetProfit,
 };
-use crate::store::{EntityView, Group, IcContactRow, LoadedKind, MappingRow, Store, StoreError};
+use crate::store::{
+    EntityView, Group, IcContactRow, IcDocumentKind, MappingRow, Store, StoreError,
+};
 use crate::xero::report_parser::is_account_id;
 
 /// How far outside the period a counterpart bill may be dated and still
@@ -70,7 +72,7 @@ pub fn section_of(s: &str, class: AccountClass) -> AccountSection {
 /// its `account` attribute (`FXGROUPID`, which rows stored before the
 /// parser knew it may carry as an AccountID) or its section and label. Both
 /// carry the section they sat in, which says how Xero counted them.
-fn source_row(
+pub fn source_row(
     kind: &str,
     account_id: Option<String>,
     row_key: String,
@@ -196,25 +198,45 @@ pub async fn load(
         period.from().first_day() - margin,
         period.to().last_day() + margin,
     );
+    // Group-wide reads, a fixed number of queries at any size, handed out
+    // per entity in the order the engine always had them.
+    let mut accounts = by_organisation(store.group_entity_accounts(group.id).await?, |a| {
+        a.organisation_id
+    });
+    let mut amounts = by_organisation(
+        store
+            .group_pnl_amounts(group.id, period.from(), period.to())
+            .await?,
+        |r| r.organisation_id,
+    );
+    // Invoices, credit notes and spend/receive money of intercompany
+    // contacts all reach the engine as its invoices.
+    let mut documents = Vec::with_capacity(IcDocumentKind::ALL.len());
+    for kind in IcDocumentKind::ALL {
+        documents.push(by_organisation(
+            store
+                .group_intercompany_documents(group.id, kind, from, to)
+                .await?,
+            |d| d.organisation_id,
+        ));
+    }
     for view in &views {
         let entity = EntityId(view.id);
-        for a in store.accounts_of(view.organisation_id).await? {
+        let org = view.organisation_id;
+        for a in accounts.remove(&org).unwrap_or_default() {
             let Some(class) = a.class.as_deref().and_then(class_of) else {
                 continue;
             };
             data.entity_accounts.push(EntityAccount {
                 entity,
+                account_type: XeroAccountType::from_xero(&a.account_type),
                 account_id: a.account_id,
                 code: a.code,
                 name: a.name,
                 class,
-                account_type: XeroAccountType::from_xero(&a.account_type),
             });
         }
-        for r in store
-            .pnl_amounts(view.organisation_id, period.from(), period.to())
-            .await?
-        {
+        for r in amounts.remove(&org).unwrap_or_default() {
             let row = match (r.row_kind.as_str(), r.account_id) {
                 ("summary", _) if r.section.is_empty() && r.label == "Net Profit" => {
                     data.net_profits.push(XeroNetProfit {
@@ -236,28 +258,13 @@ pub async fn load(
                 sync_run_id: r.sync_run_id,
             });
         }
-        let contacts: Vec<String> = ic
-            .iter()
-            .filter(|c| c.organisation_id == view.organisation_id)
-            .map(|c| c.contact_id.clone())
-            .collect();
-        // Invoices, credit notes and spend/receive money of intercompany
-        // contacts all reach the engine as its invoices.
-        let mut docs = store
-            .invoices_with_contacts(view.organisation_id, &contacts, from, to)
-            .await?;
-        for kind in [LoadedKind::CreditNotes, LoadedKind::BankTransactions] {
-            docs.extend(
-                store
-                    .documents_with_contacts(view.organisation_id, kind, &contacts, from, to)
-                    .await?,
-            );
-        }
-        for doc in docs {
-            match invoice_of(entity, doc) {
-                Ok(i) => data.invoices.push(i),
-                Err(Unloaded::OtherKind) => {}
-                Err(Unloaded::Rejected(r)) => data.rejected.push(r),
+        for kind in &mut documents {
+            for doc in kind.remove(&org).unwrap_or_default() {
+                match invoice_of(entity, doc) {
+                    Ok(i) => data.invoices.push(i),
+                    Err(Unloaded::OtherKind) => {}
+                    Err(Unloaded::Rejected(r)) => data.rejected.push(r),
+                }
             }
         }
     }
@@ -272,6 +279,15 @@ pub async fn load(
         })
         .collect();
     Ok(data)
+}
+
+/// `rows` split by organisation, each organisation's in the order read.
+fn by_organisation<T>(rows: Vec<T>, org: impl Fn(&T) -> i64) -> HashMap<i64, Vec<T>> {
+    let mut out: HashMap<i64, Vec<T>> = HashMap::new();
+    for r in rows {
+        out.entry(org(&r)).or_default().push(r);
+    }
+    out
 }
 
 /// Why a stored document did not reach the engine.
@@ -343,7 +359,9 @@ pub fn invoice_of(entity: EntityId, i: crate::store::StoredInvoice) -> Result<In
     };
     let currency = CurrencyCode::parse(&i.currency_code)
         .map_err(|_| reject("CurrencyCode", &i.currency_code))?;
-    let mut lines = Vec::with_capacity(i.lines.len());
+    // Every line's amounts first, so that a rejection can still name the
+    // record; the lines' strings are then moved, not copied.
+    let mut amounts = Vec::with_capacity(i.lines.len());
     for (n, l) in i.lines.iter().enumerate() {
         let (Some(line_amount), Some(tax_amount)) = (l.line_amount, l.tax_amount) else {
             let field = if l.line_amount.is_none() {
@@ -353,18 +371,22 @@ pub fn invoice_of(entity: EntityId, i: crate::store::StoredInvoice) -> Result<In
             };
             return Err(reject(field, &format!("missing on line {}", n + 1)));
         };
-        lines.push(InvoiceLine {
-            line_item_id: l
-                .line_item_id
-                .clone()
-                .unwrap_or_else(|| format!("line-{n}")),
-            description: l.description.clone().unwrap_or_default(),
-            account_code: l.account_code.clone(),
-            account_id: l.account_id.clone(),
+        amounts.push((line_amount, tax_amount));
+    }
+    let lines = i
+        .lines
+        .into_iter()
+        .zip(amounts)
+        .enumerate()
+        .map(|(n, (l, (line_amount, tax_amount)))| InvoiceLine {
+            line_item_id: l.line_item_id.unwrap_or_else(|| format!("line-{n}")),
+            description: l.description.unwrap_or_default(),
+            account_code: l.account_code,
+            account_id: l.account_id,
             line_amount,
             tax_amount,
-        });
-    }
+        })
+        .collect();
     Ok(Invoice {
         entity,
         contact_id: i.contact_id,

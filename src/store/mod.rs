@@ -12,6 +12,7 @@ mod chart;
 mod data_versions;
 mod documents;
 mod entities;
+mod group_load;
 mod group_setup;
 mod groups;
 mod ic_balances;
@@ -47,6 +48,7 @@ pub use documents::{
     PrepaymentKind, PrepaymentRow,
 };
 pub use entities::{Disconnected, EntityView, Release};
+pub use group_load::IcDocumentKind;
 pub use group_setup::{
     GroupAccountRow, IcContactRow, MappingRow, RateRow, StoredAccount, StoredAmount, StoredContact,
     StoredInvoice, StoredLine, StoredOtherRow,
