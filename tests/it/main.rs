@@ -24,6 +24,7 @@ mod demo_loan;
 mod documents;
 mod errors;
 mod export;
+mod group_summary;
 mod health;
 mod helpers;
 mod ic_balances;
