@@ -12,7 +12,10 @@ use serde_json::Value;
 use crate::backends;
 use crate::helpers::{Backend, Client, set_up_like_the_demo, synced_demo_group_with};
 
-backends!(a_rate_changed_after_a_view_shows_on_the_next_view);
+backends!(
+    a_rate_changed_after_a_view_shows_on_the_next_view,
+    a_sync_or_an_entity_added_after_a_view_shows_on_the_next_view
+);
 
 /// The consolidated net profit of `from`..`to` from the JSON API.
 async fn api_net_profit(c: &mut Client, gid: i64, from: Month, to: Month) -> Decimal {
@@ -121,5 +124,50 @@ async fn a_rate_changed_after_a_view_shows_on_the_next_view(backend: Backend) {
     assert!(
         !k.contains(&accounting(kpi_before, 2)),
         "and not the old {kpi_before}"
+    );
+}
+
+/// The group page's entity table is read per request: a sync queued and
+/// an organisation added after a view are on the next view (a sync's
+/// progress bar included, which `sync.js` follows).
+async fn a_sync_or_an_entity_added_after_a_view_shows_on_the_next_view(backend: Backend) {
+    let mut g = synced_demo_group_with(
+        backend,
+        SimConfig {
+            data: DataChoice::Demo,
+            auto_approve: true,
+            months: 3,
+            ..SimConfig::default()
+        },
+    )
+    .await;
+    let store = g.s.app.store().clone();
+    let gid = g.group.id;
+    let group_path = format!("/groups/{gid}");
+    let views = store.entities_for_group(gid).await.unwrap();
+    for _ in 0..2 {
+        let page = g.s.app.client.get(&group_path).await;
+        assert_eq!(page.status, 200);
+        assert!(!page.body.contains("data-run="), "no sync under way yet");
+        assert!(!page.body.contains(" copy 1"));
+    }
+    let run = store
+        .create_sync_run(views[0].organisation_id, "incremental", chrono::Utc::now())
+        .await
+        .unwrap();
+    let page = g.s.app.client.get(&group_path).await;
+    assert!(
+        table(&page.body, "entities").contains(&format!("data-run=\"{run}\"")),
+        "the queued sync's progress bar is on the next view"
+    );
+    let org = crate::large_group::copy_organisation(&store, views[1].organisation_id, 1).await;
+    store
+        .add_entity(gid, org, chrono::Utc::now())
+        .await
+        .unwrap();
+    let page = g.s.app.client.get(&group_path).await;
+    assert!(
+        table(&page.body, "entities").contains(" copy 1"),
+        "the added organisation is on the next view"
     );
 }
