@@ -33,6 +33,28 @@ async fn api_net_profit(c: &mut Client, gid: i64, from: Month, to: Month) -> Dec
         .unwrap()
 }
 
+/// The consolidated net assets at the end of `at` from the JSON API.
+async fn api_net_assets(c: &mut Client, gid: i64, at: Month) -> Decimal {
+    let r = c
+        .get(&format!(
+            "/api/v1/groups/{gid}/reports/balance-sheet?at={at}"
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    let line = v["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["key"] == "net_assets")
+        .expect("a net assets line");
+    line["values"]["consolidated"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
 /// The page's part between `id="{id}"` and the next `</table>`.
 fn table<'a>(body: &'a str, id: &str) -> &'a str {
     let from = body
@@ -68,6 +90,7 @@ async fn a_rate_changed_after_a_view_shows_on_the_next_view(backend: Backend) {
     // one the cache answers.
     let before = api_net_profit(c, gid, from, last).await;
     let kpi_before = api_net_profit(c, gid, fy_start, last).await;
+    let assets_before = api_net_assets(c, gid, last).await;
     for _ in 0..2 {
         let pnl = c.get(&pnl_path).await;
         assert_eq!(pnl.status, 200);
@@ -77,6 +100,10 @@ async fn a_rate_changed_after_a_view_shows_on_the_next_view(backend: Backend) {
         assert!(
             table(&dash.body, "kpis").contains(&accounting(kpi_before, 2)),
             "the group page's KPIs show {kpi_before}"
+        );
+        assert!(
+            table(&dash.body, "balance-summary").contains(&accounting(assets_before, 2)),
+            "the group page's balance sheet shows net assets of {assets_before}"
         );
     }
 
@@ -100,6 +127,8 @@ async fn a_rate_changed_after_a_view_shows_on_the_next_view(backend: Backend) {
         .unwrap();
     let after = api_net_profit(c, gid, from, last).await;
     let kpi_after = api_net_profit(c, gid, fy_start, last).await;
+    let assets_after = api_net_assets(c, gid, last).await;
+    assert_ne!(assets_after, assets_before, "closing rates move net assets");
     assert_ne!(after, before, "the rates move the consolidated net profit");
     assert_ne!(kpi_after, kpi_before);
 
@@ -124,6 +153,15 @@ async fn a_rate_changed_after_a_view_shows_on_the_next_view(backend: Backend) {
     assert!(
         !k.contains(&accounting(kpi_before, 2)),
         "and not the old {kpi_before}"
+    );
+    let b = table(&dash.body, "balance-summary");
+    assert!(
+        b.contains(&accounting(assets_after, 2)),
+        "the group page's balance sheet shows the new net assets {assets_after}"
+    );
+    assert!(
+        !b.contains(&accounting(assets_before, 2)),
+        "and not the old {assets_before}"
     );
 }
 
