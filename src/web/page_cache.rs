@@ -44,7 +44,20 @@ impl<K: Eq + Clone, V> PageCache<K, V> {
         v
     }
 
-    fn get(&self, key: &K) -> Option<Arc<V>> {
+    /// Keeps `value` under `key` (a build that races another for the same
+    /// key keeps the first, as [`Self::get_or_build`] does).
+    pub fn insert(&self, key: K, value: V) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.iter().any(|(k, _)| *k == key) {
+            return;
+        }
+        while entries.len() >= KEPT {
+            entries.remove(0);
+        }
+        entries.push((key, Arc::new(value)));
+    }
+
+    pub fn get(&self, key: &K) -> Option<Arc<V>> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries
             .iter()
@@ -68,6 +81,14 @@ impl<K: Eq + Clone, V> PageCache<K, V> {
 pub struct PageCaches {
     pub dashboard: PageCache<super::pages::dashboard::FiguresKey, super::pages::dashboard::Figures>,
     pub pnl: PageCache<super::pages::reports::TableKey, super::pages::reports::Table>,
+    /// The dashboard's balance-sheet line per (group, month end, data
+    /// version): the version the trend's P&L was just read at, so a warm
+    /// group page reads the data version once, not again for the balance
+    /// sheet.
+    pub balance: PageCache<
+        (i64, crate::domain::Month, crate::store::DataVersion),
+        super::pages::dashboard::BalanceSummary,
+    >,
     /// As many renders at once as the machine has cores: more only makes
     /// each slower (`pages::render_off_workers`).
     pub renders: tokio::sync::Semaphore,
@@ -79,6 +100,7 @@ impl Default for PageCaches {
         Self {
             dashboard: PageCache::default(),
             pnl: PageCache::default(),
+            balance: PageCache::default(),
             renders: tokio::sync::Semaphore::new(cores),
         }
     }

@@ -234,8 +234,10 @@ async fn a_hundred_entities_fit_their_pages_and_the_api_keeps_them_all(backend: 
         dash.body.len()
     );
     assert!(dash.body.contains("id=\"kpis\""));
+    assert!(dash.body.contains("id=\"entity-summary\""));
+    let every = c.get(&format!("/groups/{gid}?entities=all")).await;
     assert!(
-        dash.body.contains("Kea Holdings copy 19"),
+        every.body.contains("Kea Holdings copy 19"),
         "every entity listed"
     );
 

@@ -25,6 +25,7 @@ mod documents;
 mod errors;
 mod export;
 mod group_load;
+mod group_summary;
 mod health;
 mod helpers;
 mod ic_balances;

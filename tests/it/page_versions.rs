@@ -12,7 +12,10 @@ use serde_json::Value;
 use crate::backends;
 use crate::helpers::{Backend, Client, set_up_like_the_demo, synced_demo_group_with};
 
-backends!(a_rate_changed_after_a_view_shows_on_the_next_view);
+backends!(
+    a_rate_changed_after_a_view_shows_on_the_next_view,
+    a_sync_or_an_entity_added_after_a_view_shows_on_the_next_view
+);
 
 /// The consolidated net profit of `from`..`to` from the JSON API.
 async fn api_net_profit(c: &mut Client, gid: i64, from: Month, to: Month) -> Decimal {
@@ -24,6 +27,28 @@ async fn api_net_profit(c: &mut Client, gid: i64, from: Month, to: Month) -> Dec
     assert_eq!(r.status, 200, "{}", r.body);
     let v: Value = serde_json::from_str(&r.body).unwrap();
     v["net_profit"]["consolidated"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// The consolidated net assets at the end of `at` from the JSON API.
+async fn api_net_assets(c: &mut Client, gid: i64, at: Month) -> Decimal {
+    let r = c
+        .get(&format!(
+            "/api/v1/groups/{gid}/reports/balance-sheet?at={at}"
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    let line = v["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["key"] == "net_assets")
+        .expect("a net assets line");
+    line["values"]["consolidated"]
         .as_str()
         .unwrap()
         .parse()
@@ -65,6 +90,7 @@ async fn a_rate_changed_after_a_view_shows_on_the_next_view(backend: Backend) {
     // one the cache answers.
     let before = api_net_profit(c, gid, from, last).await;
     let kpi_before = api_net_profit(c, gid, fy_start, last).await;
+    let assets_before = api_net_assets(c, gid, last).await;
     for _ in 0..2 {
         let pnl = c.get(&pnl_path).await;
         assert_eq!(pnl.status, 200);
@@ -74,6 +100,10 @@ async fn a_rate_changed_after_a_view_shows_on_the_next_view(backend: Backend) {
         assert!(
             table(&dash.body, "kpis").contains(&accounting(kpi_before, 2)),
             "the group page's KPIs show {kpi_before}"
+        );
+        assert!(
+            table(&dash.body, "balance-summary").contains(&accounting(assets_before, 2)),
+            "the group page's balance sheet shows net assets of {assets_before}"
         );
     }
 
@@ -97,6 +127,8 @@ async fn a_rate_changed_after_a_view_shows_on_the_next_view(backend: Backend) {
         .unwrap();
     let after = api_net_profit(c, gid, from, last).await;
     let kpi_after = api_net_profit(c, gid, fy_start, last).await;
+    let assets_after = api_net_assets(c, gid, last).await;
+    assert_ne!(assets_after, assets_before, "closing rates move net assets");
     assert_ne!(after, before, "the rates move the consolidated net profit");
     assert_ne!(kpi_after, kpi_before);
 
@@ -121,5 +153,59 @@ async fn a_rate_changed_after_a_view_shows_on_the_next_view(backend: Backend) {
     assert!(
         !k.contains(&accounting(kpi_before, 2)),
         "and not the old {kpi_before}"
+    );
+    let b = table(&dash.body, "balance-summary");
+    assert!(
+        b.contains(&accounting(assets_after, 2)),
+        "the group page's balance sheet shows the new net assets {assets_after}"
+    );
+    assert!(
+        !b.contains(&accounting(assets_before, 2)),
+        "and not the old {assets_before}"
+    );
+}
+
+/// The group page's entity table is read per request: a sync queued and
+/// an organisation added after a view are on the next view (a sync's
+/// progress bar included, which `sync.js` follows).
+async fn a_sync_or_an_entity_added_after_a_view_shows_on_the_next_view(backend: Backend) {
+    let mut g = synced_demo_group_with(
+        backend,
+        SimConfig {
+            data: DataChoice::Demo,
+            auto_approve: true,
+            months: 3,
+            ..SimConfig::default()
+        },
+    )
+    .await;
+    let store = g.s.app.store().clone();
+    let gid = g.group.id;
+    let group_path = format!("/groups/{gid}");
+    let views = store.entities_for_group(gid).await.unwrap();
+    for _ in 0..2 {
+        let page = g.s.app.client.get(&group_path).await;
+        assert_eq!(page.status, 200);
+        assert!(!page.body.contains("data-run="), "no sync under way yet");
+        assert!(!page.body.contains(" copy 1"));
+    }
+    let run = store
+        .create_sync_run(views[0].organisation_id, "incremental", chrono::Utc::now())
+        .await
+        .unwrap();
+    let page = g.s.app.client.get(&group_path).await;
+    assert!(
+        table(&page.body, "entities").contains(&format!("data-run=\"{run}\"")),
+        "the queued sync's progress bar is on the next view"
+    );
+    let org = crate::large_group::copy_organisation(&store, views[1].organisation_id, 1).await;
+    store
+        .add_entity(gid, org, chrono::Utc::now())
+        .await
+        .unwrap();
+    let page = g.s.app.client.get(&group_path).await;
+    assert!(
+        table(&page.body, "entities").contains(" copy 1"),
+        "the added organisation is on the next view"
     );
 }

@@ -29,6 +29,7 @@ pub const SUMMARY_FROM: usize = 13;
 const SUMMARY_NAMED: usize = 5;
 
 /// The balance sheet at the last month end, in a line.
+#[derive(Clone)]
 pub struct BalanceSummary {
     pub at: String,
     pub net_assets: String,
@@ -317,7 +318,11 @@ async fn consolidated(
 /// The balance sheet at the end of `at` in a line: the report the balance
 /// sheet page shows, asked of the report service (built once per data
 /// version, within its bound on heavy work).
-async fn balance(state: &AppState, group: &Group, at: Month) -> Result<BalanceSummary, WebError> {
+async fn balance(
+    state: &AppState,
+    group: &Group,
+    at: Month,
+) -> Result<(BalanceSummary, DataVersion), WebError> {
     let run = state.reports.balance_sheet(&state.store, group, at).await?;
     let report = &run.report;
     let consolidated = |key: &str| {
@@ -334,12 +339,13 @@ async fn balance(state: &AppState, group: &Group, at: Month) -> Result<BalanceSu
     let cash: Decimal = consolidated(&crate::engine::balance_sheet::section_total_key(
         crate::engine::AccountSection::Bank,
     ));
-    Ok(BalanceSummary {
+    let summary = BalanceSummary {
         at: at.to_string(),
         net_assets: accounting(consolidated(NET_ASSETS), places),
         cash: accounting(cash, places),
         balances: report.balance_check.values().all(|v| v.is_zero()),
-    })
+    };
+    Ok((summary, run.version.clone()))
 }
 
 /// The dashboard of a group, its KPIs for `chosen` (by default the
@@ -476,7 +482,21 @@ pub async fn build(
             .find(|c| c.value == selected)
             .map_or_else(|| "Key figures".to_string(), |c| c.label.clone()),
     };
-    let balance = match balance(state, group, last).await {
+    // The balance sheet reads the same data version as the P&L: one built
+    // at the version the trend was just read at is exactly a fresh one.
+    let balance_key = (group.id, last, run.version.clone());
+    let balance = match state.pages.balance.get(&balance_key) {
+        Some(b) => Ok((*b).clone()),
+        None => balance(state, group, last).await.map(|(b, version)| {
+            // Built at a later version (a change since the P&L was read):
+            // shown, not kept under the older key.
+            if version == run.version {
+                state.pages.balance.insert(balance_key, b.clone());
+            }
+            b
+        }),
+    };
+    let balance = match balance {
         Ok(b) => Some(b),
         Err(WebError::Internal(e)) => {
             tracing::warn!(error = %format!("{e:#}"), "dashboard balance sheet failed");

@@ -52,7 +52,19 @@ struct GroupPage {
     xero_configured: bool,
     /// Some entity is queued or syncing: the page follows its progress.
     syncing: bool,
+    /// Every entity of the group, listed or not.
+    entity_count: usize,
+    /// Past [`ENTITY_ROWS_UP_TO`] entities: the counts by state, the
+    /// table listing only the entities that need someone.
+    entity_summary: Option<String>,
 }
+
+/// Past this many entities the group page lists only those that need
+/// someone (a sync under way or failed, a lost connection, no sync in a
+/// day) and counts the rest: a hundred rows, each with its own forms, are
+/// most of a large group's page and its render, and say nothing a count
+/// does not. `?entities=all` lists every one.
+pub const ENTITY_ROWS_UP_TO: usize = 12;
 
 /// An entity as the group page shows it.
 struct EntityRow {
@@ -71,6 +83,53 @@ struct EntityRow {
     /// queued), for the live progress bar.
     active: Option<ActiveRun>,
     budget: String,
+    /// The latest run failed.
+    failed: bool,
+}
+
+impl EntityRow {
+    /// Listed even in a summary: something about it needs someone, or
+    /// its progress bar must be on the page for `sync.js` to follow.
+    fn needs_attention(&self) -> bool {
+        self.active.is_some() || self.failed || self.stale || self.state != "ok"
+    }
+}
+
+/// "100 entities: 97 connected, 2 need reconnecting, 1 disconnected; 1
+/// syncing, 1 whose last sync failed." (only the states some entity is in).
+fn summary_of(rows: &[EntityRow]) -> String {
+    let count = |f: &dyn Fn(&EntityRow) -> bool| rows.iter().filter(|r| f(r)).count();
+    let mut connection = Vec::new();
+    for (n, one, many) in [
+        (count(&|r| r.state == "ok"), "connected", "connected"),
+        (
+            count(&|r| r.state == "warn"),
+            "needs reconnecting",
+            "need reconnecting",
+        ),
+        (count(&|r| r.state == "off"), "disconnected", "disconnected"),
+    ] {
+        if n > 0 {
+            connection.push(format!("{n} {}", if n == 1 { one } else { many }));
+        }
+    }
+    let mut runs = Vec::new();
+    for (n, what) in [
+        (count(&|r| r.active.is_some()), "syncing or queued"),
+        (count(&|r| r.failed), "whose last sync failed"),
+        (count(&|r| r.stale), "not synced in the last day"),
+    ] {
+        if n > 0 {
+            runs.push(format!("{n} {what}"));
+        }
+    }
+    let mut out = format!("{} entities: {}", rows.len(), connection.join(", "));
+    if !runs.is_empty() {
+        out.push_str("; ");
+        out.push_str(&runs.join(", "));
+    }
+    out.push('.');
+    out
 }
 
 struct ActiveRun {
@@ -129,6 +188,7 @@ impl EntityRow {
             _ => ("off", "Disconnected"),
         };
         Self {
+            failed: latest.is_some_and(|r| r.state == "failed"),
             id: e.id,
             legal_name: e.legal_name.unwrap_or_default(),
             name: e.name,
@@ -158,6 +218,8 @@ pub struct GroupQuery {
     notice: Option<String>,
     count: Option<u32>,
     error: Option<String>,
+    /// `all`: every entity's row, however many.
+    entities: Option<String>,
 }
 
 /// The message for an error code in the group page's query string.
@@ -323,9 +385,16 @@ pub async fn show(
         },
     };
     let dashboard = super::dashboard::build(&state, &group, &views, chosen).await?;
-    let entities: Vec<EntityRow> = views.into_iter().map(|e| EntityRow::of(e, &runs)).collect();
+    let mut entities: Vec<EntityRow> = views.into_iter().map(|e| EntityRow::of(e, &runs)).collect();
     let syncing = entities.iter().any(|e| e.active.is_some());
     let q = query.into_inner();
+    let entity_count = entities.len();
+    let entity_summary = (entity_count > ENTITY_ROWS_UP_TO && q.entities.as_deref() != Some("all"))
+        .then(|| {
+            let summary = summary_of(&entities);
+            entities.retain(EntityRow::needs_attention);
+            summary
+        });
     let notice = match q.notice.as_deref() {
         Some("connected") => Some(match q.count.unwrap_or(0) {
             1 => "Connected 1 organisation.".to_string(),
@@ -356,6 +425,8 @@ pub async fn show(
             period_error,
             xero_configured: state.xero.oauth.is_some(),
             syncing,
+            entity_count,
+            entity_summary,
         },
     )
     .await

@@ -609,12 +609,21 @@ pub struct TableKey {
 /// The P&L page's parts built from its reports alone.
 #[derive(Default)]
 pub struct Table {
-    headings: Vec<(String, &'static str)>,
-    rows: Vec<Row>,
+    /// The table itself, rendered with the build: its rows are the same
+    /// for every viewer, and walking them (a link per cell, each escaped)
+    /// was most of a warm page's render, every view again.
+    html: String,
     rates: Vec<(String, String, String)>,
     warnings: Vec<WarningView>,
     /// Warnings left off the list.
     more_warnings: usize,
+}
+
+#[derive(Template)]
+#[template(path = "profit_and_loss_table.html")]
+struct TableHtml<'a> {
+    headings: &'a [(String, &'static str)],
+    rows: &'a [Row],
 }
 
 /// The table of `report` with the columns `shown` (by column index), the
@@ -673,9 +682,19 @@ fn table_of(
         .take(WARNINGS_LISTED)
         .map(|w| warning_text(w, &names, group_id, period))
         .collect();
+    let html = TableHtml {
+        headings: &headings,
+        rows: &rows,
+    }
+    .render()
+    .unwrap_or_else(|e| {
+        // Only a template bug gets here: say so on the page and in the log
+        // rather than answer the whole page with an error.
+        tracing::error!(error = %e, "P&L table template");
+        "<p class=\"alert alert-error\">The table could not be shown.</p>".to_string()
+    });
     Table {
-        headings,
-        rows,
+        html,
         rates,
         warnings,
         more_warnings,
