@@ -40,11 +40,14 @@ pub(crate) struct PendingElimination<'a> {
 #[derive(Default)]
 pub(crate) struct Pending<'a> {
     groups: Vec<PendingElimination<'a>>,
-    at: FastMap<(usize, &'a str, usize), usize>,
+    /// By (entity position, key number, month): integers, so that a line's
+    /// group is found without reading its AccountID's text.
+    at: FastMap<(u32, u32, u32), usize>,
 }
 
-/// The key of the unrealised profit's sums (never an AccountID).
-const UNREALISED_KEY: &str = "\u{0}unrealised";
+/// The key number of the unrealised profit's sums: above every entity's
+/// key numbers, which count its accounts.
+const UNREALISED_KEY: u32 = u32::MAX;
 
 impl<'a> Pending<'a> {
     /// Room for the eliminations of about `lines` invoice lines, so that
@@ -66,7 +69,7 @@ impl<'a> Pending<'a> {
         item: EliminationItem<'a>,
         amount: Decimal,
     ) {
-        let key = (entity_pos, UNREALISED_KEY, month);
+        let key = (entity_pos as u32, UNREALISED_KEY, month as u32);
         let g = match self.at.get(&key) {
             Some(&g) => g,
             None => {
@@ -107,6 +110,7 @@ pub(crate) fn eliminate<'a>(
         match l.outcome {
             IcOutcome::Eliminate {
                 account,
+                key,
                 info,
                 base,
             } => {
@@ -116,20 +120,21 @@ pub(crate) fn eliminate<'a>(
                 };
                 let base = round_to(base, base_units);
                 let elimination = -signed(effect_sign, base);
-                let key = (inv.entity_pos, account.account_id.as_str(), m);
-                let g = match pending.at.get(&key) {
+                let account_id = account.account_id.as_str();
+                let at = (inv.entity_pos as u32, key, m as u32);
+                let g = match pending.at.get(&at) {
                     Some(&g) => g,
                     None => {
-                        let r = lines.resolve(inv.entity_pos, key.1, info, None, None);
+                        let r = lines.resolve(inv.entity_pos, account_id, info, None, None);
                         pending.groups.push(PendingElimination {
                             line: r.line,
                             entity_pos: inv.entity_pos,
                             month: m,
-                            account_id: key.1,
+                            account_id,
                             sum: Decimal::ZERO,
                             items: Vec::new(),
                         });
-                        pending.at.insert(key, pending.groups.len() - 1);
+                        pending.at.insert(at, pending.groups.len() - 1);
                         pending.groups.len() - 1
                     }
                 };
@@ -140,7 +145,7 @@ pub(crate) fn eliminate<'a>(
                         entity,
                         invoice: inv.invoice,
                         line: l.line,
-                        account_id: account.account_id.as_str(),
+                        account_id,
                         month: inv.month,
                         net: l.net,
                         base,

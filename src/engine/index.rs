@@ -48,6 +48,10 @@ pub(crate) struct EntityKeys<'a> {
     by_key: FastMap<&'a str, u32>,
     by_code: FastMap<&'a str, u32>,
     infos: Vec<KeyInfo<'a>>,
+    /// The number of each key's AccountID, when a chart lists an AccountID
+    /// twice (then `by_key` finds only the last, and a code may find the
+    /// other); empty otherwise, when every key is its own number.
+    same_id: Vec<u32>,
 }
 
 impl<'a> EntityKeys<'a> {
@@ -56,19 +60,30 @@ impl<'a> EntityKeys<'a> {
             by_key: FastMap::with_capacity_and_hasher(n, Default::default()),
             by_code: FastMap::with_capacity_and_hasher(n, Default::default()),
             infos: Vec::with_capacity(n),
+            same_id: Vec::new(),
         }
     }
 
-    /// By AccountID (or system key).
-    pub fn by_key(&self, key: &str) -> Option<KeyInfo<'a>> {
-        self.by_key.get(key).map(|&i| self.infos[i as usize])
+    /// By AccountID (or system key), with the key's number (see
+    /// [`Self::key_count`]).
+    pub fn by_key(&self, key: &str) -> Option<(u32, KeyInfo<'a>)> {
+        self.by_key.get(key).map(|&i| (i, self.infos[i as usize]))
     }
 
-    /// By account code, as invoice lines name their account.
-    pub fn by_code(&self, code: &str) -> Option<KeyInfo<'a>> {
-        self.by_code
-            .get(code.trim())
-            .map(|&i| self.infos[i as usize])
+    /// By account code, as invoice lines name their account, with the
+    /// key's number.
+    pub fn by_code(&self, code: &str) -> Option<(u32, KeyInfo<'a>)> {
+        self.by_code.get(code.trim()).map(|&i| {
+            let number = self.same_id.get(i as usize).copied().unwrap_or(i);
+            (number, self.infos[i as usize])
+        })
+    }
+
+    /// How many keys the entity has. Each has a number below this, the
+    /// same whether it was found by AccountID or by code, so the hot loops
+    /// key their tables by it instead of hashing the id's text again.
+    pub fn key_count(&self) -> usize {
+        self.infos.len()
     }
 }
 
@@ -120,9 +135,23 @@ impl<'a> GroupIndex<'a> {
                 account: Some(a),
                 group: None,
             });
-            k.by_key.insert(a.account_id.as_str(), i);
+            if k.by_key.insert(a.account_id.as_str(), i).is_some() {
+                k.same_id.push(u32::MAX); // Filled in below.
+            }
             if let Some(code) = a.code.as_deref() {
                 k.by_code.insert(code.trim(), i);
+            }
+        }
+        for k in &mut keys {
+            if !k.same_id.is_empty() {
+                k.same_id = k
+                    .infos
+                    .iter()
+                    .map(|info| {
+                        let id = info.account.map_or("", |a| a.account_id.as_str());
+                        k.by_key[id]
+                    })
+                    .collect();
             }
         }
 
@@ -207,5 +236,77 @@ impl<'a> GroupIndex<'a> {
             .get(&id)
             .copied()
             .ok_or(EngineError::UnknownEntity(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::CurrencyCode;
+    use crate::engine::input::{AccountClass, Group, XeroAccountType};
+
+    fn account(entity: i64, id: &str, code: &str) -> EntityAccount {
+        EntityAccount {
+            entity: EntityId(entity),
+            account_id: id.to_string(),
+            code: Some(code.to_string()),
+            name: format!("Account {code}"),
+            class: AccountClass::Revenue,
+            account_type: XeroAccountType::Revenue,
+        }
+    }
+
+    fn data(entity_accounts: Vec<EntityAccount>) -> GroupData {
+        let nzd = CurrencyCode::parse("NZD").unwrap();
+        GroupData {
+            group: Group {
+                presentation_currency: nzd,
+                financial_year_end_month: 3,
+            },
+            entities: (1..=2)
+                .map(|i| Entity {
+                    id: EntityId(i),
+                    name: format!("E{i}"),
+                    tenant_id: format!("t{i}"),
+                    organisation_name: format!("E{i} Ltd"),
+                    legal_name: None,
+                    base_currency: nzd,
+                })
+                .collect(),
+            entity_accounts,
+            group_accounts: vec![],
+            mappings: vec![],
+            pnl: vec![],
+            net_profits: vec![],
+            rates: vec![],
+            intercompany_contacts: vec![],
+            invoices: vec![],
+            rejected: vec![],
+        }
+    }
+
+    #[test]
+    fn a_key_has_one_number_whether_found_by_id_or_by_code() {
+        // The second entity's chart lists AccountID "dup" twice: the two
+        // codes must give the number the AccountID gives, or one account's
+        // eliminations would be summed (and translated) apart.
+        let d = data(vec![
+            account(1, "dup", "100"),
+            account(2, "x", "300"),
+            account(2, "dup", "200"),
+            account(2, "dup", "201"),
+        ]);
+        let idx = GroupIndex::build(&d).unwrap();
+        let second = &idx.keys[idx.entity_position(EntityId(2)).unwrap()];
+        let (by_id, info) = second.by_key("dup").unwrap();
+        assert_eq!(info.account.and_then(|a| a.code.as_deref()), Some("201"));
+        assert_eq!(second.by_code("200").unwrap().0, by_id);
+        assert_eq!(second.by_code("201").unwrap().0, by_id);
+        assert_ne!(second.by_code("300").unwrap().0, by_id);
+        assert!((by_id as usize) < second.key_count());
+        // Numbers are per entity: the first entity's "dup" is its own key.
+        let first = &idx.keys[idx.entity_position(EntityId(1)).unwrap()];
+        assert_eq!(first.key_count(), 1);
+        assert_eq!(first.by_code("100").unwrap().0, 0);
     }
 }

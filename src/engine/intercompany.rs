@@ -29,12 +29,17 @@ pub(crate) enum IcOutcome<'a> {
     /// A P&L line: eliminated.
     Eliminate {
         account: &'a EntityAccount,
+        /// The account's number among its entity's keys.
+        key: u32,
         info: KeyInfo<'a>,
         base: Decimal,
     },
     /// A balance-sheet line, or one that cannot be valued: listed only.
     Listed { issue: IntercompanyIssue },
 }
+
+/// The key number of a line whose account is not found (never eliminated).
+const NO_KEY: u32 = u32::MAX;
 
 /// The net amount of a line: `LineAmount`, less `TaxAmount` when amounts
 /// include tax.
@@ -149,13 +154,13 @@ impl<'a> IcInvoice<'a> {
         let known_counterpart = idx.position.contains_key(&self.counterpart);
         inv.lines.iter().map(move |line| {
             let net = line_net_amount(inv.line_amount_types, line);
-            let info = line
+            let (key, info) = line
                 .account_id
                 .as_deref()
                 .and_then(|id| keys.by_key(id))
-                .filter(|i| i.account.is_some())
+                .filter(|(_, i)| i.account.is_some())
                 .or_else(|| line.account_code.as_deref().and_then(|c| keys.by_code(c)))
-                .unwrap_or_default();
+                .unwrap_or((NO_KEY, KeyInfo::default()));
             let account = info.account;
             let outcome = match account {
                 _ if !known_counterpart => IcOutcome::Listed {
@@ -173,6 +178,7 @@ impl<'a> IcInvoice<'a> {
                     },
                     Some(base) => IcOutcome::Eliminate {
                         account: a,
+                        key,
                         info,
                         base,
                     },

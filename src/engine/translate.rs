@@ -17,7 +17,11 @@ use rust_decimal::Decimal;
 /// One entity's keys (slots) with their base amounts per month.
 #[derive(Default)]
 struct EntityState<'a> {
-    slot_of: FastMap<&'a str, u32>,
+    /// The slot of each of the entity's key numbers ([`NO_SLOT`] until its
+    /// first row), so a key the index knows is hashed once, there.
+    slot_by_key: Vec<u32>,
+    /// The slots of keys the index does not know.
+    slot_of_other: FastMap<&'a str, u32>,
     /// The report line of each slot.
     line: Vec<u32>,
     /// The chart account of each slot, if the chart has it.
@@ -29,6 +33,8 @@ struct EntityState<'a> {
     rows: EntityRows<'a>,
 }
 
+const NO_SLOT: u32 = u32::MAX;
+
 /// Adds every entity's translated amounts to its column, and fills the
 /// tie-out sums (in base currency) and the summary rows.
 pub(crate) fn translate_entities<'a>(
@@ -37,8 +43,13 @@ pub(crate) fn translate_entities<'a>(
 ) -> Result<(), EngineError> {
     let idx: &GroupIndex<'a> = ws.idx;
     let n = ws.months.len();
-    let mut states: Vec<EntityState<'a>> = (0..idx.entities.len())
-        .map(|_| EntityState::default())
+    let mut states: Vec<EntityState<'a>> = idx
+        .keys
+        .iter()
+        .map(|k| EntityState {
+            slot_by_key: vec![NO_SLOT; k.key_count()],
+            ..EntityState::default()
+        })
         .collect();
     // Stores load rows grouped by entity and account: remember the last.
     let mut last_entity: Option<(crate::engine::EntityId, usize)> = None;
@@ -84,10 +95,14 @@ pub(crate) fn translate_entities<'a>(
         let slot = match last_slot {
             Some((p, k, s)) if p == pos && k == key => s,
             _ => {
-                let s = match st.slot_of.get(key) {
-                    Some(&s) => s as usize,
-                    None => {
-                        let info = idx.keys[pos].by_key(key).unwrap_or_default();
+                let found = idx.keys[pos].by_key(key);
+                let known = match found {
+                    Some((number, _)) => st.slot_by_key[number as usize],
+                    None => st.slot_of_other.get(key).copied().unwrap_or(NO_SLOT),
+                };
+                let s = match known {
+                    NO_SLOT => {
+                        let info = found.map(|(_, info)| info).unwrap_or_default();
                         if info.account.is_none() && system.is_none() {
                             ws.warnings.push(Warning::UnknownSourceAccount {
                                 severity: Severity::Warning,
@@ -108,9 +123,15 @@ pub(crate) fn translate_entities<'a>(
                         );
                         st.rows.base.resize((s + 1) * n, Decimal::ZERO);
                         st.rows.first.resize((s + 1) * n, None);
-                        st.slot_of.insert(key, s as u32);
+                        match found {
+                            Some((number, _)) => st.slot_by_key[number as usize] = s as u32,
+                            None => {
+                                st.slot_of_other.insert(key, s as u32);
+                            }
+                        }
                         s
                     }
+                    s => s as usize,
                 };
                 last_slot = Some((pos, key, s));
                 s

@@ -379,3 +379,74 @@ fn a_pair_straddling_a_period_end_is_held_in_the_sellers_month_in_every_period()
     assert!(apart.line("unrealised_intercompany_profit").is_none());
     assert_eq!(HOLD_WINDOW_DAYS, 22);
 }
+
+/// Two NZD entities whose charts hold the same AccountID `sales` (first in
+/// each chart, so its number among each entity's keys is the same), each
+/// selling to the other in March 2026.
+fn same_account_id_in_two_entities() -> GroupData {
+    let mut g = empty_group("NZD");
+    g.entities = vec![
+        entity(1, "A", "A Ltd", "NZD"),
+        entity(2, "B", "B Ltd", "NZD"),
+    ];
+    g.entity_accounts = vec![
+        account(1, "sales", "200", "Sales", AccountClass::Revenue),
+        account(2, "sales", "200", "Sales", AccountClass::Revenue),
+    ];
+    g.group_accounts = vec![group_account(10, "200", "Sales", AccountSection::Income)];
+    g.mappings = vec![mapping(1, "sales", 10), mapping(2, "sales", 10)];
+    g.pnl = vec![
+        pnl(1, "sales", "2026-03", "100.00"),
+        pnl(2, "sales", "2026-03", "30.00"),
+    ];
+    g.intercompany_contacts = vec![ic_contact(1, "c-b", 2), ic_contact(2, "c-a", 1)];
+    g.invoices = vec![
+        invoice(
+            1,
+            InvoiceType::Accrec,
+            "inv-a-1",
+            "A-1",
+            "c-b",
+            "2026-03-10",
+            "NZD",
+            None,
+            vec![line("a1", "200", "100.00", "0")],
+        ),
+        invoice(
+            2,
+            InvoiceType::Accrec,
+            "inv-b-1",
+            "B-1",
+            "c-a",
+            "2026-03-11",
+            "NZD",
+            None,
+            vec![line("b1", "200", "30.00", "0")],
+        ),
+    ];
+    g
+}
+
+#[test]
+fn the_same_account_id_in_two_entities_is_eliminated_per_entity() {
+    let g = same_account_id_in_two_entities();
+    let c = consolidate(&g, march()).unwrap();
+    let p = c.provenance.cell("group:10", "eliminations").unwrap();
+    // One sum per (entity, account, month): A's 100.00 and B's 30.00,
+    // never one sum of 130.00 booked to whichever entity came first.
+    let mut sums: Vec<(EntityId, String)> = p
+        .elimination_sums
+        .iter()
+        .map(|s| (s.entity, s.base_amount.to_string()))
+        .collect();
+    sums.sort();
+    assert_eq!(
+        sums,
+        vec![
+            (EntityId(1), "-100.00".to_string()),
+            (EntityId(2), "-30.00".to_string())
+        ]
+    );
+    assert_eq!(cell(&c.report, "group:10", "eliminations"), "-130.00");
+    assert_eq!(cell(&c.report, "group:10", "consolidated"), "0.00");
+}
