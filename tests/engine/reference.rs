@@ -532,14 +532,19 @@ fn reference(g: &GroupData) -> Cells {
         }
     }
     // Rule 4, lines on balance-sheet accounts: pairs matched as the
-    // reconciliation does (within the period); when the buyer's side has
-    // balance-sheet lines, that share of each eliminated seller line is
-    // held back on the unrealised intercompany profit line.
+    // reconciliation does, a seller document of the period with a buyer
+    // document dated anywhere (a month's hold does not depend on the
+    // period asked: docs/consolidation-choices.md, so a sale on 30 April
+    // pairs with its bill of 1 May in a January to April report); when
+    // the buyer's side has balance-sheet lines, that share of each
+    // eliminated seller line is held back on the unrealised intercompany
+    // profit line.
+    let in_period = |d: &Invoice| {
+        Month::of(d.date) >= months[0] && Month::of(d.date) <= months[months.len() - 1]
+    };
     let counterpart = |d: &Invoice| -> Option<EntityId> {
         if !g.entities.iter().any(|x| x.id == d.entity)
             || !matches!(d.status, InvoiceStatus::Authorised | InvoiceStatus::Paid)
-            || Month::of(d.date) < months[0]
-            || Month::of(d.date) > months[months.len() - 1]
         {
             return None;
         }
@@ -596,7 +601,7 @@ fn reference(g: &GroupData) -> Cells {
     ] {
         let sellers: Vec<&(&Invoice, EntityId)> = docs
             .iter()
-            .filter(|(d, _)| d.invoice_type == sell)
+            .filter(|(d, _)| d.invoice_type == sell && in_period(d))
             .collect();
         let buyers: Vec<&(&Invoice, EntityId)> =
             docs.iter().filter(|(d, _)| d.invoice_type == buy).collect();
