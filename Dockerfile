@@ -7,6 +7,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends cmake pkg-confi
     && rm -rf /var/lib/apt/lists/*
 # Dependencies first, so that code changes reuse the cached layer.
 COPY Cargo.toml Cargo.lock ./
+COPY .cargo ./.cargo
 RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && cargo build --release --locked || true
 COPY . .
