@@ -129,7 +129,40 @@ pub async fn load(
     group: &Group,
     period: MonthRange,
 ) -> Result<GroupData, StoreError> {
-    let views = store.entities_for_group(group.id).await?;
+    let margin = chrono::Duration::days(RECONCILE_MARGIN_DAYS);
+    let (from, to) = (
+        period.from().first_day() - margin,
+        period.to().last_day() + margin,
+    );
+    // Group-wide reads, a fixed number of queries at any size, handed out
+    // per entity in the order the engine always had them. They do not
+    // depend on each other, so they run at once, each on a connection of
+    // its own: a cold report of a large group waits for the slowest read,
+    // not their sum (SQLite steps each on its connection's thread).
+    let [invoices, credit_notes, bank_transactions] = IcDocumentKind::ALL;
+    let (
+        views,
+        group_accounts,
+        mappings,
+        rates,
+        ic,
+        accounts,
+        amounts,
+        invoices,
+        credit_notes,
+        bank_transactions,
+    ) = tokio::try_join!(
+        store.entities_for_group(group.id),
+        store.group_accounts(group.id),
+        store.mappings(group.id),
+        store.fx_rates(group.id),
+        store.intercompany_contacts(group.id),
+        store.group_entity_accounts(group.id),
+        store.group_pnl_amounts(group.id, period.from(), period.to()),
+        store.group_intercompany_documents(group.id, invoices, from, to),
+        store.group_intercompany_documents(group.id, credit_notes, from, to),
+        store.group_intercompany_documents(group.id, bank_transactions, from, to),
+    )?;
     let by_org: HashMap<i64, EntityId> = views
         .iter()
         .map(|e| (e.organisation_id, EntityId(e.id)))
@@ -141,9 +174,7 @@ pub async fn load(
         },
         entities: views.iter().map(entity_of).collect(),
         entity_accounts: Vec::new(),
-        group_accounts: store
-            .group_accounts(group.id)
-            .await?
+        group_accounts: group_accounts
             .into_iter()
             .filter_map(|g| {
                 let class = class_of(&g.class)?;
@@ -156,9 +187,7 @@ pub async fn load(
                 })
             })
             .collect(),
-        mappings: store
-            .mappings(group.id)
-            .await?
+        mappings: mappings
             .into_iter()
             .filter(|m| m.confirmed)
             .filter_map(|m| {
@@ -171,9 +200,7 @@ pub async fn load(
             .collect(),
         pnl: Vec::new(),
         net_profits: Vec::new(),
-        rates: store
-            .fx_rates(group.id)
-            .await?
+        rates: rates
             .into_iter()
             .filter(|r| period.contains(r.month))
             .map(|r| FxRate {
@@ -187,39 +214,13 @@ pub async fn load(
         invoices: Vec::new(),
         rejected: Vec::new(),
     };
-    let ic: Vec<IcContactRow> = store
-        .intercompany_contacts(group.id)
-        .await?
-        .into_iter()
-        .filter(|c| c.confirmed)
-        .collect();
-    let margin = chrono::Duration::days(RECONCILE_MARGIN_DAYS);
-    let (from, to) = (
-        period.from().first_day() - margin,
-        period.to().last_day() + margin,
-    );
-    // Group-wide reads, a fixed number of queries at any size, handed out
-    // per entity in the order the engine always had them.
-    let mut accounts = by_organisation(store.group_entity_accounts(group.id).await?, |a| {
-        a.organisation_id
-    });
-    let mut amounts = by_organisation(
-        store
-            .group_pnl_amounts(group.id, period.from(), period.to())
-            .await?,
-        |r| r.organisation_id,
-    );
+    let ic: Vec<IcContactRow> = ic.into_iter().filter(|c| c.confirmed).collect();
+    let mut accounts = by_organisation(accounts, |a| a.organisation_id);
+    let mut amounts = by_organisation(amounts, |r| r.organisation_id);
     // Invoices, credit notes and spend/receive money of intercompany
     // contacts all reach the engine as its invoices.
-    let mut documents = Vec::with_capacity(IcDocumentKind::ALL.len());
-    for kind in IcDocumentKind::ALL {
-        documents.push(by_organisation(
-            store
-                .group_intercompany_documents(group.id, kind, from, to)
-                .await?,
-            |d| d.organisation_id,
-        ));
-    }
+    let mut documents = [invoices, credit_notes, bank_transactions]
+        .map(|d| by_organisation(d, |d| d.organisation_id));
     for view in &views {
         let entity = EntityId(view.id);
         let org = view.organisation_id;
