@@ -66,7 +66,7 @@ pub use pack_delivery::{
 pub use report_amounts::{ReportAmount, ReportKind, RowKind};
 pub use retention::{LOGIN_ATTEMPT_DAYS, Pruned, WEBHOOK_EVENT_DAYS};
 pub use sessions::Session;
-pub use sync_runs::{RunProgress, SyncRun, SyncTarget};
+pub use sync_runs::{RunProgress, RunStatus, SyncRun, SyncTarget};
 pub use synced::{AccountRow, Changed, ContactRow, InvoiceLineRow, InvoiceRow, LineRow};
 pub use users::{LoginAttempt, MAX_USER_NAME_CHARS, NewUser, User};
 pub use xero_tokens::{NewTokenSet, OAuthStateRow, TokenSetRow};

@@ -4,7 +4,7 @@
 //! way are never left out, and `?entities=all` lists every entity.
 
 use consol::sim::http::{DataChoice, SimConfig};
-use consol::store::Store;
+use consol::store::{RunStatus, Store, SyncRun};
 
 use crate::backends;
 use crate::helpers::{Backend, synced_demo_group_with};
@@ -142,4 +142,47 @@ async fn past_twelve_entities_the_table_lists_only_those_that_need_someone(backe
     }
     assert_eq!(rows(every), 15);
     assert!(!all.body.contains("id=\"entity-summary\""));
+
+    // The page reads each organisation's latest run in a few columns; they
+    // agree with the full runs, a run waiting to try again included.
+    let retrying = store
+        .create_sync_run(copies[3].organisation_id, "incremental", now)
+        .await
+        .unwrap();
+    store.start_sync_run(retrying, None, now).await.unwrap();
+    store
+        .set_sync_retrying(retrying, Some(now + chrono::Duration::minutes(1)))
+        .await
+        .unwrap();
+    let project = |r: &SyncRun| RunStatus {
+        id: r.id,
+        organisation_id: r.organisation_id,
+        state: r.state.clone(),
+        progress_done: r.progress_done,
+        progress_total: r.progress_total,
+        calls: r.calls,
+        error: r.error.clone(),
+        retry_at: r.retry_at,
+    };
+    let mut full: Vec<RunStatus> = store
+        .latest_runs_for_group(gid)
+        .await
+        .unwrap()
+        .iter()
+        .map(project)
+        .collect();
+    let mut slim = store.latest_run_statuses_for_group(gid).await.unwrap();
+    full.sort_by_key(|r| r.id);
+    slim.sort_by_key(|r| r.id);
+    assert_eq!(slim, full);
+    assert!(
+        slim.iter()
+            .any(|r| r.id == retrying && r.state == "retrying"),
+        "{slim:?}"
+    );
+    assert!(
+        slim.iter()
+            .any(|r| r.id == run && r.error.as_deref() == Some("Xero refused the call")),
+        "{slim:?}"
+    );
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{Nav, render};
 use crate::domain::CurrencyCode;
-use crate::store::{EntityView, Group, GroupRole, NewGroup, SyncRun};
+use crate::store::{EntityView, Group, GroupRole, NewGroup, RunStatus};
 use crate::web::{AppState, CurrentUser, WebError};
 
 pub const MONTH_NAMES: [&str; 12] = [
@@ -151,7 +151,7 @@ fn retrying_label(at: Option<chrono::DateTime<Utc>>, now: chrono::DateTime<Utc>)
 }
 
 impl EntityRow {
-    fn of(e: EntityView, runs: &[SyncRun]) -> Self {
+    fn of(e: EntityView, runs: &[RunStatus]) -> Self {
         let latest = runs.iter().find(|r| r.organisation_id == e.organisation_id);
         let run = latest
             .map(|r| match r.state.as_str() {
@@ -371,7 +371,7 @@ pub async fn show(
     // A malformed id and another group's id look the same: not found.
     let id: i64 = path.parse().map_err(|_| WebError::NotFound)?;
     let (group, role) = require_role(&state, &user, id, GroupRole::Viewer).await?;
-    let runs = state.store.latest_runs_for_group(id).await?;
+    let runs = state.store.latest_run_statuses_for_group(id).await?;
     let views = state.store.entities_for_group(id).await?;
     let (chosen, period_error) = match query.period.as_deref().filter(|p| !p.is_empty()) {
         None => (None, None),
