@@ -32,29 +32,27 @@ impl<K: Eq + Clone, V> PageCache<K, V> {
         if let Some(v) = self.get(key) {
             return v;
         }
-        let v = Arc::new(build());
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((_, kept)) = entries.iter().find(|(k, _)| k == key) {
-            return kept.clone();
-        }
-        while entries.len() >= KEPT {
-            entries.remove(0);
-        }
-        entries.push((key.clone(), v.clone()));
-        v
+        self.keep(key.clone(), Arc::new(build()))
     }
 
     /// Keeps `value` under `key` (a build that races another for the same
     /// key keeps the first, as [`Self::get_or_build`] does).
     pub fn insert(&self, key: K, value: V) {
+        self.keep(key, Arc::new(value));
+    }
+
+    /// Keeps `value` under `key` unless a value is already kept there, and
+    /// gives the one kept; the oldest goes past [`KEPT`].
+    fn keep(&self, key: K, value: Arc<V>) -> Arc<V> {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.iter().any(|(k, _)| *k == key) {
-            return;
+        if let Some((_, kept)) = entries.iter().find(|(k, _)| *k == key) {
+            return kept.clone();
         }
         while entries.len() >= KEPT {
             entries.remove(0);
         }
-        entries.push((key, Arc::new(value)));
+        entries.push((key, value.clone()));
+        value
     }
 
     pub fn get(&self, key: &K) -> Option<Arc<V>> {
